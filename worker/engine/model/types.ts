@@ -1,0 +1,89 @@
+// The contract between the model code (decoder, LoRA, loader) and the training code (trainer, GradES, export).
+import type * as tf from "@tensorflow/tfjs-core";
+
+export type ModelType = "qwen2" | "qwen3" | "llama" | "mistral";
+
+/** The Hugging Face config.json fields the decoder uses, validated. */
+export interface ModelConfig {
+  model_type: ModelType;
+  vocab_size: number;
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  rms_norm_eps: number;
+  rope_theta: number;
+  max_position_embeddings: number;
+  tie_word_embeddings: boolean;
+  /** Qwen2: q/k/v projections have biases. */
+  attention_bias: boolean;
+  bos_token_id?: number;
+  eos_token_id?: number | number[];
+}
+
+/** The seven projections of a decoder layer that LoRA wraps and GradES tracks. */
+export const PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+export type Projection = (typeof PROJECTIONS)[number];
+
+/**
+ * One tracked weight matrix: a projection of one layer. In LoRA mode `variables` is [lora_A, lora_B]
+ * (HF/PEFT shapes [r, in] and [out, r]); in full fine-tuning it is [weight] ([out, in]).
+ * Bias vectors are not tracked and stay frozen.
+ */
+export interface Component {
+  /** HF module path, e.g. "model.layers.3.self_attn.q_proj" or "model.layers.3.mlp.down_proj". */
+  name: string;
+  layer: number;
+  projection: Projection;
+  variables: tf.Variable[];
+}
+
+export interface LoraOptions {
+  r: number;
+  alpha: number;
+  dropout: number;
+  targetModules: Projection[];
+  /** rsLoRA: scaling alpha / sqrt(r) instead of alpha / r. */
+  useRslora: boolean;
+  seed: number;
+}
+
+export interface ForwardOptions {
+  /** Enables LoRA dropout. */
+  training?: boolean;
+  /** Seed for this call's dropout masks, so a resumed run draws the same masks. */
+  dropoutSeed?: number;
+}
+
+export interface CausalLM {
+  readonly config: ModelConfig;
+  /** inputIds int32 [B, T]; attentionMask int32/float32 [B, T] (1 = token, 0 = padding). Returns logits [B, T, V]. */
+  forward(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
+  /** Trainable components in a stable order (layer, then PROJECTIONS order). Empty until LoRA is applied or full mode is set. */
+  components(): Component[];
+  /** Full fine-tuning: make the targeted projections' weights trainable components. */
+  enableFullFineTuning(targetModules: Projection[]): void;
+  /** LoRA: wrap the targeted projections; B = 0, A initialised as PEFT does (kaiming-uniform, a = sqrt(5)). */
+  applyLora(opts: LoraOptions): void;
+  readonly lora: LoraOptions | undefined;
+  /** All weights by HF name (base weights; full fine-tuning reads them to export). */
+  namedWeights(): Map<string, tf.Variable | tf.Tensor>;
+  dispose(): void;
+}
+
+export interface ChatTemplateMessage {
+  role: string;
+  content: string;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly eosTokenId: number;
+  readonly padTokenId: number;
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
+  /** Renders tokenizer_config.json's chat_template (jinja) to text. */
+  applyChatTemplate(messages: ChatTemplateMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+}

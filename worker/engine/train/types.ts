@@ -1,0 +1,108 @@
+// The training entry point's contract: what the worker (and the CLI) pass in and get back.
+import type { Projection } from "../model/types.ts";
+
+export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
+
+export interface GradesOptions {
+  enabled: boolean;
+  /** Freeze threshold on G (after normalisation). */
+  tau: number;
+  /** Grace period as a fraction of total steps: nothing freezes before floor(alpha * total_steps). */
+  alpha: number;
+  /** grad_change: ||grad_t - grad_{t-1}||_1 (the paper's); weight_change: ||W_t - W_{t-1}||_1 (the authors' code's). */
+  metric: "grad_change" | "weight_change";
+  /** sum: plain L1 (the paper's); mean: L1 divided by the element count, so tau transfers between matrix sizes. */
+  normalize: "sum" | "mean";
+  /** When set, freeze when G < relative_tau * (the component's G at the end of the grace period); replaces tau. */
+  relativeTau?: number;
+  /** Measure every `interval` optimizer steps. */
+  interval: number;
+  /** Stop training when this fraction of components is frozen. */
+  maxFrozenRatio: number;
+}
+
+export interface EarlyStoppingOptions {
+  /** Evaluate validation loss every `evalInterval` steps; stop after `patience` evaluations without improvement. */
+  patience: number;
+  evalInterval: number;
+  minDelta: number;
+}
+
+export interface TrainSpec {
+  modelDir: string;
+  trainFile: string;
+  validationFile?: string;
+  /** Where the adapter (LoRA) or model folder (full) and summary.json are written. */
+  outputDir: string;
+  trainingType: "lora" | "full";
+  lora: { r: number; alpha: number; dropout: number; targetModules: Projection[]; useRslora: boolean };
+  grades: GradesOptions;
+  earlyStopping?: EarlyStoppingOptions;
+  nEpochs: number;
+  batchSize: number;
+  gradientAccumulationSteps: number;
+  learningRate: number;
+  weightDecay: number;
+  warmupRatio: number;
+  lrScheduler: "cosine" | "linear" | "constant";
+  maxGradNorm: number;
+  maxSeqLen: number;
+  /** Caps the optimizer steps; otherwise nEpochs over the data. */
+  maxSteps?: number;
+  seed: number;
+  /** Checkpoint folder: a checkpoint every `checkpointEvery` steps (and on abort) is written to checkpointDir/step-N. */
+  checkpointDir?: string;
+  checkpointEvery?: number;
+  /** A checkpoint folder to resume from: weights, optimizer, GradES state, data position, RNG. */
+  resumeFrom?: string;
+}
+
+export type StopReason = "max_steps" | "all_frozen" | "early_stopping" | "cancelled";
+
+export type TrainEvent =
+  | {
+      type: "step";
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      trainLoss: number;
+      learningRate: number;
+      tokensPerSecond: number;
+      frozenFraction: number;
+      tokens: number;
+    }
+  | { type: "freeze"; step: number; component: string; metric: number }
+  | { type: "eval"; step: number; validLoss: number }
+  | { type: "checkpoint"; step: number; dir: string; trainLoss: number; validLoss?: number }
+  | { type: "stop"; step: number; reason: StopReason };
+
+export interface TrainHooks {
+  /** Aborting checkpoints (when checkpointDir is set) and returns with stop reason "cancelled". */
+  signal?: AbortSignal;
+  /** Awaited: a slow consumer slows training rather than losing events. */
+  onEvent?: (event: TrainEvent) => void | Promise<void>;
+}
+
+export interface ComponentSummary {
+  name: string;
+  frozenAtStep: number | null;
+  lastMetric: number | null;
+}
+
+export interface TrainSummary {
+  stopReason: StopReason;
+  stepsCompleted: number;
+  totalSteps: number;
+  trainedTokens: number;
+  finalTrainLoss: number | null;
+  finalValidLoss: number | null;
+  frozenFraction: number;
+  components: ComponentSummary[];
+  /** Metric history at a reduced cadence, for plots: per recorded step, each component's G (null once frozen). */
+  history: { step: number; trainLoss: number; frozenFraction: number; metrics: Record<string, number | null> }[];
+  /** 1 - (weight-gradient matrix-steps computed / those a run without freezing would compute). */
+  estimatedComputeSaved: number;
+  backend: string;
+  /** Latest checkpoint written (absent if none). */
+  lastCheckpoint?: string;
+}
