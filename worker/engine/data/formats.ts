@@ -47,7 +47,10 @@ function messageText(content: unknown, where: string, line: number): string {
     return content
       .map((part, i) => {
         if (!isObject(part) || part.type !== "text" || typeof part.text !== "string") {
-          throw new DataFormatError(line, `${where}.content[${i}] must be a text part {"type": "text", "text": "..."}`);
+          throw new DataFormatError(
+            line,
+            `${where}.content[${i}] must be a text part {"type": "text", "text": "..."}`,
+          );
         }
         return part.text;
       })
@@ -72,7 +75,8 @@ function parseChat(obj: Record<string, unknown>, line: number): Example {
     const content = messageText(m.content, where, line);
     const msg: ChatMessage = { role, content };
     if (m.weight !== undefined) {
-      if (role !== "assistant") throw new DataFormatError(line, `${where}.weight is only allowed on assistant messages`);
+      if (role !== "assistant")
+        throw new DataFormatError(line, `${where}.weight is only allowed on assistant messages`);
       if (m.weight !== 0 && m.weight !== 1) throw new DataFormatError(line, `${where}.weight must be 0 or 1`);
       msg.weight = m.weight;
     }
@@ -85,7 +89,10 @@ function parseChat(obj: Record<string, unknown>, line: number): Example {
     return msg;
   });
   if (trained === 0) {
-    throw new DataFormatError(line, `"messages" has no assistant message to train on (with weight other than 0)`);
+    throw new DataFormatError(
+      line,
+      `"messages" has no assistant message to train on (with weight other than 0)`,
+    );
   }
   return { format: "chat", messages };
 }
@@ -137,7 +144,8 @@ export function parseExampleLine(text: string, line: number, vocabSize?: number)
     const ex = parseTokens(obj, line);
     if (vocabSize !== undefined && ex.format === "tokens") {
       const bad = ex.input_ids.find((t) => t >= vocabSize);
-      if (bad !== undefined) throw new DataFormatError(line, `token id ${bad} is outside the vocabulary (size ${vocabSize})`);
+      if (bad !== undefined)
+        throw new DataFormatError(line, `token id ${bad} is outside the vocabulary (size ${vocabSize})`);
     }
     return ex;
   }
@@ -186,7 +194,10 @@ export async function checkDatasetLines(
       const ex = parseExampleLine(raw, n, opts.vocabSize);
       if (format === undefined) format = ex.format;
       else if (ex.format !== format) {
-        throw new DataFormatError(n, `format "${ex.format}" differs from the file's first example ("${format}")`);
+        throw new DataFormatError(
+          n,
+          `format "${ex.format}" differs from the file's first example ("${format}")`,
+        );
       }
       examples++;
     } catch (err) {
@@ -194,6 +205,7 @@ export async function checkDatasetLines(
       if (errors.length < maxErrors) errors.push(err);
     }
   }
-  if (examples === 0 && errors.length === 0) errors.push(new DataFormatError(Math.max(n, 1), "the file has no examples"));
+  if (examples === 0 && errors.length === 0)
+    errors.push(new DataFormatError(Math.max(n, 1), "the file has no examples"));
   return { examples, format, errors };
 }

@@ -55,6 +55,10 @@ export interface TrainSpec {
   checkpointEvery?: number;
   /** A checkpoint folder to resume from: weights, optimizer, GradES state, data position, RNG. */
   resumeFrom?: string;
+  /** Compute backend (default "auto"). */
+  backend?: BackendName;
+  /** base_model_name_or_path written into adapter_config.json (default: the model folder's name). */
+  baseModelName?: string;
 }
 
 export type StopReason = "max_steps" | "all_frozen" | "early_stopping" | "cancelled";
@@ -99,7 +103,12 @@ export interface TrainSummary {
   frozenFraction: number;
   components: ComponentSummary[];
   /** Metric history at a reduced cadence, for plots: per recorded step, each component's G (null once frozen). */
-  history: { step: number; trainLoss: number; frozenFraction: number; metrics: Record<string, number | null> }[];
+  history: {
+    step: number;
+    trainLoss: number;
+    frozenFraction: number;
+    metrics: Record<string, number | null>;
+  }[];
   /** 1 - (weight-gradient matrix-steps computed / those a run without freezing would compute). */
   estimatedComputeSaved: number;
   backend: string;

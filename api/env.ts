@@ -1,0 +1,28 @@
+// What every handler can reach: the dependencies the app was built with and the per-request context.
+import type { Database } from "../db/client.ts";
+import type { ObjectStorage } from "../db/storage/types.ts";
+import type { Config } from "../infra/config.ts";
+import type { Logger } from "../infra/logger.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  storage: ObjectStorage;
+  logger: Logger;
+}
+
+/** The tenant a request's API key belongs to. */
+export interface AuthTenant {
+  id: string;
+  name: string;
+  keyId: string;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    log: Logger;
+    tenant: AuthTenant;
+  };
+}

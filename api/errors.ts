@@ -1,0 +1,80 @@
+// The one error type of the API and the one body every failure is turned into:
+// {"error": {"message", "type", "param", "code"}}, as OpenAI's API answers.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import type { Logger } from "../infra/logger.ts";
+
+export type ErrorType = "invalid_request_error" | "authentication_error" | "rate_limit_error" | "server_error";
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+export class ApiError extends Error {
+  readonly type: ErrorType;
+  readonly param: string | null;
+  readonly code: string | null;
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    opts: { type?: ErrorType; param?: string | null; code?: string | null } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.type = opts.type ?? (status >= 500 ? "server_error" : "invalid_request_error");
+    this.param = opts.param ?? null;
+    this.code = opts.code ?? null;
+  }
+
+  static badRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
+    return new ApiError(400, message, { param, code });
+  }
+
+  static notFound(what: string, id: string, param: string | null = null): ApiError {
+    return new ApiError(404, `No such ${what}: '${id}'`, { param, code: "not_found" });
+  }
+
+  body(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+/** Turns zod issues into one 400 naming the first bad field (`method.supervised.hyperparameters.n_epochs`). */
+export function fromZodError(err: ZodError, target?: string): ApiError {
+  const first = err.issues[0];
+  const path = first?.path.map(String).join(".") ?? "";
+  const messages = err.issues.slice(0, 5).map((i) => {
+    const p = i.path.map(String).join(".");
+    return p ? `${p}: ${i.message}` : i.message;
+  });
+  const where = target && target !== "json" && target !== "form" ? ` (in ${target})` : "";
+  return new ApiError(400, `Invalid request${where}: ${messages.join("; ")}`, {
+    param: path || null,
+    code: "invalid_value",
+  });
+}
+
+/** Maps any thrown value to an ApiError; unknown errors are logged and become a 500 without internals. */
+export function toApiError(err: unknown, log?: Logger): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return fromZodError(err);
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const message =
+      status === 413
+        ? "Request body too large"
+        : /malformed json/i.test(err.message)
+          ? "Malformed JSON in request body"
+          : err.message || "Bad request";
+    return new ApiError(status, message, { code: status === 413 ? "payload_too_large" : null });
+  }
+  log?.error({ err }, "unhandled error");
+  return new ApiError(500, "The server had an error while processing your request.", { code: "internal_error" });
+}
+
+export function errorResponse(c: Context, err: ApiError): Response {
+  return c.json(err.body(), err.status);
+}

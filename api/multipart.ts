@@ -1,0 +1,120 @@
+// Streams a multipart/form-data request's one file part straight into object storage (busboy), counting bytes
+// and optionally checking dataset lines on the way; the other fields are collected as strings.
+import { pipeline, Readable } from "node:stream";
+import busboy from "busboy";
+import type { Context } from "hono";
+import type { ObjectStorage } from "../db/storage/types.ts";
+import type { DatasetCheck } from "../worker/engine/data/formats.ts";
+import { ByteCounter, SizeLimitError } from "./datasets/byte-limit.ts";
+import { checkDatasetStream } from "./datasets/check-stream.ts";
+import { ApiError } from "./errors.ts";
+
+export interface ReceivedFile {
+  filename: string;
+  mimeType: string;
+  size: number;
+  /** Present when asked for with `checkLines`. */
+  check: DatasetCheck | undefined;
+}
+
+export interface ReceivedForm {
+  fields: Record<string, string>;
+  /** Undefined when the request had no part named `fileField`. */
+  file: ReceivedFile | undefined;
+}
+
+export interface ReceiveOptions {
+  storage: ObjectStorage;
+  /** Where the file part goes; the caller deletes it if it rejects the request afterwards. */
+  storageKey: string;
+  fileField: string;
+  maxBytes: number;
+  checkLines: boolean;
+}
+
+/** Room for the other fields and multipart boundaries when comparing Content-Length with the file limit. */
+const FORM_OVERHEAD = 64 * 1024;
+
+export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promise<ReceivedForm> {
+  const contentType = c.req.header("content-type") ?? "";
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    throw new ApiError(415, "Content-Type must be multipart/form-data", { code: "unsupported_media_type" });
+  }
+  const declared = Number(c.req.header("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > opts.maxBytes + FORM_OVERHEAD) {
+    throw tooLarge(opts.maxBytes);
+  }
+  const body = c.req.raw.body;
+  if (!body) throw ApiError.badRequest("The request has no body", opts.fileField);
+
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({
+      headers: { "content-type": contentType },
+      limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 40 },
+      defParamCharset: "utf8",
+    });
+  } catch (err) {
+    throw ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`);
+  }
+  const source = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
+  const fields: Record<string, string> = {};
+  let filePart: Promise<ReceivedFile> | undefined;
+
+  const parsed = new Promise<void>((resolve, reject) => {
+    bb.on("field", (name, value) => {
+      fields[name] = value;
+    });
+    bb.on("file", (name, stream, info) => {
+      if (name !== opts.fileField || filePart) {
+        stream.resume();
+        return;
+      }
+      const counter = new ByteCounter(opts.maxBytes);
+      const check = opts.checkLines ? checkDatasetStream() : undefined;
+      // pipeline() wires errors both ways: a failure anywhere destroys every stage, and the storage put, which
+      // reads the last stage, fails with it. Its callback only keeps the error from going unhandled.
+      const piped: Readable = check
+        ? pipeline(stream, counter, check.transform, () => {})
+        : pipeline(stream, counter, () => {});
+      const part = (async (): Promise<ReceivedFile> => {
+        try {
+          const { size } = await opts.storage.put(opts.storageKey, piped, { contentType: info.mimeType });
+          return { filename: info.filename ?? "", mimeType: info.mimeType, size, check: check ? await check.result : undefined };
+        } catch (err) {
+          // Stop reading the rest of the request: nothing more of it will be kept.
+          stream.resume();
+          source.unpipe(bb);
+          source.destroy();
+          if (err instanceof SizeLimitError || counter.bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
+          throw err;
+        }
+      })();
+      // Settle bb's wait below once the file part fails, rather than waiting for a body that is no longer read.
+      part.catch(reject);
+      filePart = part;
+    });
+    bb.on("close", () => resolve());
+    bb.on("error", (err) => reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`)));
+    source.on("error", (err) => reject(err));
+  });
+  source.pipe(bb);
+
+  try {
+    await parsed;
+    const file = filePart ? await filePart : undefined;
+    return { fields, file };
+  } catch (err) {
+    // A part may already be stored when a later part of the request fails.
+    await filePart?.catch(() => undefined);
+    await opts.storage.delete(opts.storageKey).catch(() => undefined);
+    throw err;
+  }
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, `File is too large: the maximum size is ${limit} bytes`, {
+    param: "file",
+    code: "file_too_large",
+  });
+}

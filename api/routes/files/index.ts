@@ -1,0 +1,216 @@
+// /v1/files: upload (streamed to storage), list, retrieve, delete, content.
+import { Readable } from "node:stream";
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, asc, eq, sql } from "drizzle-orm";
+import { deleteFile, fileStorageKey, findFile } from "../../../db/files.ts";
+import { newId } from "../../../db/ids.ts";
+import { files } from "../../../db/schema/files.ts";
+import { describeDatasetErrors } from "../../datasets/check-stream.ts";
+import type { AppEnv } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import { receiveMultipart } from "../../multipart.ts";
+import { listQuery, listSchema, toPage } from "../../pagination.ts";
+import { newRouter } from "../../router.ts";
+import { ALL_PURPOSES, checkFilename, DeletedFile, FileObject, fileObject, UPLOAD_PURPOSES } from "./schemas.ts";
+import type { Context } from "hono";
+
+const FileIdParam = z.object({ file_id: z.string().openapi({ param: { name: "file_id", in: "path" } }) });
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/files",
+  summary: "List files",
+  tags: ["Files"],
+  request: {
+    query: listQuery(10_000, 10_000).extend({
+      order: z.enum(["asc", "desc"]).default("desc"),
+      purpose: z.enum(ALL_PURPOSES).optional(),
+    }),
+  },
+  responses: { 200: { description: "A page of files", content: { "application/json": { schema: listSchema(FileObject, "FileList") } } } },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/files/{file_id}",
+  summary: "Retrieve a file",
+  tags: ["Files"],
+  request: { params: FileIdParam },
+  responses: { 200: { description: "The file", content: { "application/json": { schema: FileObject } } } },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/files/{file_id}",
+  summary: "Delete a file and its contents",
+  tags: ["Files"],
+  request: { params: FileIdParam },
+  responses: { 200: { description: "Deleted", content: { "application/json": { schema: DeletedFile } } } },
+});
+
+const contentRoute = createRoute({
+  method: "get",
+  path: "/files/{file_id}/content",
+  summary: "Download a file's contents",
+  tags: ["Files"],
+  request: { params: FileIdParam },
+  responses: { 200: { description: "The bytes", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } } },
+});
+
+/** Documented here, handled by `uploadFile`: the body is streamed, so it is not parsed by a validator. */
+const createFileDoc = createRoute({
+  method: "post",
+  path: "/files",
+  summary: "Upload a file",
+  description:
+    "Multipart upload, streamed to storage. Files with purpose `fine-tune` are checked line by line; a rejected file is not kept.",
+  tags: ["Files"],
+  request: {
+    body: {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: z.object({
+            file: z.string().openapi({ format: "binary" }),
+            purpose: z.enum(UPLOAD_PURPOSES),
+            "expires_after[anchor]": z.literal("created_at").optional(),
+            "expires_after[seconds]": z.coerce.number().int().min(3600).max(2_592_000).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: "The stored file", content: { "application/json": { schema: FileObject } } },
+    400: { description: "Bad purpose, filename or dataset" },
+    413: { description: "File larger than the limit" },
+  },
+});
+
+async function uploadFile(c: Context<AppEnv>): Promise<Response> {
+  const { db, storage, config } = c.var.deps;
+  const tenant = c.var.tenant;
+  const id = newId("file-");
+  const storageKey = fileStorageKey(tenant.id, id);
+  const form = await receiveMultipart(c, {
+    storage,
+    storageKey,
+    fileField: "file",
+    maxBytes: config.maxUploadBytes,
+    checkLines: true,
+  });
+  try {
+    const purpose = form.fields.purpose;
+    if (!purpose) throw ApiError.badRequest("Missing required parameter: 'purpose'", "purpose");
+    if (!(UPLOAD_PURPOSES as readonly string[]).includes(purpose)) {
+      throw ApiError.badRequest(
+        `Invalid purpose '${purpose}': expected one of ${UPLOAD_PURPOSES.join(", ")}`,
+        "purpose",
+        "invalid_value",
+      );
+    }
+    if (!form.file) throw ApiError.badRequest("Missing required parameter: 'file'", "file");
+    let filename: string;
+    try {
+      filename = checkFilename(form.file.filename);
+    } catch (err) {
+      throw ApiError.badRequest(`Invalid filename: ${(err as Error).message}`, "file", "invalid_filename");
+    }
+    const expiresAt = expiry(form.fields);
+    const check = form.file.check;
+    if (purpose === "fine-tune" && check && check.errors.length > 0) {
+      throw ApiError.badRequest(describeDatasetErrors(check), "file", "invalid_file_format");
+    }
+    const [row] = await db.db
+      .insert(files)
+      .values({
+        id,
+        tenantId: tenant.id,
+        filename,
+        purpose,
+        bytes: form.file.size,
+        storageKey,
+        contentType: form.file.mimeType || "application/octet-stream",
+        examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
+        format: purpose === "fine-tune" ? (check?.format ?? null) : null,
+        expiresAt,
+      })
+      .returning();
+    c.var.log.info({ file: id, bytes: form.file.size, purpose }, "file stored");
+    return c.json(fileObject(row!), 200);
+  } catch (err) {
+    await storage.delete(storageKey);
+    throw err;
+  }
+}
+
+function expiry(fields: Record<string, string>): Date | null {
+  const anchor = fields["expires_after[anchor]"];
+  const seconds = fields["expires_after[seconds]"];
+  if (anchor === undefined && seconds === undefined) return null;
+  if (anchor !== "created_at") {
+    throw ApiError.badRequest("expires_after[anchor] must be 'created_at'", "expires_after.anchor");
+  }
+  const n = Number(seconds);
+  if (!Number.isInteger(n) || n < 3600 || n > 2_592_000) {
+    throw ApiError.badRequest("expires_after[seconds] must be an integer from 3600 to 2592000", "expires_after.seconds");
+  }
+  return new Date(Date.now() + n * 1000);
+}
+
+/** RFC 6266 Content-Disposition that survives any filename (quotes, non-ASCII). */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+const router = newRouter();
+router.openAPIRegistry.registerPath(createFileDoc);
+
+export const filesRoutes = router
+  .openapi(listRoute, async (c) => {
+    const { after, limit, order, purpose } = c.req.valid("query");
+    const db = c.var.deps.db.db;
+    const tenantId = c.var.tenant.id;
+    const conds = [eq(files.tenantId, tenantId)];
+    if (purpose) conds.push(eq(files.purpose, purpose));
+    if (after) {
+      const cursor = sql`(select created_at, id from files where id = ${after} and tenant_id = ${tenantId})`;
+      conds.push(order === "desc" ? sql`(${files.createdAt}, ${files.id}) < ${cursor}` : sql`(${files.createdAt}, ${files.id}) > ${cursor}`);
+    }
+    const dir = order === "desc" ? desc : asc;
+    const rows = await db
+      .select()
+      .from(files)
+      .where(and(...conds))
+      .orderBy(dir(files.createdAt), dir(files.id))
+      .limit(limit + 1);
+    return c.json(toPage(rows, limit, fileObject), 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { file_id } = c.req.valid("param");
+    const row = await findFile(c.var.deps.db.db, c.var.tenant.id, file_id);
+    if (!row) throw ApiError.notFound("file", file_id, "file_id");
+    return c.json(fileObject(row), 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { file_id } = c.req.valid("param");
+    const deleted = await deleteFile({ db: c.var.deps.db.db, storage: c.var.deps.storage }, c.var.tenant.id, file_id);
+    if (!deleted) throw ApiError.notFound("file", file_id, "file_id");
+    return c.json({ id: file_id, object: "file" as const, deleted: true }, 200);
+  })
+  .openapi(contentRoute, async (c) => {
+    const { file_id } = c.req.valid("param");
+    const row = await findFile(c.var.deps.db.db, c.var.tenant.id, file_id);
+    if (!row) throw ApiError.notFound("file", file_id, "file_id");
+    const stream = await c.var.deps.storage.get(row.storageKey);
+    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
+      status: 200,
+      headers: {
+        "content-type": row.contentType,
+        "content-length": String(row.bytes),
+        "content-disposition": contentDisposition(row.filename),
+      },
+    });
+  })
+  .post("/files", uploadFile);

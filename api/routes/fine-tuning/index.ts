@@ -1,0 +1,203 @@
+// /v1/fine_tuning/jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints, and our GradES view
+// and adapter download. Shapes follow OpenAI's API so its official client works unchanged.
+import { Readable } from "node:stream";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { outputPrefix } from "../../../db/queue/keys.ts";
+import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
+import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
+import type { AppEnv } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import { listQuery, listSchema, toPage } from "../../pagination.ts";
+import { newRouter } from "../../router.ts";
+import { tarGzObjects } from "./archive.ts";
+import { createJob } from "./create.ts";
+import {
+  CheckpointObject,
+  checkpointObject,
+  EventObject,
+  type EventRow,
+  eventObject,
+  gradesView,
+  JobObject,
+  jobObject,
+} from "./objects.ts";
+import { CreateJobBody } from "./request.ts";
+
+const JobIdParam = z.object({
+  fine_tuning_job_id: z.string().openapi({ param: { name: "fine_tuning_job_id", in: "path" } }),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+});
+const tags = ["Fine-tuning"];
+
+const createDoc = createRoute({
+  method: "post",
+  path: "/fine_tuning/jobs",
+  summary: "Create a fine-tuning job",
+  tags,
+  request: { body: { required: true, content: { "application/json": { schema: CreateJobBody } } } },
+  responses: json(JobObject, "The created job"),
+});
+const listRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs",
+  summary: "List fine-tuning jobs (newest first); filter with metadata[key]=value",
+  tags,
+  request: { query: listQuery(20, 100) },
+  responses: json(listSchema(JobObject, "FineTuningJobList"), "A page of jobs"),
+});
+const getRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}",
+  summary: "Retrieve a fine-tuning job",
+  tags,
+  request: { params: JobIdParam },
+  responses: json(JobObject, "The job"),
+});
+const action = (name: "cancel" | "pause" | "resume", summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/fine_tuning/jobs/{fine_tuning_job_id}/${name}`,
+    summary,
+    tags,
+    request: { params: JobIdParam },
+    responses: json(JobObject, "The job"),
+  });
+const cancelRoute = action("cancel", "Cancel a job; a running job stops within seconds");
+const pauseRoute = action("pause", "Pause a job; a running job checkpoints first (pause_requested until then)");
+const resumeRoute = action("resume", "Resume a paused job from its latest checkpoint");
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}/events",
+  summary: "List a job's events (newest first), including `metrics` events",
+  tags,
+  request: { params: JobIdParam, query: listQuery(20, 1000) },
+  responses: json(listSchema(EventObject, "FineTuningJobEventList"), "A page of events"),
+});
+const checkpointsRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
+  summary: "List a job's checkpoints (latest step first)",
+  tags,
+  request: { params: JobIdParam, query: listQuery(10, 100) },
+  responses: json(listSchema(CheckpointObject, "FineTuningJobCheckpointList"), "A page of checkpoints"),
+});
+const gradesRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}/grades",
+  summary: "GradES freeze map (layer × matrix: frozen step, latest G) and metric history",
+  tags,
+  request: { params: JobIdParam },
+  responses: json(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
+});
+const adapterRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}/adapter",
+  summary: "Download the trained adapter (or model) folder as one .tar.gz",
+  tags,
+  request: { params: JobIdParam },
+  responses: {
+    200: {
+      description: "A gzipped tar archive",
+      content: { "application/gzip": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+  },
+});
+
+async function ownJob(c: Context<AppEnv>, id: string) {
+  const job = await getJob(c.var.deps.db.sql, c.var.tenant.id, id);
+  if (!job) throw ApiError.notFound("fine-tuning job", id, "fine_tuning_job_id");
+  return job;
+}
+
+function conflict(message: string): ApiError {
+  return new ApiError(409, message, { code: "invalid_job_state" });
+}
+
+/** OpenAI's list filter: `metadata[key]=value` query parameters. */
+function metadataFilter(c: Context<AppEnv>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.req.queries())) {
+    const m = /^metadata\[(.+)\]$/.exec(k);
+    if (m?.[1] && v[0] !== undefined) out[m[1]] = v[0];
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const router = newRouter();
+router.openAPIRegistry.registerPath(createDoc);
+router.post("/fine_tuning/jobs", createJob);
+
+export const fineTuningRoutes = router
+  .openapi(listRoute, async (c) => {
+    const { after, limit } = c.req.valid("query");
+    const rows = await listJobs(c.var.deps.db.sql, c.var.tenant.id, { after, limit, metadata: metadataFilter(c) });
+    return c.json(toPage(rows, limit, jobObject), 200);
+  })
+  .openapi(getRoute, async (c) => {
+    return c.json(jobObject(await ownJob(c, c.req.valid("param").fine_tuning_job_id)), 200);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const job = await ownJob(c, id);
+    const moved = await cancel(c.var.deps.db.sql, id, c.var.tenant.id);
+    if (!moved) throw conflict(`Job ${id} has already finished (status ${job.status}) and cannot be cancelled`);
+    return c.json(jobObject(moved), 200);
+  })
+  .openapi(pauseRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const job = await ownJob(c, id);
+    if (job.status === "paused") return c.json(jobObject(job), 200);
+    const moved = await requestPause(c.var.deps.db.sql, id, c.var.tenant.id);
+    if (!moved) throw conflict(`Job ${id} is ${job.status} and cannot be paused`);
+    return c.json(jobObject(moved), 200);
+  })
+  .openapi(resumeRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const job = await ownJob(c, id);
+    const moved = await resume(c.var.deps.db.sql, id, c.var.tenant.id);
+    if (!moved) throw conflict(`Job ${id} is ${job.status}, not paused, and cannot be resumed`);
+    return c.json(jobObject(moved), 200);
+  })
+  .openapi(eventsRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const { after, limit } = c.req.valid("query");
+    await ownJob(c, id);
+    const rows = (await listEvents(c.var.deps.db.sql, id, { after, limit })) as unknown as EventRow[];
+    return c.json(toPage(rows, limit, eventObject), 200);
+  })
+  .openapi(checkpointsRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const { after, limit } = c.req.valid("query");
+    const job = await ownJob(c, id);
+    const rows = await listCheckpoints(c.var.deps.db.sql, id, { after, limit });
+    return c.json(
+      toPage(rows, limit, (r) => checkpointObject(job, r)),
+      200,
+    );
+  })
+  .openapi(gradesRoute, async (c) => {
+    const job = await ownJob(c, c.req.valid("param").fine_tuning_job_id);
+    return c.json(gradesView(job) as unknown as Record<string, unknown>, 200);
+  })
+  .openapi(adapterRoute, async (c) => {
+    const id = c.req.valid("param").fine_tuning_job_id;
+    const job = await ownJob(c, id);
+    if (job.status !== "succeeded") {
+      throw conflict(`Job ${id} is ${job.status}: its adapter exists once it has succeeded`);
+    }
+    const storage = c.var.deps.storage;
+    const prefix = outputPrefix(job.tenantId, job.id);
+    const objects = await storage.list(prefix);
+    if (objects.length === 0) throw ApiError.notFound("adapter for job", id, "fine_tuning_job_id");
+    const archive = tarGzObjects(storage, prefix, objects, `${id}-adapter`);
+    return new Response(Readable.toWeb(archive) as ReadableStream, {
+      status: 200,
+      headers: {
+        "content-type": "application/gzip",
+        "content-disposition": `attachment; filename="${id}-adapter.tar.gz"`,
+      },
+    });
+  });

@@ -1,0 +1,253 @@
+// /v1/uploads: a large file sent in parts (each up to 64 MB), assembled into one file on completion,
+// as OpenAI's Uploads API and its official clients do it.
+import { createHash } from "node:crypto";
+import { Readable, Transform } from "node:stream";
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { fileStorageKey, findFile } from "../../../db/files.ts";
+import { newId } from "../../../db/ids.ts";
+import { files } from "../../../db/schema/files.ts";
+import { type UploadRow, uploadParts, uploads } from "../../../db/schema/uploads.ts";
+import type { ObjectStorage } from "../../../db/storage/types.ts";
+import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
+import type { AppEnv } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import { receiveMultipart } from "../../multipart.ts";
+import { newRouter } from "../../router.ts";
+import { CompleteUploadBody, CreateUploadBody, partObject, UploadObject, UploadPartObject, uploadObject } from "./schemas.ts";
+
+/** OpenAI's limits: parts of at most 64 MB, an upload expires an hour after creation. */
+export const MAX_PART_BYTES = 64 * 1024 * 1024;
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
+
+const UploadIdParam = z.object({ upload_id: z.string().openapi({ param: { name: "upload_id", in: "path" } }) });
+
+const createUploadRoute = createRoute({
+  method: "post",
+  path: "/uploads",
+  summary: "Create an upload",
+  tags: ["Uploads"],
+  request: { body: { required: true, content: { "application/json": { schema: CreateUploadBody } } } },
+  responses: { 200: { description: "The pending upload", content: { "application/json": { schema: UploadObject } } } },
+});
+
+const addPartDoc = createRoute({
+  method: "post",
+  path: "/uploads/{upload_id}/parts",
+  summary: "Add a part (at most 64 MB) to an upload",
+  tags: ["Uploads"],
+  request: {
+    params: UploadIdParam,
+    body: {
+      required: true,
+      content: { "multipart/form-data": { schema: z.object({ data: z.string().openapi({ format: "binary" }) }) } },
+    },
+  },
+  responses: { 200: { description: "The part", content: { "application/json": { schema: UploadPartObject } } } },
+});
+
+const completeRoute = createRoute({
+  method: "post",
+  path: "/uploads/{upload_id}/complete",
+  summary: "Complete an upload: its parts, in the given order, become one file",
+  tags: ["Uploads"],
+  request: {
+    params: UploadIdParam,
+    body: { required: true, content: { "application/json": { schema: CompleteUploadBody } } },
+  },
+  responses: { 200: { description: "The completed upload with its file", content: { "application/json": { schema: UploadObject } } } },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/uploads/{upload_id}/cancel",
+  summary: "Cancel an upload",
+  tags: ["Uploads"],
+  request: { params: UploadIdParam },
+  responses: { 200: { description: "The cancelled upload", content: { "application/json": { schema: UploadObject } } } },
+});
+
+function partsPrefix(tenantId: string, uploadId: string): string {
+  return `uploads/${tenantId}/${uploadId}/`;
+}
+
+async function findUpload(c: Context<AppEnv>, uploadId: string): Promise<UploadRow> {
+  const [row] = await c.var.deps.db.db
+    .select()
+    .from(uploads)
+    .where(and(eq(uploads.id, uploadId), eq(uploads.tenantId, c.var.tenant.id)));
+  if (!row) throw ApiError.notFound("upload", uploadId, "upload_id");
+  return row;
+}
+
+function assertPending(row: UploadRow): void {
+  if (row.status !== "pending") {
+    throw new ApiError(409, `Upload ${row.id} is already ${row.status}`, { code: "upload_not_pending" });
+  }
+  if (row.expiresAt.getTime() <= Date.now()) {
+    throw new ApiError(409, `Upload ${row.id} has expired`, { code: "upload_expired" });
+  }
+}
+
+/** The parts' objects one after another, as one stream. */
+function concatenate(storage: ObjectStorage, keys: string[]): Readable {
+  return Readable.from(
+    (async function* () {
+      for (const key of keys) yield* await storage.get(key);
+    })(),
+  );
+}
+
+async function addPart(c: Context<AppEnv>): Promise<Response> {
+  const uploadId = c.req.param("upload_id") ?? "";
+  const upload = await findUpload(c, uploadId);
+  assertPending(upload);
+  const { db, storage } = c.var.deps;
+  const id = newId("part_");
+  const storageKey = `${partsPrefix(upload.tenantId, upload.id)}${id}`;
+  const form = await receiveMultipart(c, {
+    storage,
+    storageKey,
+    fileField: "data",
+    maxBytes: Math.min(MAX_PART_BYTES, upload.bytes),
+    checkLines: false,
+  });
+  try {
+    if (!form.file) throw ApiError.badRequest("Missing required parameter: 'data'", "data");
+    const [row] = await db.db
+      .insert(uploadParts)
+      .values({
+        id,
+        uploadId: upload.id,
+        seq: sql`(select coalesce(max(seq), 0) + 1 from upload_parts where upload_id = ${upload.id})`,
+        bytes: form.file.size,
+        storageKey,
+      })
+      .returning();
+    return c.json(partObject(row!), 200);
+  } catch (err) {
+    await storage.delete(storageKey);
+    throw err;
+  }
+}
+
+const router = newRouter();
+router.openAPIRegistry.registerPath(addPartDoc);
+
+export const uploadsRoutes = router
+  .openapi(createUploadRoute, async (c) => {
+    const body = c.req.valid("json");
+    const max = c.var.deps.config.maxMultipartUploadBytes;
+    if (body.bytes > max) {
+      throw new ApiError(413, `bytes (${body.bytes}) exceeds the maximum upload size of ${max} bytes`, {
+        param: "bytes",
+        code: "file_too_large",
+      });
+    }
+    const [row] = await c.var.deps.db.db
+      .insert(uploads)
+      .values({
+        id: newId("upload_"),
+        tenantId: c.var.tenant.id,
+        filename: body.filename,
+        purpose: body.purpose,
+        bytes: body.bytes,
+        mimeType: body.mime_type,
+        expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
+      })
+      .returning();
+    return c.json(uploadObject(row!, null), 200);
+  })
+  .openapi(completeRoute, async (c) => {
+    const { upload_id } = c.req.valid("param");
+    const { part_ids, md5 } = c.req.valid("json");
+    const upload = await findUpload(c, upload_id);
+    assertPending(upload);
+    const { db, storage } = c.var.deps;
+    const parts = await db.db.select().from(uploadParts).where(eq(uploadParts.uploadId, upload.id));
+    const byId = new Map(parts.map((p) => [p.id, p]));
+    if (new Set(part_ids).size !== part_ids.length) throw ApiError.badRequest("part_ids contains duplicates", "part_ids");
+    const ordered = part_ids.map((pid, i) => {
+      const p = byId.get(pid);
+      if (!p) throw ApiError.badRequest(`part_ids[${i}]: no part '${pid}' in upload ${upload.id}`, `part_ids.${i}`);
+      return p;
+    });
+    const total = ordered.reduce((n, p) => n + p.bytes, 0);
+    if (total !== upload.bytes) {
+      throw ApiError.badRequest(
+        `The parts add up to ${total} bytes, but the upload was created with bytes=${upload.bytes}`,
+        "part_ids",
+        "bytes_mismatch",
+      );
+    }
+
+    const fileId = newId("file-");
+    const storageKey = fileStorageKey(upload.tenantId, fileId);
+    const hash = createHash("md5");
+    const hasher = new Transform({
+      transform(chunk, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const check = upload.purpose === "fine-tune" ? checkDatasetStream() : undefined;
+    let stream: Readable = concatenate(
+      storage,
+      ordered.map((p) => p.storageKey),
+    ).pipe(hasher);
+    if (check) stream = stream.pipe(check.transform);
+    try {
+      await storage.put(storageKey, stream, { contentType: upload.mimeType, size: upload.bytes });
+      if (md5 && md5.toLowerCase() !== hash.digest("hex")) {
+        throw ApiError.badRequest("md5 does not match the uploaded bytes", "md5", "checksum_mismatch");
+      }
+      const result = check ? await check.result : undefined;
+      if (result && result.errors.length > 0) {
+        throw ApiError.badRequest(describeDatasetErrors(result), "file", "invalid_file_format");
+      }
+      const completed = await db.db.transaction(async (tx) => {
+        await tx.insert(files).values({
+          id: fileId,
+          tenantId: upload.tenantId,
+          filename: upload.filename,
+          purpose: upload.purpose,
+          bytes: upload.bytes,
+          storageKey,
+          contentType: upload.mimeType,
+          examples: result?.examples ?? null,
+          format: result?.format ?? null,
+        });
+        // Guarded by status, so two racing completions make one file.
+        const [row] = await tx
+          .update(uploads)
+          .set({ status: "completed", fileId })
+          .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
+          .returning();
+        if (!row) throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
+        return row;
+      });
+      await storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
+      const file = await findFile(db.db, upload.tenantId, fileId);
+      return c.json(uploadObject(completed, file), 200);
+    } catch (err) {
+      await storage.delete(storageKey);
+      throw err;
+    }
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { upload_id } = c.req.valid("param");
+    const upload = await findUpload(c, upload_id);
+    if (upload.status !== "pending") {
+      throw new ApiError(409, `Upload ${upload.id} is already ${upload.status}`, { code: "upload_not_pending" });
+    }
+    const [row] = await c.var.deps.db.db
+      .update(uploads)
+      .set({ status: "cancelled" })
+      .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
+      .returning();
+    if (!row) throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
+    await c.var.deps.storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
+    return c.json(uploadObject(row, null), 200);
+  })
+  .post("/uploads/:upload_id/parts", addPart);

@@ -1,0 +1,1 @@
+export async function firstStepLatency(_url: string, _runs: number): Promise<void> {}

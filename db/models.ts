@@ -1,0 +1,52 @@
+// Model rows: which models a tenant may use and where their Hugging Face files are stored.
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { newId } from "./ids.ts";
+import { type ModelRow, models, SYSTEM_OWNER } from "./schema/models.ts";
+
+export function modelStoragePrefix(owner: string, rowId: string): string {
+  return `models/${owner}/${rowId}/`;
+}
+
+/** A model visible to the tenant: its own, or a built-in one. */
+export async function findModel(db: Db, tenantId: string, name: string): Promise<ModelRow | undefined> {
+  const rows = await db
+    .select()
+    .from(models)
+    .where(and(eq(models.name, name), inArray(models.owner, [tenantId, SYSTEM_OWNER])));
+  // A tenant's own model wins over a built-in of the same name (registration forbids that, but be explicit).
+  return rows.find((r) => r.owner === tenantId) ?? rows[0];
+}
+
+export async function listModels(db: Db, tenantId: string): Promise<ModelRow[]> {
+  return db
+    .select()
+    .from(models)
+    .where(inArray(models.owner, [tenantId, SYSTEM_OWNER]))
+    .orderBy(asc(models.createdAt), asc(models.name));
+}
+
+export interface NewModel {
+  /** Row id; pass the one used in `modelStoragePrefix` when the files were stored first. */
+  id?: string;
+  name: string;
+  owner: string;
+  kind: "base" | "fine_tuned";
+  modelType: string;
+  storagePrefix: string;
+  config: Record<string, unknown>;
+  source: Record<string, unknown>;
+  parent?: string | null;
+}
+
+/** Inserts a model; returns undefined when (owner, name) already exists. */
+export async function insertModel(db: Db, m: NewModel): Promise<ModelRow | undefined> {
+  const [row] = await db
+    .insert(models)
+    .values({ ...m, id: m.id ?? newId("mdl_"), parent: m.parent ?? null })
+    .onConflictDoNothing({ target: [models.owner, models.name] })
+    .returning();
+  return row;
+}
+
+export { SYSTEM_OWNER };

@@ -1,0 +1,231 @@
+// The fine-tuning API through app.request() and through the official openai client against a live server.
+// No worker runs here: jobs stay queued, which is what the state changes below need.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../support/app.ts";
+import { chatDataset, postJson, registerFakeBaseModel, uploadDataset } from "./helpers.ts";
+
+let t: TestApp;
+let trainingFile: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  await registerFakeBaseModel(t, "base-small");
+  trainingFile = await uploadDataset(t, chatDataset(40));
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const create = (body: Record<string, unknown>) =>
+  postJson(t, "/v1/fine_tuning/jobs", { model: "base-small", training_file: trainingFile, ...body });
+
+async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { message: string; param: string | null; code: string | null } }).error;
+}
+
+describe("POST /v1/fine_tuning/jobs", () => {
+  it("creates a queued job with every 'auto' resolved and our extensions filled in", async () => {
+    const res = await create({
+      suffix: "colours",
+      seed: 42,
+      metadata: { team: "research" },
+      method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 2, batch_size: "auto" } } },
+      grades: { tau: 0.001 },
+      max_steps: 5,
+    });
+    expect(res.status).toBe(200);
+    const job = (await res.json()) as Record<string, any>;
+    expect(job).toMatchObject({
+      object: "fine_tuning.job",
+      status: "queued",
+      model: "base-small",
+      training_file: trainingFile,
+      seed: 42,
+      user_provided_suffix: "colours",
+      metadata: { team: "research" },
+      fine_tuned_model: null,
+      training_type: "lora",
+      // 40 examples: batch size 2 by the auto rule, multiplier 1.
+      hyperparameters: { n_epochs: 2, batch_size: 2, learning_rate_multiplier: 1 },
+    });
+    expect(job.method.supervised.hyperparameters).toEqual(job.hyperparameters);
+    expect(job.id).toMatch(/^ftjob-/);
+    expect(job.grades).toMatchObject({ frozen_fraction: 0, steps_completed: 0, options: { enabled: true, tau: 0.001 } });
+    expect(job.config).toMatchObject({ max_steps: 5, learning_rate: 2e-4 });
+
+    const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events`)).json()) as Record<string, any>;
+    expect(events.data.map((e: { message: string }) => e.message)).toEqual([
+      "Files validated, moving job to queued state",
+      `Validating training file: ${trainingFile}`,
+    ]);
+    expect(events.data[0]).toMatchObject({ object: "fine_tuning.job.event", level: "info", type: "message" });
+  });
+
+  it("takes the deprecated top-level hyperparameters too", async () => {
+    const job = (await (await create({ hyperparameters: { n_epochs: 4, learning_rate_multiplier: 0.5 } })).json()) as Record<string, any>;
+    expect(job.hyperparameters).toMatchObject({ n_epochs: 4, learning_rate_multiplier: 0.5 });
+    expect(job.config.learning_rate).toBeCloseTo(1e-4);
+  });
+
+  it.each([
+    [{ method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 0 } } } }, "method.supervised.hyperparameters.n_epochs"],
+    [{ method: { type: "supervised", supervised: { hyperparameters: { batch_size: "big" } } } }, "method.supervised.hyperparameters.batch_size"],
+    [{ hyperparameters: { learning_rate_multiplier: -1 } }, "hyperparameters.learning_rate_multiplier"],
+    [{ method: { type: "dpo" } }, "method.type"],
+    [{ lora: { r: 0 } }, "lora.r"],
+    [{ lora: { target_modules: ["qkv"] } }, "lora.target_modules.0"],
+    [{ lora: { rank: 8 } }, "lora.rank"],
+    [{ grades: { alpha: 1.5 } }, "grades.alpha"],
+    [{ grades: { metric: "loss" } }, "grades.metric"],
+    [{ grades: { max_frozen_ratio: 0 } }, "grades.max_frozen_ratio"],
+    [{ training_type: "qlora" }, "training_type"],
+    [{ max_steps: 2.5 }, "max_steps"],
+    [{ learning_rate: 0 }, "learning_rate"],
+    [{ suffix: "has space" }, "suffix"],
+    [{ seed: -3 }, "seed"],
+    [{ colour: "blue" }, "colour"],
+    [{ early_stopping: { patience: 2 } }, "early_stopping"],
+    [{ model: "no-such-model" }, "model"],
+    [{ training_file: "file-doesnotexist" }, "training_file"],
+    [{ validation_file: "file-doesnotexist" }, "validation_file"],
+  ])("rejects %j with a 400 naming %s", async (body, param) => {
+    const before = await t.db.sql.query("select count(*)::int as n from fine_tuning_jobs");
+    const res = await create(body);
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.param).toBe(param);
+    expect(error.message.length).toBeGreaterThan(10);
+    const after = await t.db.sql.query("select count(*)::int as n from fine_tuning_jobs");
+    expect(after).toEqual(before);
+  });
+
+  it("rejects a file uploaded for another purpose", async () => {
+    const other = await uploadDataset(t, chatDataset(3), "assistants");
+    const error = await errorOf(await create({ training_file: other }));
+    expect(error).toMatchObject({ param: "training_file", code: "invalid_file_purpose" });
+  });
+
+  it("does not let another tenant use the file or see the job", async () => {
+    const job = (await (await create({})).json()) as { id: string };
+    const other = await t.addTenant("other-tenant");
+    const res = await postJson(t, "/v1/fine_tuning/jobs", { model: "base-small", training_file: trainingFile }, other.apiKey);
+    expect((await errorOf(res)).param).toBe("training_file");
+    const get = await t.request(`/v1/fine_tuning/jobs/${job.id}`, { headers: { authorization: `Bearer ${other.apiKey}` } });
+    expect(get.status).toBe(404);
+  });
+});
+
+describe("job lifecycle through the API", () => {
+  it("cancels a queued job once, then answers 409", async () => {
+    const job = (await (await create({})).json()) as { id: string };
+    const res = await t.request(`/v1/fine_tuning/jobs/${job.id}/cancel`, { method: "POST" });
+    expect(((await res.json()) as { status: string }).status).toBe("cancelled");
+    const again = await t.request(`/v1/fine_tuning/jobs/${job.id}/cancel`, { method: "POST" });
+    expect(again.status).toBe(409);
+    const outbox = await t.db.sql.query<{ type: string }>(
+      "select type from webhook_outbox where data ->> 'id' = $1 order by created_at, id",
+      [job.id],
+    );
+    expect(outbox.map((r) => r.type)).toEqual([
+      "fine_tuning.job.validating_files",
+      "fine_tuning.job.queued",
+      "fine_tuning.job.cancelled",
+    ]);
+  });
+
+  it("pauses a queued job and resumes it", async () => {
+    const job = (await (await create({})).json()) as { id: string };
+    const paused = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })).json()) as { status: string };
+    expect(paused.status).toBe("paused");
+    const resumed = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" })).json()) as { status: string };
+    expect(resumed.status).toBe("queued");
+    expect((await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" })).status).toBe(409);
+  });
+
+  it("lists newest first with after/limit cursors and filters by metadata", async () => {
+    const tag = `run-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(((await (await create({ metadata: { batch: tag } })).json()) as { id: string }).id);
+    const page1 = (await (await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}`)).json()) as Record<string, any>;
+    expect(page1.data.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.has_more).toBe(true);
+    const page2 = (await (await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}&after=${ids[1]}`)).json()) as Record<string, any>;
+    expect(page2.data.map((j: { id: string }) => j.id)).toEqual([ids[0]]);
+    expect(page2.has_more).toBe(false);
+    const bad = await t.request("/v1/fine_tuning/jobs?limit=0");
+    expect((await errorOf(bad)).param).toBe("limit");
+  });
+
+  it("answers 409 for the adapter of a job that has not succeeded and 404 for an unknown job", async () => {
+    const job = (await (await create({})).json()) as { id: string };
+    expect((await t.request(`/v1/fine_tuning/jobs/${job.id}/adapter`)).status).toBe(409);
+    expect((await t.request("/v1/fine_tuning/jobs/ftjob-nope/grades")).status).toBe(404);
+    const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<string, any>;
+    expect(grades).toMatchObject({ object: "fine_tuning.job.grades", fine_tuning_job_id: job.id, layers: [], history: [] });
+  });
+});
+
+describe("the official openai client", () => {
+  let server: ReturnType<typeof serve>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    client = new OpenAI({ apiKey: t.apiKey, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("creates, retrieves, lists (async iteration over pages), lists events and checkpoints, and cancels", async () => {
+    const job = await client.fineTuning.jobs.create({
+      model: "base-small",
+      training_file: trainingFile,
+      method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 1 } } },
+      metadata: { via: "openai-sdk" },
+    });
+    expect(job.status).toBe("queued");
+    expect((await client.fineTuning.jobs.retrieve(job.id)).id).toBe(job.id);
+
+    const seen: string[] = [];
+    for await (const j of client.fineTuning.jobs.list({ limit: 2 })) seen.push(j.id);
+    const total = await t.db.sql.query<{ n: number }>(
+      "select count(*)::int as n from fine_tuning_jobs where tenant_id = $1",
+      [t.tenantId],
+    );
+    expect(seen).toHaveLength(total[0]!.n);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen[0]).toBe(job.id);
+
+    const events: string[] = [];
+    for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 1 })) events.push(e.message);
+    expect(events).toEqual(["Files validated, moving job to queued state", `Validating training file: ${trainingFile}`]);
+
+    const checkpoints = await client.fineTuning.jobs.checkpoints.list(job.id);
+    expect(checkpoints.data).toEqual([]);
+
+    const paused = await client.fineTuning.jobs.pause(job.id);
+    expect(paused.status).toBe("paused");
+    expect((await client.fineTuning.jobs.resume(job.id)).status).toBe("queued");
+    const cancelled = await client.fineTuning.jobs.cancel(job.id);
+    expect(cancelled.status).toBe("cancelled");
+  });
+
+  it("raises the client's error classes with the server's param", async () => {
+    const bad = await client.fineTuning.jobs
+      .create({ model: "base-small", training_file: trainingFile, hyperparameters: { n_epochs: 0 } })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((bad as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("hyperparameters.n_epochs");
+    const missing = await client.fineTuning.jobs.retrieve("ftjob-missing").catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    const noModel = await client.fineTuning.jobs.create({ model: "nope", training_file: trainingFile }).catch((e: unknown) => e);
+    expect((noModel as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("model");
+  });
+});

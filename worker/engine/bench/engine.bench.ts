@@ -1,0 +1,184 @@
+// Engine benchmark: tokens/second of a LoRA training step on a stated tiny model, the cost of GradES's
+// monitoring as a fraction of step time, and the step time with half of the components frozen.
+// Configurations are interleaved round by round and compared by median, so drifting machine load hits all alike.
+// Usage: npm run bench:engine [-- --backend wasm --steps 12]
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend, wasmFeatures } from "../backend.ts";
+import type { LoadedDataset } from "../data/dataset.ts";
+import { loadModel } from "../model/loader.ts";
+import { initTinyModel } from "../model/init.ts";
+import type { ModelConfig } from "../model/types.ts";
+import { Rng } from "../train/rng.ts";
+import { Trainer } from "../train/trainer.ts";
+import type { BackendName, TrainSpec } from "../train/types.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    steps: { type: "string", default: "12" },
+    warmup: { type: "string", default: "3" },
+  },
+});
+
+const MODEL: Partial<ModelConfig> = {
+  vocab_size: 4096,
+  hidden_size: 256,
+  intermediate_size: 768,
+  num_hidden_layers: 4,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 32,
+  max_position_embeddings: 512,
+};
+const BATCH = 4;
+const SEQ = 128;
+const LORA_R = 8;
+
+function spec(dir: string, gradesEnabled: boolean): TrainSpec {
+  return {
+    modelDir: dir,
+    trainFile: "(in memory)",
+    outputDir: join(dir, "out"),
+    trainingType: "lora",
+    lora: {
+      r: LORA_R,
+      alpha: 16,
+      dropout: 0,
+      targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+      useRslora: false,
+    },
+    // tau 0: every component is measured at every step and none ever freezes.
+    grades: {
+      enabled: gradesEnabled,
+      tau: 0,
+      alpha: 0,
+      metric: "grad_change",
+      normalize: "mean",
+      interval: 1,
+      maxFrozenRatio: 1,
+    },
+    nEpochs: 1000,
+    batchSize: BATCH,
+    gradientAccumulationSteps: 1,
+    learningRate: 1e-4,
+    weightDecay: 0,
+    warmupRatio: 0,
+    lrScheduler: "constant",
+    maxGradNorm: 1,
+    maxSeqLen: SEQ,
+    seed: 1,
+  };
+}
+
+function randomData(n: number): LoadedDataset {
+  const rng = new Rng(7);
+  const examples = Array.from({ length: n }, () => {
+    const ids = Array.from({ length: SEQ }, () => rng.int(MODEL.vocab_size!));
+    return { inputIds: ids, labels: ids };
+  });
+  return { examples, format: "tokens", dropped: 0 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const backend = await initBackend(args.backend as BackendName);
+  const dir = await mkdtemp(join(tmpdir(), "grades-bench-"));
+  try {
+    await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });
+    const data = randomData(64);
+    const make = async (grades: boolean) => {
+      const model = await loadModel(dir);
+      return { model, trainer: new Trainer({ spec: spec(dir, grades), model, train: data, padId: 0, backend }) };
+    };
+    const configs = {
+      off: await make(false),
+      measuring: await make(true),
+      halfFrozen: await make(true),
+    };
+    const components = configs.halfFrozen.trainer.components;
+    components.forEach((c, i) => {
+      if (i % 2 === 0) configs.halfFrozen.trainer.freezeNow(c.name);
+    });
+    const times: Record<keyof typeof configs, number[]> = { off: [], measuring: [], halfFrozen: [] };
+    let tokens = 0;
+    const warmup = Number(args.warmup);
+    const steps = Number(args.steps);
+    for (let round = 0; round < warmup + steps; round++) {
+      for (const name of Object.keys(configs) as (keyof typeof configs)[]) {
+        const r = await configs[name].trainer.trainStep();
+        if (round >= warmup) {
+          times[name].push(r.seconds);
+          if (name === "off") tokens = r.tokens;
+        }
+      }
+    }
+
+    // The monitoring itself, timed alone on one step's real gradients: build G on the device, one read.
+    const t = configs.measuring.trainer;
+    const grads = new Map(
+      t.components.map((c) => [c.name, c.variables.map((v) => tf.randomNormal(v.shape))] as const),
+    );
+    const { GradesController } = await import("../train/grades.ts");
+    const ctl = new GradesController(
+      t.components.map((c) => ({ name: c.name, size: c.variables.reduce((n, v) => n + v.size, 0) })),
+      spec(dir, true).grades,
+      1_000_000,
+    );
+    ctl.observe(1, grads);
+    const isolated: number[] = [];
+    for (let i = 2; i < 2 + 30; i++) {
+      const start = performance.now();
+      ctl.observe(i, grads);
+      isolated.push((performance.now() - start) / 1000);
+    }
+    ctl.dispose();
+    for (const ts of grads.values()) tf.dispose(ts);
+
+    const off = median(times.off);
+    const measuring = median(times.measuring);
+    const half = median(times.halfFrozen);
+    const monitor = median(isolated);
+    const features = backend === "wasm" ? wasmFeatures() : undefined;
+    const lines = [
+      `backend: ${backend}${features ? ` (simd ${features.simd}, threads ${features.threads})` : ""}`,
+      `model: qwen3-shaped, hidden ${MODEL.hidden_size}, intermediate ${MODEL.intermediate_size}, ${MODEL.num_hidden_layers} layers, ` +
+        `${MODEL.num_attention_heads} heads / ${MODEL.num_key_value_heads} kv heads, vocab ${MODEL.vocab_size}; ` +
+        `LoRA r ${LORA_R} on 7 projections (${components.length} components); batch ${BATCH} x ${SEQ} tokens`,
+      `steps: ${steps} measured per configuration after ${warmup} warmup, interleaved; medians`,
+      `LoRA step, GradES off:          ${(off * 1000).toFixed(1)} ms  (${(tokens / off).toFixed(0)} tokens/s)`,
+      `LoRA step, GradES measuring:    ${(measuring * 1000).toFixed(1)} ms  (${(((measuring - off) / off) * 100).toFixed(2)}% vs off)`,
+      `GradES monitoring alone:        ${(monitor * 1000).toFixed(2)} ms  (${((monitor / off) * 100).toFixed(2)}% of a step)`,
+      `half of the components frozen:  ${(half * 1000).toFixed(1)} ms  (${((half / measuring) * 100).toFixed(1)}% of none frozen)`,
+    ];
+    for (const l of lines) console.log(l);
+    console.log(
+      JSON.stringify({
+        backend,
+        tokensPerSecond: tokens / off,
+        stepMsGradesOff: off * 1000,
+        stepMsGradesMeasuring: measuring * 1000,
+        monitoringOverheadFraction: (measuring - off) / off,
+        monitoringAloneFraction: monitor / off,
+        stepMsHalfFrozen: half * 1000,
+        halfFrozenOverNoneFrozen: half / measuring,
+      }),
+    );
+    for (const c of Object.values(configs)) {
+      c.trainer.dispose();
+      c.model.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,126 @@
+// Batching: each epoch is a seeded shuffle, grouped into windows of many batches that are sorted by length
+// (so a batch holds similar lengths and little padding) and the batches' order shuffled again. An epoch's
+// batches depend only on (seed, epoch), so the data position {epoch, batch} is all a checkpoint needs.
+
+import { Rng } from "../train/rng.ts";
+import { IGNORE_INDEX } from "./formats.ts";
+import type { TokenizedExample } from "./tokenize.ts";
+
+/** Batches sorted together by length: this many batches' worth of examples. */
+const LENGTH_WINDOW_BATCHES = 16;
+
+export interface Batch {
+  /** [B * T] row-major. */
+  inputIds: Int32Array;
+  labels: Int32Array;
+  attentionMask: Int32Array;
+  batchSize: number;
+  seqLen: number;
+  /** Target positions (labels after the shift that are not -100). */
+  targets: number;
+  /** Real (non-padding) tokens. */
+  tokens: number;
+}
+
+export interface DataPosition {
+  epoch: number;
+  /** Index of the next batch within the epoch. */
+  batch: number;
+}
+
+/** The batches (lists of example indices) of one epoch. */
+export function epochBatches(lengths: number[], batchSize: number, seed: number, epoch: number): number[][] {
+  const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  const order = rng.shuffle(lengths.map((_, i) => i));
+  const batches: number[][] = [];
+  const window = batchSize * LENGTH_WINDOW_BATCHES;
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+    for (let b = 0; b < chunk.length; b += batchSize) batches.push(chunk.slice(b, b + batchSize));
+  }
+  return rng.shuffle(batches);
+}
+
+/** Right-pads a batch to its longest example; padding has label -100 and attention mask 0. */
+export function collate(examples: TokenizedExample[], padId: number): Batch {
+  const batchSize = examples.length;
+  const seqLen = Math.max(...examples.map((e) => e.inputIds.length));
+  const inputIds = new Int32Array(batchSize * seqLen).fill(padId);
+  const labels = new Int32Array(batchSize * seqLen).fill(IGNORE_INDEX);
+  const attentionMask = new Int32Array(batchSize * seqLen);
+  let targets = 0;
+  let tokens = 0;
+  examples.forEach((e, b) => {
+    const row = b * seqLen;
+    e.inputIds.forEach((id, t) => {
+      inputIds[row + t] = id;
+      labels[row + t] = e.labels[t]!;
+      attentionMask[row + t] = 1;
+      if (t > 0 && e.labels[t] !== IGNORE_INDEX) targets++;
+    });
+    tokens += e.inputIds.length;
+  });
+  return { inputIds, labels, attentionMask, batchSize, seqLen, targets, tokens };
+}
+
+/** An endless stream of batches over epochs, resumable from a DataPosition. */
+export class BatchStream {
+  private readonly lengths: number[];
+  private current: number[][];
+  private pos: DataPosition;
+
+  constructor(
+    private readonly examples: TokenizedExample[],
+    private readonly batchSize: number,
+    private readonly seed: number,
+    private readonly padId: number,
+    start: DataPosition = { epoch: 0, batch: 0 },
+  ) {
+    this.lengths = examples.map((e) => e.inputIds.length);
+    this.pos = { ...start };
+    this.current = epochBatches(this.lengths, batchSize, seed, start.epoch);
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.examples.length / this.batchSize);
+  }
+
+  get position(): DataPosition {
+    return { ...this.pos };
+  }
+
+  /** Fractional epochs consumed so far. */
+  get epochProgress(): number {
+    return this.pos.epoch + this.pos.batch / this.batchesPerEpoch;
+  }
+
+  next(): Batch {
+    if (this.pos.batch >= this.current.length) {
+      this.pos = { epoch: this.pos.epoch + 1, batch: 0 };
+      this.current = epochBatches(this.lengths, this.batchSize, this.seed, this.pos.epoch);
+    }
+    const indices = this.current[this.pos.batch]!;
+    this.pos = { epoch: this.pos.epoch, batch: this.pos.batch + 1 };
+    return collate(
+      indices.map((i) => this.examples[i]!),
+      this.padId,
+    );
+  }
+}
+
+/** Fixed-order batches over all examples (evaluation and scoring). */
+export function sequentialBatches(examples: TokenizedExample[], batchSize: number, padId: number): Batch[] {
+  const order = examples
+    .map((_, i) => i)
+    .sort((a, b) => examples[b]!.inputIds.length - examples[a]!.inputIds.length);
+  const out: Batch[] = [];
+  for (let b = 0; b < order.length; b += batchSize) {
+    out.push(
+      collate(
+        order.slice(b, b + batchSize).map((i) => examples[i]!),
+        padId,
+      ),
+    );
+  }
+  return out;
+}

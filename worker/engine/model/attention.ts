@@ -1,0 +1,99 @@
+// Grouped-query self-attention as in transformers' Llama/Qwen2/Qwen3/Mistral: q/k/v projections (Qwen2 with
+// biases), Qwen3's per-head RMSNorm of q and k before rope, rotary embeddings, softmax(q k^T / sqrt(D) + mask) v
+// with each group of num_heads / num_kv_heads query heads sharing one kv head, then o_proj.
+import * as tf from "@tensorflow/tfjs-core";
+import type { DecoderConfig } from "./config.ts";
+import type { CallContext, Linear } from "./linear.ts";
+import { rmsNorm } from "./rms-norm.ts";
+import { applyRotary } from "./rotary.ts";
+
+export interface AttentionWeights {
+  q_proj: Linear;
+  k_proj: Linear;
+  v_proj: Linear;
+  o_proj: Linear;
+  /** Qwen3 only: RMSNorm weights [head_dim]. */
+  q_norm?: tf.Variable;
+  k_norm?: tf.Variable;
+}
+
+/** What every layer shares in one forward pass. */
+export interface AttentionInputs {
+  batch: number;
+  length: number;
+  /** [T, D] rotary tables. */
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+  /** Additive mask [B, 1, 1, T, T]: 0 where a query may attend, a large negative number elsewhere. */
+  mask: tf.Tensor;
+}
+
+/** Large enough to zero a softmax weight in float32, small enough that a fully masked row stays finite. */
+export const MASKED = -1e9;
+
+/**
+ * Builds the additive causal + padding (+ sliding window) mask [B, 1, 1, T, T] from attentionMask [B, T]
+ * (1 = token, 0 = padding). Query rows of padding tokens are don't-care; they stay finite.
+ */
+export function buildAttentionMask(
+  attentionMask: tf.Tensor2D | undefined,
+  batch: number,
+  length: number,
+  slidingWindow?: number,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const causal = new Float32Array(length * length);
+    for (let i = 0; i < length; i++) {
+      for (let j = 0; j < length; j++) {
+        const visible = j <= i && (slidingWindow === undefined || i - j < slidingWindow);
+        causal[i * length + j] = visible ? 0 : MASKED;
+      }
+    }
+    const causalT = tf.tensor(causal, [1, 1, 1, length, length]);
+    if (!attentionMask) return tf.tile(causalT, [batch, 1, 1, 1, 1]);
+    // [B, T] → [B, 1, 1, 1, T]: padding keys are hidden from every query.
+    const keys = tf.reshape(tf.cast(attentionMask, "float32"), [batch, 1, 1, 1, length]);
+    const padding = tf.mul(tf.sub(1, keys), MASKED);
+    return tf.add(causalT, padding);
+  });
+}
+
+/** hidden [B*T, H] → [B*T, H]. */
+export function selfAttention(
+  hidden: tf.Tensor2D,
+  w: AttentionWeights,
+  cfg: DecoderConfig,
+  inp: AttentionInputs,
+  ctx: CallContext,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { batch: B, length: T } = inp;
+    const nH = cfg.num_attention_heads;
+    const nKV = cfg.num_key_value_heads;
+    const g = nH / nKV;
+    const D = cfg.head_dim;
+
+    let q: tf.Tensor = tf.reshape(w.q_proj.apply(hidden, ctx), [B, T, nH, D]); // [B, T, nH, D]
+    let k: tf.Tensor = tf.reshape(w.k_proj.apply(hidden, ctx), [B, T, nKV, D]); // [B, T, nKV, D]
+    const v = tf.reshape(w.v_proj.apply(hidden, ctx), [B, T, nKV, D]); // [B, T, nKV, D]
+    if (w.q_norm && w.k_norm) {
+      q = rmsNorm(q, w.q_norm as tf.Tensor1D, cfg.rms_norm_eps);
+      k = rmsNorm(k, w.k_norm as tf.Tensor1D, cfg.rms_norm_eps);
+    }
+    q = applyRotary(tf.transpose(q, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nH, T, D]
+    k = applyRotary(tf.transpose(k, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nKV, T, D]
+    const vt = tf.transpose(v, [0, 2, 1, 3]); // [B, nKV, T, D]
+
+    // Query head h uses kv head floor(h / g) (transformers' repeat_kv), so the g query heads of a group are
+    // stacked along the time axis and multiplied with their shared k/v once, without copying k/v g times.
+    const qg = tf.reshape(q, [B * nKV, g * T, D]); // [B*nKV, g*T, D]
+    const k3 = tf.reshape(k, [B * nKV, T, D]); // [B*nKV, T, D]
+    const v3 = tf.reshape(vt, [B * nKV, T, D]); // [B*nKV, T, D]
+    const scores = tf.mul(tf.matMul(qg, k3, false, true), 1 / Math.sqrt(D)); // [B*nKV, g*T, T]
+    const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, T]), inp.mask); // [B, nKV, g, T, T]
+    const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, T]); // [B*nKV, g*T, T]
+    const ctxOut = tf.matMul(probs, v3); // [B*nKV, g*T, D]
+    const heads = tf.transpose(tf.reshape(ctxOut, [B, nH, T, D]), [0, 2, 1, 3]); // [B, T, nH, D]
+    return w.o_proj.apply(tf.reshape(heads, [B * T, nH * D]), ctx); // [B*T, H]
+  });
+}

@@ -1,0 +1,17 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { CallContext, Linear } from "./linear.ts";
+
+export interface MlpWeights {
+  gate_proj: Linear;
+  up_proj: Linear;
+  down_proj: Linear;
+}
+
+/** SwiGLU: down(silu(gate(x)) * up(x)); x [N, H] → [N, H]. */
+export function mlp(x: tf.Tensor2D, w: MlpWeights, ctx: CallContext): tf.Tensor2D {
+  return tf.tidy(() => {
+    const gate = w.gate_proj.apply(x, ctx);
+    const silu = tf.mul(gate, tf.sigmoid(gate));
+    return w.down_proj.apply(tf.mul(silu, w.up_proj.apply(x, ctx)), ctx);
+  });
+}

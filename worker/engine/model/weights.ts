@@ -1,0 +1,72 @@
+// The Hugging Face weight names and shapes a config implies; the loader checks files against this list and
+// the initialiser creates exactly these tensors.
+import type { DecoderConfig } from "./config.ts";
+
+export interface ExpectedWeight {
+  name: string;
+  shape: number[];
+  /** RMSNorm weights start at 1, biases at 0, matrices random. */
+  kind: "matrix" | "norm" | "bias" | "embedding";
+}
+
+/** Projection weight shapes [out, in] by projection name. */
+export function projectionShape(cfg: DecoderConfig, projection: string): [number, number] {
+  const H = cfg.hidden_size;
+  const I = cfg.intermediate_size;
+  const q = cfg.num_attention_heads * cfg.head_dim;
+  const kv = cfg.num_key_value_heads * cfg.head_dim;
+  switch (projection) {
+    case "q_proj":
+      return [q, H];
+    case "k_proj":
+    case "v_proj":
+      return [kv, H];
+    case "o_proj":
+      return [H, q];
+    case "gate_proj":
+    case "up_proj":
+      return [I, H];
+    case "down_proj":
+      return [H, I];
+    default:
+      throw new Error(`unknown projection ${projection}`);
+  }
+}
+
+export function expectedWeights(cfg: DecoderConfig): ExpectedWeight[] {
+  const out: ExpectedWeight[] = [
+    { name: "model.embed_tokens.weight", shape: [cfg.vocab_size, cfg.hidden_size], kind: "embedding" },
+  ];
+  for (let i = 0; i < cfg.num_hidden_layers; i++) {
+    const p = `model.layers.${i}`;
+    out.push({ name: `${p}.input_layernorm.weight`, shape: [cfg.hidden_size], kind: "norm" });
+    for (const proj of ["q_proj", "k_proj", "v_proj", "o_proj"]) {
+      const shape = projectionShape(cfg, proj);
+      out.push({ name: `${p}.self_attn.${proj}.weight`, shape, kind: "matrix" });
+      if (cfg.attention_bias && proj !== "o_proj") {
+        out.push({ name: `${p}.self_attn.${proj}.bias`, shape: [shape[0]], kind: "bias" });
+      }
+    }
+    // transformers' Llama/Mistral put a bias on o_proj too when attention_bias is set; Qwen2 never does.
+    if (cfg.attention_bias && cfg.model_type !== "qwen2") {
+      out.push({ name: `${p}.self_attn.o_proj.bias`, shape: [cfg.hidden_size], kind: "bias" });
+    }
+    if (cfg.model_type === "qwen3") {
+      out.push({ name: `${p}.self_attn.q_norm.weight`, shape: [cfg.head_dim], kind: "norm" });
+      out.push({ name: `${p}.self_attn.k_norm.weight`, shape: [cfg.head_dim], kind: "norm" });
+    }
+    for (const proj of ["gate_proj", "up_proj", "down_proj"]) {
+      out.push({ name: `${p}.mlp.${proj}.weight`, shape: projectionShape(cfg, proj), kind: "matrix" });
+    }
+    out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [cfg.hidden_size], kind: "norm" });
+  }
+  out.push({ name: "model.norm.weight", shape: [cfg.hidden_size], kind: "norm" });
+  if (!cfg.tie_word_embeddings) {
+    out.push({ name: "lm_head.weight", shape: [cfg.vocab_size, cfg.hidden_size], kind: "matrix" });
+  }
+  return out;
+}
+
+export function parameterCount(cfg: DecoderConfig): number {
+  return expectedWeights(cfg).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+}

@@ -1,0 +1,464 @@
+// One training run: LoRA or full fine-tuning with AdamW, GradES freezing and optional validation-loss early
+// stopping. Each optimizer step differentiates only the non-frozen components' variables, and reads the host
+// once: the loss, the gradient norm and every GradES metric are packed into one tensor.
+import { basename, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  type CheckpointTensors,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+} from "../checkpoint/checkpoint.ts";
+import { type Batch, BatchStream, sequentialBatches } from "../data/batches.ts";
+import type { LoadedDataset } from "../data/dataset.ts";
+import { writeHfModel } from "../export/hf-model.ts";
+import { writePeftAdapter } from "../export/peft-adapter.ts";
+import { writeSummary } from "../export/summary.ts";
+import type { CausalLM, Component } from "../model/types.ts";
+import { AdamW } from "./adamw.ts";
+import { clipByGlobalNorm } from "./clip.ts";
+import { batchTensors, evaluateLoss } from "./evaluate.ts";
+import { type FreezeDecision, GradesController, type PendingMeasurement } from "./grades.ts";
+import { summedCrossEntropy } from "./loss.ts";
+import { Rng } from "./rng.ts";
+import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
+import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
+
+/** Aim for about this many points in the summary's metric history. */
+const HISTORY_POINTS = 200;
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  learningRate: number;
+  tokens: number;
+  seconds: number;
+  frozen: FreezeDecision[];
+}
+
+export interface TrainerInput {
+  spec: TrainSpec;
+  model: CausalLM;
+  train: LoadedDataset;
+  validation?: LoadedDataset;
+  padId: number;
+  backend: string;
+}
+
+/** A variable's key in checkpoints and optimizer state: its HF tensor name. */
+function variableKeys(c: Component, lora: boolean): string[] {
+  return lora ? [`${c.name}.lora_A.weight`, `${c.name}.lora_B.weight`] : [`${c.name}.weight`];
+}
+
+export class Trainer {
+  readonly components: Component[];
+  readonly grades: GradesController;
+  readonly optimizer: AdamW;
+  readonly totalSteps: number;
+  readonly schedule: LrSchedule;
+  step = 0;
+  private readonly spec: TrainSpec;
+  private readonly model: CausalLM;
+  private readonly keys = new Map<string, string[]>();
+  private readonly rng: Rng;
+  private stream: BatchStream;
+  private readonly validBatches: Batch[] | undefined;
+  private readonly historyEvery: number;
+  private trainedTokens = 0;
+  private computedMatrixSteps = 0;
+  private history: TrainSummary["history"] = [];
+  private lastTrainLoss: number | null = null;
+  private lastValidLoss: number | null = null;
+  private lastValidStep = -1;
+  private bestValidLoss: number | null = null;
+  private evalsWithoutImprovement = 0;
+  private lastCheckpoint: string | undefined;
+  private lastCheckpointStep = -1;
+
+  constructor(private readonly input: TrainerInput) {
+    const { spec, model } = input;
+    this.spec = spec;
+    this.model = model;
+    const lora = spec.trainingType === "lora";
+    if (lora) {
+      model.applyLora({ ...spec.lora, seed: spec.seed });
+    } else {
+      model.enableFullFineTuning(spec.lora.targetModules);
+    }
+    this.components = model.components();
+    if (this.components.length === 0) throw new Error("the model has no trainable components");
+    for (const c of this.components) this.keys.set(c.name, variableKeys(c, lora));
+    this.stream = new BatchStream(input.train.examples, spec.batchSize, spec.seed, input.padId);
+    const perEpoch = Math.ceil(this.stream.batchesPerEpoch / spec.gradientAccumulationSteps);
+    this.totalSteps = spec.maxSteps ?? Math.max(1, spec.nEpochs * perEpoch);
+    this.schedule = {
+      baseLr: spec.learningRate,
+      warmupSteps: warmupStepsFor(spec.warmupRatio, this.totalSteps),
+      totalSteps: this.totalSteps,
+      kind: spec.lrScheduler,
+    };
+    this.grades = new GradesController(
+      this.components.map((c) => ({ name: c.name, size: c.variables.reduce((n, v) => n + v.size, 0) })),
+      spec.grades,
+      this.totalSteps,
+    );
+    this.optimizer = new AdamW({ weightDecay: spec.weightDecay });
+    this.rng = new Rng(spec.seed ^ 0x5bd1e995);
+    this.validBatches = input.validation
+      ? sequentialBatches(input.validation.examples, spec.batchSize, input.padId)
+      : undefined;
+    this.historyEvery = Math.max(1, Math.ceil(this.totalSteps / HISTORY_POINTS));
+  }
+
+  private activeComponents(): Component[] {
+    return this.components.filter((c) => !this.grades.isFrozen(c.name));
+  }
+
+  get frozenFraction(): number {
+    return this.grades.frozenFraction;
+  }
+
+  /** Freezes a component now, outside GradES's decisions (benchmarks, tests). */
+  freezeNow(name: string): void {
+    this.grades.forceFreeze(name, this.step);
+    this.freeze(name);
+  }
+
+  /** Frees a frozen component's optimizer state; it is no longer among the differentiated variables. */
+  private freeze(name: string): void {
+    for (const key of this.keys.get(name) ?? []) this.optimizer.release(key);
+  }
+
+  /** One optimizer step over `gradientAccumulationSteps` micro-batches. */
+  async trainStep(): Promise<StepResult> {
+    const started = performance.now();
+    const spec = this.spec;
+    const active = this.activeComponents();
+    const vars = active.flatMap((c) => c.variables);
+    const batches = Array.from({ length: spec.gradientAccumulationSteps }, () => this.stream.next());
+    const targets = batches.reduce((n, b) => n + b.targets, 0);
+    const tokens = batches.reduce((n, b) => n + b.tokens, 0);
+    let loss: tf.Scalar | undefined;
+    let grads: tf.Tensor[] | undefined;
+    for (const batch of batches) {
+      const { ids, labels, mask } = batchTensors(batch);
+      const dropoutSeed = this.rng.nextUint32();
+      // The loss is summed over the step's targets and divided by their total, so accumulated micro-batches
+      // give the same gradient as one large batch.
+      const { value, grads: named } = tf.variableGrads(
+        () =>
+          tf.div(
+            summedCrossEntropy(this.model.forward(ids, mask, { training: true, dropoutSeed }), labels),
+            targets,
+          ) as tf.Scalar,
+        vars,
+      );
+      tf.dispose([ids, labels, mask]);
+      const g = vars.map((v) => named[v.name]!);
+      if (!grads || !loss) {
+        grads = g;
+        loss = value;
+      } else {
+        const prevGrads: tf.Tensor[] = grads;
+        const prevLoss: tf.Scalar = loss;
+        grads = tf.tidy(() => prevGrads.map((a, i) => tf.add(a, g[i]!)));
+        loss = tf.tidy(() => tf.add(prevLoss, value) as tf.Scalar);
+        tf.dispose([...prevGrads, ...g, prevLoss, value]);
+      }
+    }
+    const stepNo = this.step + 1;
+    const lr = learningRateAt(this.schedule, this.step);
+    const grouped = (tensors: tf.Tensor[]) => {
+      const out = new Map<string, tf.Tensor[]>();
+      let k = 0;
+      for (const c of active) {
+        out.set(c.name, tensors.slice(k, k + c.variables.length));
+        k += c.variables.length;
+      }
+      return out;
+    };
+    let pending: PendingMeasurement | null = null;
+    const weightChange = this.grades.opts.metric === "weight_change";
+    if (!weightChange && this.grades.needsTensorsAt(stepNo))
+      pending = this.grades.measure(stepNo, grouped(grads!));
+    if (weightChange && this.grades.measuresAt(stepNo)) this.grades.holdPrevious(stepNo - 1, grouped(vars));
+    const { clipped, norm } = clipByGlobalNorm(grads!, spec.maxGradNorm);
+    tf.dispose(grads!);
+    let k = 0;
+    const updates = active.flatMap((c) =>
+      c.variables.map((variable, i) => ({ key: this.keys.get(c.name)![i]!, variable, grad: clipped[k++]! })),
+    );
+    this.optimizer.apply(updates, lr);
+    tf.dispose(clipped);
+    if (weightChange && this.grades.needsTensorsAt(stepNo))
+      pending = this.grades.measure(stepNo, grouped(vars));
+
+    // The step's one host read.
+    const packed = tf.tidy(() =>
+      tf.concat([tf.reshape(loss!, [1]), tf.reshape(norm, [1]), ...(pending ? [pending.values] : [])]),
+    );
+    tf.dispose([loss!, norm]);
+    if (pending) pending.values.dispose();
+    const host = await packed.data();
+    packed.dispose();
+    const frozen = pending ? this.grades.decide(pending, host.subarray(2)) : [];
+    for (const f of frozen) this.freeze(f.name);
+
+    this.step = stepNo;
+    this.computedMatrixSteps += active.length;
+    this.trainedTokens += tokens;
+    this.lastTrainLoss = host[0]!;
+    return {
+      step: stepNo,
+      loss: host[0]!,
+      gradNorm: host[1]!,
+      learningRate: lr,
+      tokens,
+      seconds: (performance.now() - started) / 1000,
+      frozen,
+    };
+  }
+
+  async evaluate(): Promise<number | null> {
+    if (!this.validBatches) return null;
+    const { loss } = await evaluateLoss(this.model, this.validBatches);
+    this.lastValidLoss = loss;
+    this.lastValidStep = this.step;
+    return loss;
+  }
+
+  private recordHistory(force = false): void {
+    const last = this.history[this.history.length - 1];
+    if (last?.step === this.step) return;
+    if (!force && this.step % this.historyEvery !== 0) return;
+    const metrics: Record<string, number | null> = {};
+    for (const c of this.components)
+      metrics[c.name] = this.grades.isFrozen(c.name) ? null : this.grades.metricOf(c.name);
+    this.history.push({
+      step: this.step,
+      trainLoss: this.lastTrainLoss ?? Number.NaN,
+      frozenFraction: this.grades.frozenFraction,
+      metrics,
+    });
+  }
+
+  private state(): TrainerState {
+    return {
+      version: CHECKPOINT_VERSION,
+      step: this.step,
+      totalSteps: this.totalSteps,
+      trainingType: this.spec.trainingType,
+      components: this.components.map((c) => c.name),
+      data: this.stream.position,
+      rng: this.rng.state,
+      grades: this.grades.exportState(),
+      optimizerSteps: this.optimizer.exportState().steps,
+      trainedTokens: this.trainedTokens,
+      computedMatrixSteps: this.computedMatrixSteps,
+      history: this.history,
+      lastTrainLoss: this.lastTrainLoss,
+      lastValidLoss: this.lastValidLoss,
+      bestValidLoss: this.bestValidLoss,
+      evalsWithoutImprovement: this.evalsWithoutImprovement,
+    };
+  }
+
+  private baseModelName(): string {
+    return this.spec.baseModelName ?? basename(this.spec.modelDir);
+  }
+
+  /** Writes checkpointDir/step-N and returns its path. */
+  async checkpoint(): Promise<string> {
+    const root = this.spec.checkpointDir;
+    if (!root) throw new Error("no checkpointDir set");
+    const dir = join(root, `step-${this.step}`);
+    const trainable = new Map<string, tf.Tensor>();
+    for (const c of this.components) {
+      c.variables.forEach((v, i) => {
+        trainable.set(this.keys.get(c.name)![i]!, v);
+      });
+    }
+    const tensors: CheckpointTensors = {
+      trainable,
+      optimizer: this.optimizer.exportState().tensors,
+      gradesPrev: this.grades.prevTensors(),
+    };
+    const lora = this.model.lora;
+    await saveCheckpoint(dir, this.state(), tensors, async (tmp) => {
+      if (lora) await writePeftAdapter(tmp, this.components, lora, this.baseModelName());
+    });
+    this.lastCheckpoint = dir;
+    this.lastCheckpointStep = this.step;
+    return dir;
+  }
+
+  /** Continues from a checkpoint: weights, optimizer moments, GradES state, data position, RNG, counters. */
+  async restore(dir: string): Promise<void> {
+    const ck = await loadCheckpoint(dir);
+    const s = ck.state;
+    if (s.trainingType !== this.spec.trainingType) {
+      throw new CheckpointError(
+        `checkpoint is for ${s.trainingType} training, this run is ${this.spec.trainingType}`,
+      );
+    }
+    const names = this.components.map((c) => c.name);
+    if (s.components.join("\n") !== names.join("\n")) {
+      throw new CheckpointError(
+        "checkpoint's trained components differ from this run's (target modules or layers)",
+      );
+    }
+    for (const c of this.components) {
+      c.variables.forEach((v, i) => {
+        const key = this.keys.get(c.name)![i]!;
+        const t = ck.trainable.get(key);
+        if (!t) throw new CheckpointError(`checkpoint misses trainable tensor ${key}`);
+        if (t.shape.join(",") !== v.shape.join(",")) {
+          throw new CheckpointError(
+            `checkpoint tensor ${key} has shape [${t.shape}], the model needs [${v.shape}]`,
+          );
+        }
+        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+      });
+    }
+    const toTensors = (m: typeof ck.optimizer) =>
+      new Map([...m].map(([k, t]) => [k, tf.keep(tf.tensor(t.data, t.shape))] as const));
+    this.optimizer.importState(toTensors(ck.optimizer), s.optimizerSteps);
+    this.grades.importState(s.grades, toTensors(ck.gradesPrev));
+    this.stream = new BatchStream(
+      this.input.train.examples,
+      this.spec.batchSize,
+      this.spec.seed,
+      this.input.padId,
+      s.data,
+    );
+    this.rng.state = s.rng;
+    this.step = s.step;
+    this.trainedTokens = s.trainedTokens;
+    this.computedMatrixSteps = s.computedMatrixSteps;
+    this.history = s.history;
+    this.lastTrainLoss = s.lastTrainLoss;
+    this.lastValidLoss = s.lastValidLoss;
+    this.bestValidLoss = s.bestValidLoss;
+    this.evalsWithoutImprovement = s.evalsWithoutImprovement;
+    this.lastCheckpoint = dir;
+    this.lastCheckpointStep = s.step;
+  }
+
+  summary(stopReason: StopReason): TrainSummary {
+    const n = this.components.length;
+    // A cancelled run is compared with the steps it did; a run stopped early with the budget it would have used.
+    const budgetSteps = stopReason === "cancelled" ? this.step : this.totalSteps;
+    const possible = n * budgetSteps;
+    return {
+      stopReason,
+      stepsCompleted: this.step,
+      totalSteps: this.totalSteps,
+      trainedTokens: this.trainedTokens,
+      finalTrainLoss: this.lastTrainLoss,
+      finalValidLoss: this.lastValidLoss,
+      frozenFraction: this.grades.frozenFraction,
+      components: this.components.map((c) => ({
+        name: c.name,
+        frozenAtStep: this.grades.frozenStep(c.name),
+        lastMetric: this.grades.metricOf(c.name),
+      })),
+      history: this.history,
+      estimatedComputeSaved: possible > 0 ? Math.max(0, 1 - this.computedMatrixSteps / possible) : 0,
+      backend: this.input.backend,
+      ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+    };
+  }
+
+  /** Writes the adapter (LoRA) or model folder (full) into outputDir. */
+  async writeOutputs(): Promise<void> {
+    const lora = this.model.lora;
+    if (lora) await writePeftAdapter(this.spec.outputDir, this.components, lora, this.baseModelName());
+    else await writeHfModel(this.spec.outputDir, this.model, this.spec.modelDir);
+  }
+
+  /** Trains until max steps, all frozen, early stopping or abort; writes outputs; returns the summary. */
+  async run(hooks: TrainHooks = {}): Promise<TrainSummary> {
+    const emit = async (e: TrainEvent) => {
+      if (hooks.onEvent) await hooks.onEvent(e);
+    };
+    const spec = this.spec;
+    const evalInterval = spec.earlyStopping?.evalInterval;
+    let reason: StopReason | undefined;
+    while (!reason) {
+      if (hooks.signal?.aborted) reason = "cancelled";
+      else if (this.grades.shouldStop()) reason = "all_frozen";
+      else if (this.step >= this.totalSteps) reason = "max_steps";
+      if (reason) break;
+
+      const r = await this.trainStep();
+      for (const f of r.frozen)
+        await emit({ type: "freeze", step: f.step, component: f.name, metric: f.metric });
+      await emit({
+        type: "step",
+        step: r.step,
+        totalSteps: this.totalSteps,
+        epoch: this.stream.epochProgress,
+        trainLoss: r.loss,
+        learningRate: r.learningRate,
+        tokensPerSecond: r.seconds > 0 ? r.tokens / r.seconds : 0,
+        frozenFraction: this.grades.frozenFraction,
+        tokens: r.tokens,
+      });
+      this.recordHistory(r.frozen.length > 0);
+
+      if (evalInterval && this.step % evalInterval === 0) {
+        const validLoss = (await this.evaluate())!;
+        await emit({ type: "eval", step: this.step, validLoss });
+        const es = spec.earlyStopping!;
+        if (this.bestValidLoss === null || validLoss < this.bestValidLoss - es.minDelta) {
+          this.bestValidLoss = validLoss;
+          this.evalsWithoutImprovement = 0;
+        } else if (++this.evalsWithoutImprovement >= es.patience) {
+          reason = "early_stopping";
+        }
+      }
+      if (spec.checkpointDir && spec.checkpointEvery && this.step % spec.checkpointEvery === 0) {
+        await this.emitCheckpoint(emit);
+      }
+    }
+    if (
+      reason === "cancelled" &&
+      spec.checkpointDir &&
+      this.lastCheckpointStep !== this.step &&
+      this.step > 0
+    ) {
+      await this.emitCheckpoint(emit);
+    }
+    if (this.validBatches && this.lastValidStep !== this.step && reason !== "cancelled") {
+      const validLoss = (await this.evaluate())!;
+      await emit({ type: "eval", step: this.step, validLoss });
+    }
+    this.recordHistory(true);
+    await this.writeOutputs();
+    const summary = this.summary(reason);
+    await writeSummary(spec.outputDir, summary);
+    await emit({ type: "stop", step: this.step, reason });
+    return summary;
+  }
+
+  private async emitCheckpoint(emit: (e: TrainEvent) => Promise<void>): Promise<void> {
+    const dir = await this.checkpoint();
+    await emit({
+      type: "checkpoint",
+      step: this.step,
+      dir,
+      trainLoss: this.lastTrainLoss ?? Number.NaN,
+      ...(this.lastValidStep === this.step && this.lastValidLoss !== null
+        ? { validLoss: this.lastValidLoss }
+        : {}),
+    });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.grades.dispose();
+  }
+}
