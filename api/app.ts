@@ -3,7 +3,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { sql } from "drizzle-orm";
 import { requireApiKey } from "./auth.ts";
-import type { AppDeps, AppEnv } from "./env.ts";
+import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
 import { requestContext } from "./request-context.ts";
 import { newRouter } from "./router.ts";

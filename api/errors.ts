@@ -6,7 +6,11 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import type { Logger } from "../infra/logger.ts";
 
-export type ErrorType = "invalid_request_error" | "authentication_error" | "rate_limit_error" | "server_error";
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "rate_limit_error"
+  | "server_error";
 
 export interface ErrorBody {
   error: { message: string; type: ErrorType; param: string | null; code: string | null };
@@ -72,7 +76,9 @@ export function toApiError(err: unknown, log?: Logger): ApiError {
     return new ApiError(status, message, { code: status === 413 ? "payload_too_large" : null });
   }
   log?.error({ err }, "unhandled error");
-  return new ApiError(500, "The server had an error while processing your request.", { code: "internal_error" });
+  return new ApiError(500, "The server had an error while processing your request.", {
+    code: "internal_error",
+  });
 }
 
 export function errorResponse(c: Context, err: ApiError): Response {

@@ -80,7 +80,12 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
       const part = (async (): Promise<ReceivedFile> => {
         try {
           const { size } = await opts.storage.put(opts.storageKey, piped, { contentType: info.mimeType });
-          return { filename: info.filename ?? "", mimeType: info.mimeType, size, check: check ? await check.result : undefined };
+          return {
+            filename: info.filename ?? "",
+            mimeType: info.mimeType,
+            size,
+            check: check ? await check.result : undefined,
+          };
         } catch (err) {
           // Stop reading the rest of the request: nothing more of it will be kept.
           stream.resume();
@@ -95,7 +100,9 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
       filePart = part;
     });
     bb.on("close", () => resolve());
-    bb.on("error", (err) => reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`)));
+    bb.on("error", (err) =>
+      reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`)),
+    );
     source.on("error", (err) => reject(err));
   });
   source.pipe(bb);

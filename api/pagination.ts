@@ -12,13 +12,21 @@ export interface ListPage<T extends { id: string }> {
 /** `after`/`limit` query parameters; `maxLimit` and `defaultLimit` differ per resource as in OpenAI's API. */
 export function listQuery(defaultLimit: number, maxLimit: number) {
   return z.object({
-    after: z.string().min(1).optional().openapi({ description: "Cursor: the id of the last object of the previous page" }),
+    after: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: "Cursor: the id of the last object of the previous page" }),
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit),
   });
 }
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only tells that there is more. */
-export function toPage<R, T extends { id: string }>(rows: R[], limit: number, map: (row: R) => T): ListPage<T> {
+export function toPage<R, T extends { id: string }>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+): ListPage<T> {
   const data = rows.slice(0, limit).map(map);
   return {
     object: "list",

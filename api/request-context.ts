@@ -7,7 +7,8 @@ import type { AppDeps, AppEnv } from "./env.ts";
 export function requestContext(deps: AppDeps) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const given = c.req.header("x-request-id");
-    const requestId = given && /^[\w.-]{1,128}$/.test(given) ? given : `req_${randomUUID().replaceAll("-", "")}`;
+    const requestId =
+      given && /^[\w.-]{1,128}$/.test(given) ? given : `req_${randomUUID().replaceAll("-", "")}`;
     const log = deps.logger.child({ req_id: requestId });
     c.set("deps", deps);
     c.set("requestId", requestId);

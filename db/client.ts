@@ -20,7 +20,7 @@ export type Row = Record<string, unknown>;
 
 /**
  * Plain SQL with `$1, $2, …` parameters, the same on both drivers: timestamptz columns come back as Date,
- * int8 as number (exact up to 2^53), json/jsonb parsed.
+ * int8 as number (exact up to 2^53), json/jsonb parsed; a json/jsonb parameter may be an object or JSON text.
  */
 export interface SqlExecutor {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
@@ -75,7 +75,9 @@ export async function migrate(database: Database): Promise<void> {
     });
     return;
   }
-  await migratePglite(database.db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+  await migratePglite(database.db as Parameters<typeof migratePglite>[0], {
+    migrationsFolder: MIGRATIONS_FOLDER,
+  });
 }
 
 const int8AsNumber = {
@@ -88,8 +90,16 @@ const int8AsNumber = {
   },
 };
 
+/** As PGlite does: a string given for a json/jsonb parameter is taken as JSON text, anything else is stringified. */
+const jsonAsPglite = {
+  to: 114,
+  from: [114, 3802],
+  serialize: (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x)),
+  parse: (x: string) => JSON.parse(x),
+};
+
 function openPostgres(url: string, max: number): Database {
-  const options = { max, onnotice: () => {}, types: { int8AsNumber } } as const;
+  const options = { max, onnotice: () => {}, types: { int8AsNumber, jsonAsPglite } } as const;
   // drizzle changes its client's date parsers to return strings; raw SQL gets a client of its own so that
   // timestamps there stay Date objects.
   const drizzleClient = postgres(url, options);

@@ -28,7 +28,10 @@ export interface StoreFileInput {
 }
 
 /** Stores bytes and records the file (e.g. the worker's result files: adapter archives, metrics CSV). */
-export async function storeFile(deps: { db: Db; storage: ObjectStorage }, input: StoreFileInput): Promise<FileRow> {
+export async function storeFile(
+  deps: { db: Db; storage: ObjectStorage },
+  input: StoreFileInput,
+): Promise<FileRow> {
   const id = newId("file-");
   const storageKey = fileStorageKey(input.tenantId, id);
   const contentType = input.contentType ?? "application/octet-stream";

@@ -14,7 +14,10 @@ export function hashKey(key: string): string {
 
 /** Returns the tenant named `name`, creating it if needed (safe when two processes race). */
 export async function ensureTenant(db: Db, name: string): Promise<Tenant> {
-  await db.insert(tenants).values({ id: newId("org-"), name }).onConflictDoNothing({ target: tenants.name });
+  await db
+    .insert(tenants)
+    .values({ id: newId("org-"), name })
+    .onConflictDoNothing({ target: tenants.name });
   const [row] = await db.select().from(tenants).where(eq(tenants.name, name));
   if (!row) throw new Error(`tenant ${name} could not be created`);
   return row;

@@ -1,7 +1,8 @@
 // Validates a dataset while it streams to storage: a pass-through transform splits the bytes into lines and
 // feeds them to the engine's `checkDatasetLines`, so the file is read once and never held whole in memory.
-import { StringDecoder } from "node:string_decoder";
+
 import { Transform, type TransformCallback } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import { checkDatasetLines, DataFormatError, type DatasetCheck } from "../../worker/engine/data/formats.ts";
 
 /** A line longer than this is reported rather than buffered (a binary file has no newlines). */

@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eq, and } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { insertModel } from "../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../db/schema/models.ts";
@@ -16,7 +16,10 @@ import { initTinyModel } from "../../worker/engine/model/init.ts";
 export const DEMO_MODEL_ID = "demo-tiny";
 const DEMO_PREFIX = `models/${SYSTEM_OWNER}/${DEMO_MODEL_ID}/`;
 
-export async function ensureDemoModel(deps: { db: Db; storage: ObjectStorage; logger: Logger }, seed: number): Promise<void> {
+export async function ensureDemoModel(
+  deps: { db: Db; storage: ObjectStorage; logger: Logger },
+  seed: number,
+): Promise<void> {
   const [existing] = await deps.db
     .select()
     .from(models)
@@ -27,7 +30,9 @@ export async function ensureDemoModel(deps: { db: Db; storage: ObjectStorage; lo
   try {
     const config = await initTinyModel(dir, { preset: "qwen3-tiny", seed });
     // config.json last: its presence is what marks the folder complete (see the check above).
-    const names = (await readdir(dir)).sort((a, b) => (a === "config.json" ? 1 : b === "config.json" ? -1 : a.localeCompare(b)));
+    const names = (await readdir(dir)).sort((a, b) =>
+      a === "config.json" ? 1 : b === "config.json" ? -1 : a.localeCompare(b),
+    );
     for (const name of names) {
       await deps.storage.put(`${DEMO_PREFIX}${name}`, createReadStream(join(dir, name)), {
         contentType: name.endsWith(".json") ? "application/json" : "application/octet-stream",

@@ -50,9 +50,14 @@ async function weightShapes(dir: string): Promise<Map<string, number[]>> {
     }
   };
   if (await exists(join(dir, "model.safetensors.index.json"))) {
-    const index = (await readJson(dir, "model.safetensors.index.json")) as { weight_map?: Record<string, unknown> };
+    const index = (await readJson(dir, "model.safetensors.index.json")) as {
+      weight_map?: Record<string, unknown>;
+    };
     if (!index || typeof index.weight_map !== "object" || index.weight_map === null) {
-      throw new ModelFolderError("model.safetensors.index.json has no weight_map", "model.safetensors.index.json");
+      throw new ModelFolderError(
+        "model.safetensors.index.json has no weight_map",
+        "model.safetensors.index.json",
+      );
     }
     const shards = new Set(Object.values(index.weight_map).map(String));
     for (const shard of shards) {
@@ -74,7 +79,8 @@ async function weightShapes(dir: string): Promise<Map<string, number[]>> {
 }
 
 export async function validateModelFolder(dir: string): Promise<DecoderConfig> {
-  if (!(await exists(join(dir, "config.json")))) throw new ModelFolderError("config.json is missing", "config.json");
+  if (!(await exists(join(dir, "config.json"))))
+    throw new ModelFolderError("config.json is missing", "config.json");
   let config: DecoderConfig;
   try {
     config = await readModelConfig(dir);
@@ -90,7 +96,8 @@ export async function validateModelFolder(dir: string): Promise<DecoderConfig> {
   const expected = expectedWeights(config);
   for (const w of expected) {
     const shape = shapes.get(w.name);
-    if (!shape) throw new ModelFolderError(`missing weight ${w.name} (expected shape [${w.shape.join(", ")}])`, w.name);
+    if (!shape)
+      throw new ModelFolderError(`missing weight ${w.name} (expected shape [${w.shape.join(", ")}])`, w.name);
     if (shape.join(",") !== w.shape.join(",")) {
       throw new ModelFolderError(
         `weight ${w.name} has shape [${shape.join(", ")}], expected [${w.shape.join(", ")}] from config.json`,
@@ -102,7 +109,10 @@ export async function validateModelFolder(dir: string): Promise<DecoderConfig> {
   for (const name of shapes.keys()) {
     if (known.has(name) || IGNORED_TENSOR.test(name)) continue;
     if (name === "lm_head.weight" && config.tie_word_embeddings) continue;
-    throw new ModelFolderError(`unexpected weight ${name} for a ${config.model_type} model with this config`, name);
+    throw new ModelFolderError(
+      `unexpected weight ${name} for a ${config.model_type} model with this config`,
+      name,
+    );
   }
   return config;
 }

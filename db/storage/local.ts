@@ -6,7 +6,14 @@ import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomToken } from "../ids.ts";
-import { assertValidKey, type Body, type ObjectInfo, ObjectNotFoundError, type ObjectStorage, type PutOptions } from "./types.ts";
+import {
+  assertValidKey,
+  type Body,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStorage,
+  type PutOptions,
+} from "./types.ts";
 
 const TEMP_MARK = ".tmp-";
 

@@ -14,7 +14,14 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Config } from "../../infra/config.ts";
 import { toNodeReadable } from "./local.ts";
-import { assertValidKey, type Body, type ObjectInfo, ObjectNotFoundError, type ObjectStorage, type PutOptions } from "./types.ts";
+import {
+  assertValidKey,
+  type Body,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStorage,
+  type PutOptions,
+} from "./types.ts";
 
 export interface S3StorageOptions extends S3Config {
   /** Explicit credentials (tests); absent: the SDK's standard chain (env, profile, instance role). */
@@ -94,7 +101,9 @@ export class S3Storage implements ObjectStorage {
 
   async get(key: string): Promise<Readable> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+      );
       return res.Body as Readable;
     } catch (err) {
       if (isNotFound(err)) throw new ObjectNotFoundError(key);
@@ -104,8 +113,15 @@ export class S3Storage implements ObjectStorage {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
-      return { key, size: res.ContentLength ?? 0, contentType: res.ContentType, lastModified: res.LastModified };
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+      );
+      return {
+        key,
+        size: res.ContentLength ?? 0,
+        contentType: res.ContentType,
+        lastModified: res.LastModified,
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -121,7 +137,11 @@ export class S3Storage implements ObjectStorage {
     let token: string | undefined;
     do {
       const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.prefix + prefix,
+          ContinuationToken: token,
+        }),
       );
       for (const o of res.Contents ?? []) {
         if (!o.Key) continue;

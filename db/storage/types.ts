@@ -48,7 +48,8 @@ export function assertValidKey(key: string): void {
   if (key.length === 0 || key.length > 1024) throw new Error(`invalid object key length: ${key.length}`);
   const parts = key.split("/");
   for (const [i, p] of parts.entries()) {
-    if (p === "." || p === ".." || (p === "" && i !== parts.length - 1)) throw new Error(`invalid object key: ${key}`);
+    if (p === "." || p === ".." || (p === "" && i !== parts.length - 1))
+      throw new Error(`invalid object key: ${key}`);
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\\]/.test(key)) throw new Error(`invalid object key: ${key}`);

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { files } from "../../db/schema/files.ts";
 import { createTestApp, multipart, type TestApp } from "../support/app.ts";
 
-const CHAT = `${JSON.stringify({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] })}\n`;
+const CHAT = `${JSON.stringify({
+  messages: [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: "hello" },
+  ],
+})}\n`;
 
 describe("files API", () => {
   let t: TestApp;
@@ -14,14 +19,23 @@ describe("files API", () => {
 
   const rowCount = async () => (await t.db.db.select({ n: count() }).from(files))[0]!.n;
   const objectKeys = async () => (await t.storage.list("files/")).map((o) => o.key);
-  const upload = (content: string, fields: Record<string, string> = { purpose: "fine-tune" }, name = "train.jsonl") =>
-    t.request("/v1/files", { method: "POST", body: multipart({ name, content }, fields) });
+  const upload = (
+    content: string,
+    fields: Record<string, string> = { purpose: "fine-tune" },
+    name = "train.jsonl",
+  ) => t.request("/v1/files", { method: "POST", body: multipart({ name, content }, fields) });
 
   it("stores a valid fine-tune dataset and returns OpenAI's file object", async () => {
     const res = await upload(CHAT.repeat(3));
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ object: "file", bytes: CHAT.length * 3, filename: "train.jsonl", purpose: "fine-tune", status: "processed" });
+    expect(body).toMatchObject({
+      object: "file",
+      bytes: CHAT.length * 3,
+      filename: "train.jsonl",
+      purpose: "fine-tune",
+      status: "processed",
+    });
     expect(body.id).toMatch(/^file-[A-Za-z0-9]{24}$/);
     expect(typeof body.created_at).toBe("number");
 
@@ -131,14 +145,18 @@ describe("files API", () => {
       body: JSON.stringify({ purpose: "fine-tune" }),
     });
     expect(json.status).toBe(415);
-    const nofile = await t.request("/v1/files", { method: "POST", body: multipart(undefined, { purpose: "fine-tune" }) });
+    const nofile = await t.request("/v1/files", {
+      method: "POST",
+      body: multipart(undefined, { purpose: "fine-tune" }),
+    });
     expect(nofile.status).toBe(400);
     expect((await nofile.json()).error.param).toBe("file");
   });
 
   it("lists newest first with cursors, filters by purpose, and pages to the end", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await (await upload(CHAT, { purpose: "batch" }, `b${i}.jsonl`)).json()).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await (await upload(CHAT, { purpose: "batch" }, `b${i}.jsonl`)).json()).id);
     const page1 = await (await t.request("/v1/files?purpose=batch&limit=2")).json();
     expect(page1.object).toBe("list");
     expect(page1.data.map((f: { id: string }) => f.id)).toEqual([ids[2], ids[1]]);

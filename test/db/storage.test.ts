@@ -36,7 +36,9 @@ function storageSuite(name: string, open: () => Promise<{ storage: ObjectStorage
     it("streams a multi-part object from a Node stream and a web stream", async () => {
       // 11 MiB crosses the 5 MiB part size twice, so S3 uses a real multipart upload.
       const chunk = randomBytes(1024 * 1024);
-      const parts = Array.from({ length: 11 }, (_, i) => Buffer.concat([chunk, Buffer.from([i])]).subarray(1));
+      const parts = Array.from({ length: 11 }, (_, i) =>
+        Buffer.concat([chunk, Buffer.from([i])]).subarray(1),
+      );
       const whole = Buffer.concat(parts);
       await storage.put("big/node.bin", Readable.from(parts));
       const web = new ReadableStream<Uint8Array>({

@@ -8,6 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerGradients } from "./kernels/gradients.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
+import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
 
 // tfjs-core alone registers no gradients (the union package @tensorflow/tfjs would); training needs them.
 registerGradients();
@@ -28,6 +29,11 @@ function prepareWasm(): void {
   setWasmPaths(`${dist}/`);
   if (!tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, "wasm")) {
     tf.registerKernel(unsortedSegmentSumWasmConfig);
+  }
+  const matMul = fastTransposedMatMulConfig();
+  if (matMul) {
+    tf.unregisterKernel(matMul.kernelName, "wasm");
+    tf.registerKernel(matMul);
   }
 }
 

@@ -1,7 +1,8 @@
 // /v1/files: upload (streamed to storage), list, retrieve, delete, content.
 import { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
 import { deleteFile, fileStorageKey, findFile } from "../../../db/files.ts";
 import { newId } from "../../../db/ids.ts";
 import { files } from "../../../db/schema/files.ts";
@@ -11,8 +12,14 @@ import { ApiError } from "../../errors.ts";
 import { receiveMultipart } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
-import { ALL_PURPOSES, checkFilename, DeletedFile, FileObject, fileObject, UPLOAD_PURPOSES } from "./schemas.ts";
-import type { Context } from "hono";
+import {
+  ALL_PURPOSES,
+  checkFilename,
+  DeletedFile,
+  FileObject,
+  fileObject,
+  UPLOAD_PURPOSES,
+} from "./schemas.ts";
 
 const FileIdParam = z.object({ file_id: z.string().openapi({ param: { name: "file_id", in: "path" } }) });
 
@@ -27,7 +34,12 @@ const listRoute = createRoute({
       purpose: z.enum(ALL_PURPOSES).optional(),
     }),
   },
-  responses: { 200: { description: "A page of files", content: { "application/json": { schema: listSchema(FileObject, "FileList") } } } },
+  responses: {
+    200: {
+      description: "A page of files",
+      content: { "application/json": { schema: listSchema(FileObject, "FileList") } },
+    },
+  },
 });
 
 const getRoute = createRoute({
@@ -54,7 +66,12 @@ const contentRoute = createRoute({
   summary: "Download a file's contents",
   tags: ["Files"],
   request: { params: FileIdParam },
-  responses: { 200: { description: "The bytes", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } } },
+  responses: {
+    200: {
+      description: "The bytes",
+      content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+  },
 });
 
 /** Documented here, handled by `uploadFile`: the body is streamed, so it is not parsed by a validator. */
@@ -153,7 +170,10 @@ function expiry(fields: Record<string, string>): Date | null {
   }
   const n = Number(seconds);
   if (!Number.isInteger(n) || n < 3600 || n > 2_592_000) {
-    throw ApiError.badRequest("expires_after[seconds] must be an integer from 3600 to 2592000", "expires_after.seconds");
+    throw ApiError.badRequest(
+      "expires_after[seconds] must be an integer from 3600 to 2592000",
+      "expires_after.seconds",
+    );
   }
   return new Date(Date.now() + n * 1000);
 }
@@ -176,7 +196,11 @@ export const filesRoutes = router
     if (purpose) conds.push(eq(files.purpose, purpose));
     if (after) {
       const cursor = sql`(select created_at, id from files where id = ${after} and tenant_id = ${tenantId})`;
-      conds.push(order === "desc" ? sql`(${files.createdAt}, ${files.id}) < ${cursor}` : sql`(${files.createdAt}, ${files.id}) > ${cursor}`);
+      conds.push(
+        order === "desc"
+          ? sql`(${files.createdAt}, ${files.id}) < ${cursor}`
+          : sql`(${files.createdAt}, ${files.id}) > ${cursor}`,
+      );
     }
     const dir = order === "desc" ? desc : asc;
     const rows = await db
@@ -195,7 +219,11 @@ export const filesRoutes = router
   })
   .openapi(deleteRoute, async (c) => {
     const { file_id } = c.req.valid("param");
-    const deleted = await deleteFile({ db: c.var.deps.db.db, storage: c.var.deps.storage }, c.var.tenant.id, file_id);
+    const deleted = await deleteFile(
+      { db: c.var.deps.db.db, storage: c.var.deps.storage },
+      c.var.tenant.id,
+      file_id,
+    );
     if (!deleted) throw ApiError.notFound("file", file_id, "file_id");
     return c.json({ id: file_id, object: "file" as const, deleted: true }, 200);
   })

@@ -44,8 +44,10 @@ export function fileObject(row: FileRow): FileObject {
 export function checkFilename(raw: string | undefined): string {
   const name = (raw ?? "").split(/[/\\]/).pop() ?? "";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(raw ?? "")) throw new Error("filename must not contain control characters");
-  if (name.trim().length === 0 || name === "." || name === "..") throw new Error("filename must not be empty");
+  if (/[\u0000-\u001f\u007f]/.test(raw ?? ""))
+    throw new Error("filename must not contain control characters");
+  if (name.trim().length === 0 || name === "." || name === "..")
+    throw new Error("filename must not be empty");
   if (name.length > 255) throw new Error("filename must be at most 255 characters");
   return name;
 }

@@ -1,33 +1,9 @@
 // Turns a validated create request into the job's stored configuration: every "auto" resolved, every default
 // filled in, in the API's snake_case. The worker maps it onto the engine's TrainSpec (worker/train-spec.ts).
+import type { JobConfig, ResolvedHyperparameters } from "../../../db/queue/job-config.ts";
 import type { CreateJobBody } from "./request.ts";
 
-export interface ResolvedHyperparameters {
-  n_epochs: number;
-  batch_size: number;
-  learning_rate_multiplier: number;
-}
-
-export interface JobConfig {
-  hyperparameters: ResolvedHyperparameters;
-  training_type: "lora" | "full";
-  lora: { r: number; alpha: number; dropout: number; target_modules: string[]; use_rslora: boolean };
-  grades: {
-    enabled: boolean;
-    tau: number;
-    alpha: number;
-    metric: "grad_change" | "weight_change";
-    normalize: "sum" | "mean";
-    relative_tau: number | null;
-    interval: number;
-    max_frozen_ratio: number;
-  };
-  early_stopping: { patience: number; eval_interval: number; min_delta: number } | null;
-  learning_rate: number;
-  max_seq_len: number;
-  max_steps: number | null;
-  checkpoint_every: number;
-}
+export type { JobConfig, ResolvedHyperparameters };
 
 /** Base learning rates that the multiplier scales: LoRA tolerates far larger steps than full fine-tuning. */
 export const BASE_LEARNING_RATE = { lora: 2e-4, full: 1e-5 } as const;

@@ -63,7 +63,9 @@ const deleteRoute = createRoute({
       description: "Deleted",
       content: {
         "application/json": {
-          schema: z.object({ id: z.string(), object: z.literal("model"), deleted: z.boolean() }).openapi("ModelDeleted"),
+          schema: z
+            .object({ id: z.string(), object: z.literal("model"), deleted: z.boolean() })
+            .openapi("ModelDeleted"),
         },
       },
     },
@@ -78,7 +80,11 @@ export const modelsRoutes = newRouter()
   .openapi(getRoute, async (c) => {
     const { model } = c.req.valid("param");
     const row = await findModel(c.var.deps.db.db, c.var.tenant.id, model);
-    if (!row) throw new ApiError(404, `The model '${model}' does not exist`, { param: "model", code: "model_not_found" });
+    if (!row)
+      throw new ApiError(404, `The model '${model}' does not exist`, {
+        param: "model",
+        code: "model_not_found",
+      });
     return c.json(modelObject(row, c.var.tenant.name), 200);
   })
   .openapi(registerRoute, async (c) => {
@@ -90,9 +96,16 @@ export const modelsRoutes = newRouter()
     const { model } = c.req.valid("param");
     const db = c.var.deps.db.db;
     const row = await findModel(db, c.var.tenant.id, model);
-    if (!row) throw new ApiError(404, `The model '${model}' does not exist`, { param: "model", code: "model_not_found" });
+    if (!row)
+      throw new ApiError(404, `The model '${model}' does not exist`, {
+        param: "model",
+        code: "model_not_found",
+      });
     if (row.owner === SYSTEM_OWNER) {
-      throw new ApiError(403, `The built-in model '${model}' cannot be deleted`, { param: "model", code: "forbidden" });
+      throw new ApiError(403, `The built-in model '${model}' cannot be deleted`, {
+        param: "model",
+        code: "forbidden",
+      });
     }
     await db.delete(models).where(and(eq(models.id, row.id), eq(models.owner, c.var.tenant.id)));
     await c.var.deps.storage.deletePrefix(row.storagePrefix);

@@ -18,12 +18,20 @@ import type { RegisterModelBody } from "./schemas.ts";
 
 type Body = z.infer<typeof RegisterModelBody>;
 
-async function gatherFromFiles(deps: AppDeps, tenant: AuthTenant, files: Record<string, string>, dir: string) {
+async function gatherFromFiles(
+  deps: AppDeps,
+  tenant: AuthTenant,
+  files: Record<string, string>,
+  dir: string,
+) {
   const entries = Object.entries(files);
   if (entries.length === 0) throw ApiError.badRequest("source.files is empty", "source.files");
   for (const [name, fileId] of entries) {
     if (!MODEL_FILE_PATTERN.test(name)) {
-      throw ApiError.badRequest(`'${name}' is not a Hugging Face model file name this service uses`, `source.files.${name}`);
+      throw ApiError.badRequest(
+        `'${name}' is not a Hugging Face model file name this service uses`,
+        `source.files.${name}`,
+      );
     }
     const row = await findFile(deps.db.db, tenant.id, fileId);
     if (!row) throw ApiError.notFound("file", fileId, `source.files.${name}`);
@@ -50,7 +58,8 @@ async function gatherFromS3(deps: AppDeps, uri: string, dir: string) {
     const name = o.key.slice(prefix.length);
     return !name.includes("/") && MODEL_FILE_PATTERN.test(name);
   });
-  if (wanted.length === 0) throw new ApiError(422, `No model files under ${uri}`, { param: "source.uri", code: "invalid_model" });
+  if (wanted.length === 0)
+    throw new ApiError(422, `No model files under ${uri}`, { param: "source.uri", code: "invalid_model" });
   for (const o of wanted) {
     await pipeline(await source.get(o.key), createWriteStream(join(dir, o.key.slice(prefix.length))));
   }
@@ -58,7 +67,10 @@ async function gatherFromS3(deps: AppDeps, uri: string, dir: string) {
 
 export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Body): Promise<ModelRow> {
   if (await findModel(deps.db.db, tenant.id, body.id)) {
-    throw new ApiError(409, `A model with id '${body.id}' already exists`, { param: "id", code: "model_exists" });
+    throw new ApiError(409, `A model with id '${body.id}' already exists`, {
+      param: "id",
+      code: "model_exists",
+    });
   }
   const dir = await mkdtemp(join(tmpdir(), "grades-register-"));
   const rowId = newId("mdl_");
@@ -72,7 +84,10 @@ export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Bod
       config = await validateModelFolder(dir);
     } catch (err) {
       if (err instanceof ModelFolderError) {
-        throw new ApiError(422, `The model is not usable: ${err.message}`, { param: err.where, code: "invalid_model" });
+        throw new ApiError(422, `The model is not usable: ${err.message}`, {
+          param: err.where,
+          code: "invalid_model",
+        });
       }
       throw err;
     }
@@ -90,7 +105,11 @@ export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Bod
       config: config as unknown as Record<string, unknown>,
       source: body.source,
     });
-    if (!row) throw new ApiError(409, `A model with id '${body.id}' already exists`, { param: "id", code: "model_exists" });
+    if (!row)
+      throw new ApiError(409, `A model with id '${body.id}' already exists`, {
+        param: "id",
+        code: "model_exists",
+      });
     return row;
   } catch (err) {
     if (stored) await deps.storage.deletePrefix(prefix);

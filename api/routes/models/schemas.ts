@@ -10,7 +10,9 @@ export const ModelObject = z
     created: z.number().int(),
     owned_by: z.string(),
     kind: z.enum(["base", "fine_tuned"]).openapi({ description: "Extension: base or fine-tuned" }),
-    model_type: z.string().openapi({ description: "Extension: Hugging Face model_type (qwen3, qwen2, llama, mistral)" }),
+    model_type: z
+      .string()
+      .openapi({ description: "Extension: Hugging Face model_type (qwen3, qwen2, llama, mistral)" }),
     parent: z.string().nullable().openapi({ description: "Extension: the base model of a fine-tuned model" }),
   })
   .openapi("Model");
@@ -29,7 +31,10 @@ export const RegisterModelBody = z
           type: z.literal("files"),
           files: z
             .record(z.string(), z.string().min(1))
-            .openapi({ description: "Hugging Face file name → id of an uploaded file", example: { "config.json": "file-abc" } }),
+            .openapi({
+              description: "Hugging Face file name → id of an uploaded file",
+              example: { "config.json": "file-abc" },
+            }),
         }),
         z.object({
           type: z.literal("s3"),

@@ -15,13 +15,22 @@ import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { receiveMultipart } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
-import { CompleteUploadBody, CreateUploadBody, partObject, UploadObject, UploadPartObject, uploadObject } from "./schemas.ts";
+import {
+  CompleteUploadBody,
+  CreateUploadBody,
+  partObject,
+  UploadObject,
+  UploadPartObject,
+  uploadObject,
+} from "./schemas.ts";
 
 /** OpenAI's limits: parts of at most 64 MB, an upload expires an hour after creation. */
 export const MAX_PART_BYTES = 64 * 1024 * 1024;
 const UPLOAD_TTL_MS = 60 * 60 * 1000;
 
-const UploadIdParam = z.object({ upload_id: z.string().openapi({ param: { name: "upload_id", in: "path" } }) });
+const UploadIdParam = z.object({
+  upload_id: z.string().openapi({ param: { name: "upload_id", in: "path" } }),
+});
 
 const createUploadRoute = createRoute({
   method: "post",
@@ -29,7 +38,9 @@ const createUploadRoute = createRoute({
   summary: "Create an upload",
   tags: ["Uploads"],
   request: { body: { required: true, content: { "application/json": { schema: CreateUploadBody } } } },
-  responses: { 200: { description: "The pending upload", content: { "application/json": { schema: UploadObject } } } },
+  responses: {
+    200: { description: "The pending upload", content: { "application/json": { schema: UploadObject } } },
+  },
 });
 
 const addPartDoc = createRoute({
@@ -41,10 +52,14 @@ const addPartDoc = createRoute({
     params: UploadIdParam,
     body: {
       required: true,
-      content: { "multipart/form-data": { schema: z.object({ data: z.string().openapi({ format: "binary" }) }) } },
+      content: {
+        "multipart/form-data": { schema: z.object({ data: z.string().openapi({ format: "binary" }) }) },
+      },
     },
   },
-  responses: { 200: { description: "The part", content: { "application/json": { schema: UploadPartObject } } } },
+  responses: {
+    200: { description: "The part", content: { "application/json": { schema: UploadPartObject } } },
+  },
 });
 
 const completeRoute = createRoute({
@@ -56,7 +71,12 @@ const completeRoute = createRoute({
     params: UploadIdParam,
     body: { required: true, content: { "application/json": { schema: CompleteUploadBody } } },
   },
-  responses: { 200: { description: "The completed upload with its file", content: { "application/json": { schema: UploadObject } } } },
+  responses: {
+    200: {
+      description: "The completed upload with its file",
+      content: { "application/json": { schema: UploadObject } },
+    },
+  },
 });
 
 const cancelRoute = createRoute({
@@ -65,7 +85,9 @@ const cancelRoute = createRoute({
   summary: "Cancel an upload",
   tags: ["Uploads"],
   request: { params: UploadIdParam },
-  responses: { 200: { description: "The cancelled upload", content: { "application/json": { schema: UploadObject } } } },
+  responses: {
+    200: { description: "The cancelled upload", content: { "application/json": { schema: UploadObject } } },
+  },
 });
 
 function partsPrefix(tenantId: string, uploadId: string): string {
@@ -167,10 +189,12 @@ export const uploadsRoutes = router
     const { db, storage } = c.var.deps;
     const parts = await db.db.select().from(uploadParts).where(eq(uploadParts.uploadId, upload.id));
     const byId = new Map(parts.map((p) => [p.id, p]));
-    if (new Set(part_ids).size !== part_ids.length) throw ApiError.badRequest("part_ids contains duplicates", "part_ids");
+    if (new Set(part_ids).size !== part_ids.length)
+      throw ApiError.badRequest("part_ids contains duplicates", "part_ids");
     const ordered = part_ids.map((pid, i) => {
       const p = byId.get(pid);
-      if (!p) throw ApiError.badRequest(`part_ids[${i}]: no part '${pid}' in upload ${upload.id}`, `part_ids.${i}`);
+      if (!p)
+        throw ApiError.badRequest(`part_ids[${i}]: no part '${pid}' in upload ${upload.id}`, `part_ids.${i}`);
       return p;
     });
     const total = ordered.reduce((n, p) => n + p.bytes, 0);
@@ -224,7 +248,8 @@ export const uploadsRoutes = router
           .set({ status: "completed", fileId })
           .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
           .returning();
-        if (!row) throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
+        if (!row)
+          throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
         return row;
       });
       await storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
@@ -239,14 +264,17 @@ export const uploadsRoutes = router
     const { upload_id } = c.req.valid("param");
     const upload = await findUpload(c, upload_id);
     if (upload.status !== "pending") {
-      throw new ApiError(409, `Upload ${upload.id} is already ${upload.status}`, { code: "upload_not_pending" });
+      throw new ApiError(409, `Upload ${upload.id} is already ${upload.status}`, {
+        code: "upload_not_pending",
+      });
     }
     const [row] = await c.var.deps.db.db
       .update(uploads)
       .set({ status: "cancelled" })
       .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
       .returning();
-    if (!row) throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
+    if (!row)
+      throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
     await c.var.deps.storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
     return c.json(uploadObject(row, null), 200);
   })

@@ -37,7 +37,12 @@ export const UploadObject = z
   .openapi("Upload");
 
 export const UploadPartObject = z
-  .object({ id: z.string(), object: z.literal("upload.part"), created_at: z.number().int(), upload_id: z.string() })
+  .object({
+    id: z.string(),
+    object: z.literal("upload.part"),
+    created_at: z.number().int(),
+    upload_id: z.string(),
+  })
   .openapi("UploadPart");
 
 export function uploadObject(row: UploadRow, file: FileRow | undefined | null): z.infer<typeof UploadObject> {
@@ -56,5 +61,10 @@ export function uploadObject(row: UploadRow, file: FileRow | undefined | null): 
 }
 
 export function partObject(row: UploadPartRow): z.infer<typeof UploadPartObject> {
-  return { id: row.id, object: "upload.part", created_at: unixSeconds(row.createdAt), upload_id: row.uploadId };
+  return {
+    id: row.id,
+    object: "upload.part",
+    created_at: unixSeconds(row.createdAt),
+    upload_id: row.uploadId,
+  };
 }

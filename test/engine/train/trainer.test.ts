@@ -209,6 +209,20 @@ describe("GradES in a real run", () => {
     expect(saved.stopReason).toBe("all_frozen");
   });
 
+  it("with weight_change measures W_t - W_(t-1) from step 1 and freezes no earlier than the second measurement", async () => {
+    const { events, onEvent } = collect();
+    const summary = await train(
+      spec("weight-change", { maxSteps: 30, grades: grades({ tau: 1e9, metric: "weight_change" }) }),
+      {
+        onEvent,
+      },
+    );
+    expect(new Set(events.filter((e) => e.type === "freeze").map((e) => e.step))).toEqual(new Set([2]));
+    expect(summary.stopReason).toBe("all_frozen");
+    expect(summary.stepsCompleted).toBe(2);
+    expect(summary.components.every((c) => (c.lastMetric ?? 0) > 0)).toBe(true);
+  });
+
   it("holds every component through the grace period floor(alpha * total_steps)", async () => {
     const { events, onEvent } = collect();
     const summary = await train(spec("grace", { maxSteps: 20, grades: grades({ tau: 1e9, alpha: 0.45 }) }), {
@@ -336,6 +350,34 @@ describe("checkpoints, resume and cancellation", () => {
       });
       expect(maxDiff).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe("optimizer steps", () => {
+  it("accumulating two micro-batches of 2 equals one batch of 4, and follows the warmup-cosine schedule", async () => {
+    await writeCountingData(join(root, "four.jsonl"), 4, 9);
+    const common = {
+      trainFile: join(root, "four.jsonl"),
+      maxSteps: 8,
+      warmupRatio: 0.25,
+      lrScheduler: "cosine" as const,
+    };
+    const big = collect();
+    await train(spec("accum-big", { ...common, batchSize: 4 }), { onEvent: big.onEvent });
+    const small = collect();
+    await train(spec("accum-small", { ...common, batchSize: 2, gradientAccumulationSteps: 2 }), {
+      onEvent: small.onEvent,
+    });
+    const lr = (events: TrainEvent[]) => events.flatMap((e) => (e.type === "step" ? [e.learningRate] : []));
+    expect(lr(big.events).slice(0, 3)).toEqual([0, 5e-3, 1e-2]);
+    expect(lr(big.events)[5]).toBeCloseTo(1e-2 * 0.5 * (1 + Math.cos((Math.PI * 3) / 6)), 12);
+    // Step 1 has learning rate 0 (warmup from zero); step 2 is the first update. Both see all four rows.
+    const a = stepLosses(big.events);
+    const b = stepLosses(small.events);
+    expect(b[0]![1]).toBeCloseTo(a[0]![1], 5);
+    expect(b[1]![1]).toBeCloseTo(a[1]![1], 5);
+    expect(b[2]![1]).toBeCloseTo(a[2]![1], 4);
+    expect(a[2]![1]).not.toBeCloseTo(a[1]![1], 4);
   });
 });
 

@@ -1,0 +1,33 @@
+// What the API and the worker processes share at start: configuration → database (migrated) → storage.
+import { type Database, migrate, openDatabase } from "../db/client.ts";
+import { openStorage } from "../db/storage/index.ts";
+import type { ObjectStorage } from "../db/storage/types.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+
+export interface Service {
+  config: Config;
+  db: Database;
+  storage: ObjectStorage;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openService(config: Config, logger: Logger): Promise<Service> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const storage = openStorage(config);
+  logger.info(
+    {
+      database: db.driver === "postgres" ? "postgres" : `pglite (${config.dataDir}/pglite)`,
+      storage: storage.description,
+    },
+    "service opened",
+  );
+  return { config, db, storage, logger, close: () => db.close() };
+}

@@ -1,0 +1,163 @@
+// The worker's machinery with a stand-in for the engine (fast, same contract): many jobs on several workers,
+// cancel and pause/resume of a running job, a lost lease, and a database connection dropped mid-run. The same
+// paths with the real engine are in test/e2e.
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobRow } from "../../db/queue/jobs.ts";
+import type { RunningWorker } from "../../worker/index.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
+import { finished, getJob, type Job, startTestWorker, waitForJob } from "../e2e/training-support.ts";
+import { standInTrain } from "./stand-in-train.ts";
+
+let t: TestApp;
+let trainingFile: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { GRADES_TENANT_MAX_RUNNING_JOBS: "10", GRADES_RETRY_BASE_SECONDS: "0" } });
+  await t.db.sql.query(
+    `insert into models (id, name, owner, kind, model_type, storage_prefix, config, source)
+     values ('mdl_standin', 'stand-in-base', 'system', 'base', 'qwen3', 'models/system/stand-in/', '{}'::jsonb, '{}'::jsonb)`,
+  );
+  await t.storage.put("models/system/stand-in/config.json", "{}");
+  trainingFile = await uploadDataset(t, chatDataset(4));
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function createJob(body: Record<string, unknown> = {}): Promise<Job> {
+  const res = await postJson(t, "/v1/fine_tuning/jobs", {
+    model: "stand-in-base",
+    training_file: trainingFile,
+    ...body,
+  });
+  const job = (await res.json()) as Job;
+  if (res.status !== 200) throw new Error(JSON.stringify(job));
+  return job;
+}
+
+async function lockedBy(id: string): Promise<string | null> {
+  const [row] = await t.db.sql.query<{ locked_by: string | null }>("select locked_by from fine_tuning_jobs where id = $1", [id]);
+  return row!.locked_by;
+}
+
+describe("workers", () => {
+  it("run many jobs on several workers without ever running one twice", async () => {
+    const claims: JobRow[] = [];
+    const workers = await Promise.all(
+      [0, 1, 2].map(() => startTestWorker(t, { train: standInTrain({ stepMs: 5 }), onClaim: (j) => claims.push(j) })),
+    );
+    try {
+      const jobs = await Promise.all(Array.from({ length: 12 }, () => createJob({ max_steps: 3 })));
+      const done = await Promise.all(jobs.map((j) => waitForJob(t, j.id, finished)));
+      expect(done.map((j) => j.status)).toEqual(jobs.map(() => "succeeded"));
+      const claimed = claims.map((c) => c.id).filter((id) => jobs.some((j) => j.id === id));
+      expect(claimed.sort()).toEqual(jobs.map((j) => j.id).sort());
+      expect(new Set(claims.map((c) => c.lockedBy)).size).toBeGreaterThan(1);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  });
+
+  describe("with one worker", () => {
+    let worker: RunningWorker;
+    const calls: Parameters<typeof standInTrain>[0] extends infer O ? NonNullable<O>["calls"] : never = [];
+    beforeAll(async () => {
+      worker = await startTestWorker(t, { train: standInTrain({ stepMs: 25, freezeAt: 2, calls }) });
+    });
+    afterAll(async () => {
+      await worker.stop();
+    });
+
+    it("stops a running job within seconds of its cancellation and lets go of it", async () => {
+      const job = await createJob({ max_steps: 100_000 });
+      await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 2);
+      const t0 = Date.now();
+      const res = await t.request(`/v1/fine_tuning/jobs/${job.id}/cancel`, { method: "POST" });
+      expect(((await res.json()) as Job).status).toBe("cancelled");
+      while ((await lockedBy(job.id)) !== null) {
+        if (Date.now() - t0 > 5000) throw new Error("the worker did not let go of the cancelled job");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Date.now() - t0).toBeLessThan(5000);
+      const after = await getJob(t, job.id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await getJob(t, job.id)).grades.steps_completed).toBe(after.grades.steps_completed);
+      expect((await getJob(t, job.id)).status).toBe("cancelled");
+    });
+
+    it("pauses a running job at a checkpoint and resumes it from there with its frozen set", async () => {
+      const job = await createJob({ max_steps: 200, checkpoint_every: 1000 });
+      await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 3);
+      const asked = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })).json()) as Job;
+      expect(asked.pause_requested).toBe(true);
+      const paused = await waitForJob(t, job.id, (j) => j.status === "paused", 10_000);
+      const ckpts = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/checkpoints`)).json()) as {
+        data: { step_number: number }[];
+      };
+      expect(ckpts.data).toHaveLength(1);
+      const pausedAt = ckpts.data[0]!.step_number;
+      expect(pausedAt).toBe(paused.grades.steps_completed);
+
+      await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" });
+      const done = await waitForJob(t, job.id, finished);
+      expect(done.status).toBe("succeeded");
+      const runs = calls.filter((c) => c.spec.trainFile.length > 0 && c.spec.outputDir.includes(job.id));
+      expect(runs.map((c) => c.startStep)).toEqual([1, pausedAt + 1]);
+      expect(runs[1]!.spec.resumeFrom).toMatch(new RegExp(`step-${pausedAt}$`));
+      const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<string, any>;
+      expect(grades.layers[0].matrices.q_proj.frozen_at_step).toBe(2);
+      const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events?limit=1000`)).json()) as {
+        data: { message: string }[];
+      };
+      const messages = events.data.map((e) => e.message).reverse();
+      expect(messages).toContain("Fine-tuning job paused");
+      expect(messages).toContain("Fine-tuning job resumed");
+      expect(messages).toContain(`Resuming from checkpoint at step ${pausedAt}`);
+    });
+
+    it("drops a job whose lease was lost, and the job resumes from its checkpoint after the rescue", async () => {
+      const job = await createJob({ max_steps: 30, checkpoint_every: 4 });
+      await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 9);
+      // Another holder took over (as after an expiry and a rescue): the worker's next heartbeat fails.
+      await t.db.sql.query(
+        "update fine_tuning_jobs set locked_by = 'ghost', locked_until = now() - interval '1 second' where id = $1",
+        [job.id],
+      );
+      const done = await waitForJob(t, job.id, finished);
+      expect(done.status).toBe("succeeded");
+      const runs = calls.filter((c) => c.spec.outputDir.includes(job.id));
+      expect(runs).toHaveLength(2);
+      expect(runs[1]!.startStep).toBeGreaterThanOrEqual(9);
+      expect((runs[1]!.startStep - 1) % 4).toBe(0);
+      const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events?limit=1000`)).json()) as {
+        data: { message: string }[];
+      };
+      expect(events.data.some((e) => e.message.startsWith("The worker stopped responding; job re-queued"))).toBe(true);
+    });
+
+    it.skipIf(!process.env.TEST_DATABASE_URL)(
+      "survives its database connections being terminated mid-run (real Postgres)",
+      async () => {
+        const job = await createJob({ max_steps: 60, checkpoint_every: 10 });
+        await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 5);
+        const admin = postgres(t.db.url!, { max: 1, onnotice: () => {} });
+        try {
+          for (let i = 0; i < 3; i++) {
+            const killed = await admin.unsafe(
+              "select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+            );
+            expect(killed.length).toBeGreaterThan(0);
+            await new Promise((r) => setTimeout(r, 300));
+          }
+        } finally {
+          await admin.end({ timeout: 5 });
+        }
+        const done = await waitForJob(t, job.id, finished);
+        expect({ status: done.status, error: done.error }).toEqual({ status: "succeeded", error: null });
+        expect(done.grades.steps_completed).toBe(60);
+      },
+    );
+  });
+});
