@@ -148,7 +148,10 @@ export class JobReporter {
     p.estimated_compute_saved = summary.estimatedComputeSaved;
     p.total_components = summary.components.length;
     p.components = Object.fromEntries(
-      summary.components.map((c) => [c.name, { frozen_at_step: c.frozenAtStep, latest_metric: c.lastMetric }]),
+      summary.components.map((c) => [
+        c.name,
+        { frozen_at_step: c.frozenAtStep, latest_metric: c.lastMetric },
+      ]),
     );
     p.history = summary.history.map((h) => ({
       step: h.step,
@@ -198,7 +201,14 @@ export class JobReporter {
   metricsCsv(): string {
     const header = "step,train_loss,valid_loss,learning_rate,frozen_fraction,tokens_per_second";
     const lines = this.rows.map((r) =>
-      [r.step, r.train_loss, r.valid_loss ?? "", r.learning_rate, r.frozen_fraction, r.tokens_per_second].join(","),
+      [
+        r.step,
+        r.train_loss,
+        r.valid_loss ?? "",
+        r.learning_rate,
+        r.frozen_fraction,
+        r.tokens_per_second,
+      ].join(","),
     );
     return `${[header, ...lines].join("\n")}\n`;
   }

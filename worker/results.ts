@@ -49,7 +49,9 @@ export async function publishResults(
     written.push(csvKey);
     const csv = await storage.put(csvKey, reporter.metricsCsv(), { contentType: "text/csv" });
 
-    const [tenant] = await db.sql.query<{ name: string }>("select name from tenants where id = $1", [job.tenantId]);
+    const [tenant] = await db.sql.query<{ name: string }>("select name from tenants where id = $1", [
+      job.tenantId,
+    ]);
     const modelName = fineTunedModelName(job, tenant?.name ?? job.tenantId);
     return await db.sql.transaction(async (tx) => {
       const insertFile = (id: string, name: string, bytes: number, key: string, type: string) =>
@@ -71,7 +73,11 @@ export async function publishResults(
           base.modelType,
           prefix,
           JSON.stringify(base.config),
-          JSON.stringify({ type: "job", job_id: job.id, training_type: (job.config as { training_type?: string }).training_type }),
+          JSON.stringify({
+            type: "job",
+            job_id: job.id,
+            training_type: (job.config as { training_type?: string }).training_type,
+          }),
           base.name,
         ],
       );

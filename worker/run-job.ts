@@ -4,9 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { checkpointPrefix } from "../db/queue/keys.ts";
 import type { JobConfig } from "../db/queue/job-config.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
+import { checkpointPrefix } from "../db/queue/keys.ts";
 import {
   dropLease,
   fail,
@@ -41,8 +41,10 @@ export class PermanentJobError extends Error {
 
 function permanentOf(err: unknown): PermanentJobError | null {
   if (err instanceof PermanentJobError) return err;
-  if (err instanceof DataFormatError) return new PermanentJobError("invalid_training_file", err.message, "training_file");
-  if (err instanceof TrainSpecError) return new PermanentJobError("invalid_hyperparameters", err.message, err.field);
+  if (err instanceof DataFormatError)
+    return new PermanentJobError("invalid_training_file", err.message, "training_file");
+  if (err instanceof TrainSpecError)
+    return new PermanentJobError("invalid_hyperparameters", err.message, err.field);
   const name = (err as Error)?.name;
   if (name === "ModelLoadError" || name === "AdapterLoadError") {
     return new PermanentJobError("invalid_model", (err as Error).message, "model");
@@ -59,19 +61,31 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
   if (shutdown.aborted) onShutdown();
   lease.start();
   const work = join(ctx.workDir, `${job.id}-${job.attempts}-${randomBytes(3).toString("hex")}`);
-  const retrying = { onRetry: (err: unknown, n: number) => log.warn({ err, n }, "transient error; retrying") };
+  const retrying = {
+    onRetry: (err: unknown, n: number) => log.warn({ err, n }, "transient error; retrying"),
+  };
   let reporter: JobReporter | undefined;
   try {
     const config = job.config as unknown as JobConfig;
     const model = await withRetry(() => findModel(sql, job.tenantId, job.model), retrying);
-    if (!model) throw new PermanentJobError("model_not_found", `model '${job.model}' no longer exists`, "model");
+    if (!model)
+      throw new PermanentJobError("model_not_found", `model '${job.model}' no longer exists`, "model");
     const trainRef = await withRetry(() => findFile(sql, job.tenantId, job.trainingFile), retrying);
-    if (!trainRef) throw new PermanentJobError("invalid_training_file", `file '${job.trainingFile}' no longer exists`, "training_file");
+    if (!trainRef)
+      throw new PermanentJobError(
+        "invalid_training_file",
+        `file '${job.trainingFile}' no longer exists`,
+        "training_file",
+      );
     const validRef = job.validationFile
       ? await withRetry(() => findFile(sql, job.tenantId, job.validationFile!), retrying)
       : null;
     if (job.validationFile && !validRef) {
-      throw new PermanentJobError("invalid_validation_file", `file '${job.validationFile}' no longer exists`, "validation_file");
+      throw new PermanentJobError(
+        "invalid_validation_file",
+        `file '${job.validationFile}' no longer exists`,
+        "validation_file",
+      );
     }
     const modelDir = await withRetry(() => ctx.cache.model(model.storagePrefix), retrying);
     const trainFile = await withRetry(() => ctx.cache.file(trainRef.id, trainRef.storageKey), retrying);
@@ -85,7 +99,15 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
       resumeFrom = join(work, "resume", `step-${ckpt.step}`);
       await withRetry(() => downloadPrefix(ctx.storage, ckpt.storagePrefix, resumeFrom!), retrying);
     }
-    reporter = new JobReporter(sql, job.id, ctx.workerId, log, job.progress, job.trainedTokens, ckpt?.step ?? null);
+    reporter = new JobReporter(
+      sql,
+      job.id,
+      ctx.workerId,
+      log,
+      job.progress,
+      job.trainedTokens,
+      ckpt?.step ?? null,
+    );
     if (ckpt) reporter.message(`Resuming from checkpoint at step ${ckpt.step}`);
     const r = reporter;
 
@@ -144,7 +166,10 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
     r.finish(summary);
     await withRetry(() => r.flush(), retrying);
     const done = await withRetry(() => publishResults(ctx, job, model, outputDir, r), retrying);
-    log.info({ model: done.fineTunedModel, stop: summary.stopReason, steps: summary.stepsCompleted }, "job succeeded");
+    log.info(
+      { model: done.fineTunedModel, stop: summary.stopReason, steps: summary.stepsCompleted },
+      "job succeeded",
+    );
   } catch (err) {
     if (err instanceof LeaseLostError || lease.cause === "lost") {
       log.warn({ err }, "lease lost; leaving the job to its new holder");
@@ -159,13 +184,21 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
     if (permanent) {
       log.warn({ err }, "job failed");
       await withRetry(
-        () => fail(sql, job.id, ctx.workerId, { code: permanent.code, message: permanent.message, param: permanent.param }),
+        () =>
+          fail(sql, job.id, ctx.workerId, {
+            code: permanent.code,
+            message: permanent.message,
+            param: permanent.param,
+          }),
         retrying,
       );
     } else {
       log.error({ err }, "job attempt failed; it will be retried");
       const message = (err as Error)?.message ?? String(err);
-      await withRetry(() => retryLater(sql, job.id, ctx.workerId, message, ctx.queue, job.maxAttempts), retrying);
+      await withRetry(
+        () => retryLater(sql, job.id, ctx.workerId, message, ctx.queue, job.maxAttempts),
+        retrying,
+      );
     }
   } finally {
     lease.stop();

@@ -43,7 +43,9 @@ export function trainSpecFor(
       interval: g.interval,
       maxFrozenRatio: g.max_frozen_ratio,
     },
-    ...(es ? { earlyStopping: { patience: es.patience, evalInterval: es.eval_interval, minDelta: es.min_delta } } : {}),
+    ...(es
+      ? { earlyStopping: { patience: es.patience, evalInterval: es.eval_interval, minDelta: es.min_delta } }
+      : {}),
     nEpochs: config.hyperparameters.n_epochs,
     batchSize: config.hyperparameters.batch_size,
     gradientAccumulationSteps: 1,

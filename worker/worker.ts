@@ -74,7 +74,8 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     if (Date.now() - lastRescue < pollMs) return;
     lastRescue = Date.now();
     const moved = await rescueExpired(deps.db.sql, queue, wc.maxAttempts);
-    for (const j of moved) log.warn({ job: j.id, status: j.status, error: j.lastError }, "rescued a job with an expired lease");
+    for (const j of moved)
+      log.warn({ job: j.id, status: j.status, error: j.lastError }, "rescued a job with an expired lease");
   };
 
   const loop = async () => {

@@ -7,7 +7,14 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { migrate, openDatabase } from "../client.ts";
 import { randomToken } from "../ids.ts";
-import { claim, DEFAULT_QUEUE_OPTIONS, enqueue, markQueued, type QueueOptions, succeed } from "../queue/queue.ts";
+import {
+  claim,
+  DEFAULT_QUEUE_OPTIONS,
+  enqueue,
+  markQueued,
+  type QueueOptions,
+  succeed,
+} from "../queue/queue.ts";
 import { firstStepLatency } from "./first-step.ts";
 
 const { values } = parseArgs({
@@ -65,7 +72,9 @@ async function claimBench(url: string): Promise<void> {
       }
     });
   }
-  console.log(`enqueued ${JOBS} jobs over ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `enqueued ${JOBS} jobs over ${TENANTS} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   // No-op jobs finish at once, so the per-tenant limit only needs to exceed what 8 workers can hold.
   const opts: QueueOptions = { ...DEFAULT_QUEUE_OPTIONS, runningPerTenant: 4 };
@@ -110,11 +119,15 @@ async function claimBench(url: string): Promise<void> {
   );
   latencies.sort((a, b) => a - b);
   console.log(`workers: ${WORKERS} (one connection each), jobs: ${JOBS}`);
-  console.log(`drained in ${seconds.toFixed(2)} s: ${(JOBS / seconds).toFixed(0)} claims/s (claim + complete per job)`);
+  console.log(
+    `drained in ${seconds.toFixed(2)} s: ${(JOBS / seconds).toFixed(0)} claims/s (claim + complete per job)`,
+  );
   console.log(
     `claim latency ms: p50 ${percentile(latencies, 50).toFixed(2)}, p99 ${percentile(latencies, 99).toFixed(2)}, max ${latencies.at(-1)!.toFixed(2)}`,
   );
-  console.log(`double claims: ${doubleClaims} (jobs with attempts != 1: ${stats!.reclaimed}); succeeded: ${stats!.succeeded}`);
+  console.log(
+    `double claims: ${doubleClaims} (jobs with attempts != 1: ${stats!.reclaimed}); succeeded: ${stats!.succeeded}`,
+  );
   await Promise.all([...workers, setup].map((d) => d.close()));
   if (doubleClaims !== 0 || stats!.succeeded !== JOBS) process.exitCode = 1;
 }

@@ -27,4 +27,3 @@ export interface JobConfig {
   max_steps: number | null;
   checkpoint_every: number;
 }
-

@@ -56,7 +56,8 @@ export function mapJob(r: Row): JobRow {
     metadata: (r.metadata as Record<string, string> | null) ?? null,
     config: (r.config as Record<string, unknown>) ?? {},
     fineTunedModel: (r.fine_tuned_model as string | null) ?? null,
-    trainedTokens: r.trained_tokens === null || r.trained_tokens === undefined ? null : Number(r.trained_tokens),
+    trainedTokens:
+      r.trained_tokens === null || r.trained_tokens === undefined ? null : Number(r.trained_tokens),
     resultFiles: (r.result_files as string[] | null) ?? [],
     error: (r.error as JobError | null) ?? null,
     estimatedFinish: dateOrNull(r.estimated_finish),

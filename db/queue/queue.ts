@@ -75,7 +75,9 @@ export async function markQueued(sql: SqlExecutor, jobId: string): Promise<JobRo
  */
 export async function claim(sql: SqlExecutor, workerId: string, opts: QueueOptions): Promise<JobRow | null> {
   return sql.transaction(async (tx) => {
-    const picked = first(await tx.query<{ id: string; tenant_id: string }>(Q.CLAIM_PICK, [opts.runningPerTenant]));
+    const picked = first(
+      await tx.query<{ id: string; tenant_id: string }>(Q.CLAIM_PICK, [opts.runningPerTenant]),
+    );
     if (!picked) return null;
     await tx.query(Q.CLAIM_LOCK_TENANT, [picked.tenant_id]);
     const row = first(
@@ -97,7 +99,13 @@ export async function heartbeat(
   workerId: string,
   leaseSeconds: number,
 ): Promise<HeartbeatResult | null> {
-  const row = first(await sql.query<{ status: string; pause_requested: boolean }>(Q.HEARTBEAT, [jobId, workerId, leaseSeconds]));
+  const row = first(
+    await sql.query<{ status: string; pause_requested: boolean }>(Q.HEARTBEAT, [
+      jobId,
+      workerId,
+      leaseSeconds,
+    ]),
+  );
   return row && { status: row.status as JobRow["status"], pauseRequested: Boolean(row.pause_requested) };
 }
 
@@ -131,7 +139,12 @@ export async function succeed(
 }
 
 /** running → failed for good (bad data, diverged training: retrying would fail again). */
-export async function fail(sql: SqlExecutor, jobId: string, workerId: string, error: JobError): Promise<JobRow | null> {
+export async function fail(
+  sql: SqlExecutor,
+  jobId: string,
+  workerId: string,
+  error: JobError,
+): Promise<JobRow | null> {
   const row = first(await sql.query(Q.FAIL, [jobId, workerId, JSON.stringify(error)]));
   return row && mapJob(row);
 }
@@ -168,7 +181,11 @@ export async function dropLease(sql: SqlExecutor, jobId: string, workerId: strin
 }
 
 /** Reclaims every expired lease; returns the jobs it moved (queued again, or failed when out of attempts). */
-export async function rescueExpired(sql: SqlExecutor, opts: QueueOptions, maxAttempts = 10): Promise<JobRow[]> {
+export async function rescueExpired(
+  sql: SqlExecutor,
+  opts: QueueOptions,
+  maxAttempts = 10,
+): Promise<JobRow[]> {
   // The schedule covers the largest max_attempts in use; past its end the last (capped) delay applies.
   const schedule = JSON.stringify(retrySchedule(maxAttempts, opts.retry));
   return (await sql.query(Q.RESCUE, [schedule])).map(mapJob);
@@ -181,7 +198,11 @@ export async function cancel(sql: SqlExecutor, jobId: string, tenantId: string):
 }
 
 /** The API's pause: a waiting job pauses at once, a running one is asked to (it stays running until its worker checkpoints). */
-export async function requestPause(sql: SqlExecutor, jobId: string, tenantId: string): Promise<JobRow | null> {
+export async function requestPause(
+  sql: SqlExecutor,
+  jobId: string,
+  tenantId: string,
+): Promise<JobRow | null> {
   const waiting = first(await sql.query(Q.PAUSE_WAITING, [jobId, tenantId]));
   if (waiting) return mapJob(waiting);
   const running = first(await sql.query(Q.REQUEST_PAUSE, [jobId, tenantId]));
@@ -247,7 +268,12 @@ export interface NewEvent {
 }
 
 /** Appends events in order; false when the worker no longer holds the job (nothing was written). */
-export async function addEvents(sql: SqlExecutor, jobId: string, workerId: string, events: NewEvent[]): Promise<boolean> {
+export async function addEvents(
+  sql: SqlExecutor,
+  jobId: string,
+  workerId: string,
+  events: NewEvent[],
+): Promise<boolean> {
   if (events.length === 0) return true;
   const payload = events.map((e) => ({
     id: newId("ftevent-"),

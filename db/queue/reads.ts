@@ -5,7 +5,10 @@ import { type JobRow, mapJob } from "./jobs.ts";
 import type { CheckpointRow } from "./queue.ts";
 
 export async function getJob(sql: SqlExecutor, tenantId: string, jobId: string): Promise<JobRow | null> {
-  const [row] = await sql.query("select * from fine_tuning_jobs where id = $1 and tenant_id = $2", [jobId, tenantId]);
+  const [row] = await sql.query("select * from fine_tuning_jobs where id = $1 and tenant_id = $2", [
+    jobId,
+    tenantId,
+  ]);
   return row ? mapJob(row) : null;
 }
 

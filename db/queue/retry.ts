@@ -13,7 +13,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseSeconds: 5, maxSeconds: 6
 
 /** Seconds to wait after `attempt` (1-based: the attempt that just failed) before the next claim: base·2^(attempt−1), capped. */
 export function retryDelaySeconds(attempt: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): number {
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError(`attempt must be an integer >= 1, got ${attempt}`);
   return Math.min(policy.baseSeconds * 2 ** (attempt - 1), policy.maxSeconds);
 }
 

@@ -22,7 +22,11 @@ import { retryDelaySeconds, retrySchedule } from "../../db/queue/retry.ts";
 import { openTestDatabase, type TestDb } from "../support/db.ts";
 
 let db: TestDb;
-const opts: QueueOptions = { ...DEFAULT_QUEUE_OPTIONS, runningPerTenant: 1000, retry: { baseSeconds: 0, maxSeconds: 0 } };
+const opts: QueueOptions = {
+  ...DEFAULT_QUEUE_OPTIONS,
+  runningPerTenant: 1000,
+  retry: { baseSeconds: 0, maxSeconds: 0 },
+};
 
 async function newTenant(): Promise<string> {
   const id = newId("org-");
@@ -48,7 +52,9 @@ async function queuedJob(tenantId: string, maxAttempts = 3): Promise<string> {
 
 /** Makes the job's lease look expired, as if its worker had stopped heartbeating long ago. */
 async function expireLease(jobId: string) {
-  await db.sql.query("update fine_tuning_jobs set locked_until = now() - interval '1 second' where id = $1", [jobId]);
+  await db.sql.query("update fine_tuning_jobs set locked_until = now() - interval '1 second' where id = $1", [
+    jobId,
+  ]);
 }
 
 async function outboxTypes(jobId: string): Promise<string[]> {
@@ -184,7 +190,9 @@ describe("job queue", () => {
     // Every write of the old holder is refused now.
     expect(await heartbeat(db.sql, id, "worker-a", 30)).toBeNull();
     expect(await addEvents(db.sql, id, "worker-a", [{ message: "stale" }])).toBe(false);
-    expect(await recordCheckpoint(db.sql, id, "worker-a", { step: 1, storagePrefix: "x/", metrics: {} })).toBeNull();
+    expect(
+      await recordCheckpoint(db.sql, id, "worker-a", { step: 1, storagePrefix: "x/", metrics: {} }),
+    ).toBeNull();
     const done = { fineTunedModel: "ft:m", resultFiles: [], trainedTokens: 1, progress: {}, backend: "cpu" };
     expect(await succeed(db.sql, id, "worker-a", done)).toBeNull();
 

@@ -23,7 +23,8 @@ const create = (body: Record<string, unknown>) =>
   postJson(t, "/v1/fine_tuning/jobs", { model: "base-small", training_file: trainingFile, ...body });
 
 async function errorOf(res: Response) {
-  return ((await res.json()) as { error: { message: string; param: string | null; code: string | null } }).error;
+  return ((await res.json()) as { error: { message: string; param: string | null; code: string | null } })
+    .error;
 }
 
 describe("POST /v1/fine_tuning/jobs", () => {
@@ -53,10 +54,17 @@ describe("POST /v1/fine_tuning/jobs", () => {
     });
     expect(job.method.supervised.hyperparameters).toEqual(job.hyperparameters);
     expect(job.id).toMatch(/^ftjob-/);
-    expect(job.grades).toMatchObject({ frozen_fraction: 0, steps_completed: 0, options: { enabled: true, tau: 0.001 } });
+    expect(job.grades).toMatchObject({
+      frozen_fraction: 0,
+      steps_completed: 0,
+      options: { enabled: true, tau: 0.001 },
+    });
     expect(job.config).toMatchObject({ max_steps: 5, learning_rate: 2e-4 });
 
-    const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events`)).json()) as Record<string, any>;
+    const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events`)).json()) as Record<
+      string,
+      any
+    >;
     expect(events.data.map((e: { message: string }) => e.message)).toEqual([
       "Files validated, moving job to queued state",
       `Validating training file: ${trainingFile}`,
@@ -65,14 +73,22 @@ describe("POST /v1/fine_tuning/jobs", () => {
   });
 
   it("takes the deprecated top-level hyperparameters too", async () => {
-    const job = (await (await create({ hyperparameters: { n_epochs: 4, learning_rate_multiplier: 0.5 } })).json()) as Record<string, any>;
+    const job = (await (
+      await create({ hyperparameters: { n_epochs: 4, learning_rate_multiplier: 0.5 } })
+    ).json()) as Record<string, any>;
     expect(job.hyperparameters).toMatchObject({ n_epochs: 4, learning_rate_multiplier: 0.5 });
     expect(job.config.learning_rate).toBeCloseTo(1e-4);
   });
 
   it.each([
-    [{ method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 0 } } } }, "method.supervised.hyperparameters.n_epochs"],
-    [{ method: { type: "supervised", supervised: { hyperparameters: { batch_size: "big" } } } }, "method.supervised.hyperparameters.batch_size"],
+    [
+      { method: { type: "supervised", supervised: { hyperparameters: { n_epochs: 0 } } } },
+      "method.supervised.hyperparameters.n_epochs",
+    ],
+    [
+      { method: { type: "supervised", supervised: { hyperparameters: { batch_size: "big" } } } },
+      "method.supervised.hyperparameters.batch_size",
+    ],
     [{ hyperparameters: { learning_rate_multiplier: -1 } }, "hyperparameters.learning_rate_multiplier"],
     [{ method: { type: "dpo" } }, "method.type"],
     [{ lora: { r: 0 } }, "lora.r"],
@@ -111,9 +127,16 @@ describe("POST /v1/fine_tuning/jobs", () => {
   it("does not let another tenant use the file or see the job", async () => {
     const job = (await (await create({})).json()) as { id: string };
     const other = await t.addTenant("other-tenant");
-    const res = await postJson(t, "/v1/fine_tuning/jobs", { model: "base-small", training_file: trainingFile }, other.apiKey);
+    const res = await postJson(
+      t,
+      "/v1/fine_tuning/jobs",
+      { model: "base-small", training_file: trainingFile },
+      other.apiKey,
+    );
     expect((await errorOf(res)).param).toBe("training_file");
-    const get = await t.request(`/v1/fine_tuning/jobs/${job.id}`, { headers: { authorization: `Bearer ${other.apiKey}` } });
+    const get = await t.request(`/v1/fine_tuning/jobs/${job.id}`, {
+      headers: { authorization: `Bearer ${other.apiKey}` },
+    });
     expect(get.status).toBe(404);
   });
 });
@@ -138,9 +161,13 @@ describe("job lifecycle through the API", () => {
 
   it("pauses a queued job and resumes it", async () => {
     const job = (await (await create({})).json()) as { id: string };
-    const paused = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })).json()) as { status: string };
+    const paused = (await (
+      await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })
+    ).json()) as { status: string };
     expect(paused.status).toBe("paused");
-    const resumed = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" })).json()) as { status: string };
+    const resumed = (await (
+      await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" })
+    ).json()) as { status: string };
     expect(resumed.status).toBe("queued");
     expect((await t.request(`/v1/fine_tuning/jobs/${job.id}/resume`, { method: "POST" })).status).toBe(409);
   });
@@ -148,11 +175,16 @@ describe("job lifecycle through the API", () => {
   it("lists newest first with after/limit cursors and filters by metadata", async () => {
     const tag = `run-${Date.now()}`;
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(((await (await create({ metadata: { batch: tag } })).json()) as { id: string }).id);
-    const page1 = (await (await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}`)).json()) as Record<string, any>;
+    for (let i = 0; i < 3; i++)
+      ids.push(((await (await create({ metadata: { batch: tag } })).json()) as { id: string }).id);
+    const page1 = (await (
+      await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}`)
+    ).json()) as Record<string, any>;
     expect(page1.data.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
     expect(page1.has_more).toBe(true);
-    const page2 = (await (await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}&after=${ids[1]}`)).json()) as Record<string, any>;
+    const page2 = (await (
+      await t.request(`/v1/fine_tuning/jobs?limit=2&metadata[batch]=${tag}&after=${ids[1]}`)
+    ).json()) as Record<string, any>;
     expect(page2.data.map((j: { id: string }) => j.id)).toEqual([ids[0]]);
     expect(page2.has_more).toBe(false);
     const bad = await t.request("/v1/fine_tuning/jobs?limit=0");
@@ -163,8 +195,16 @@ describe("job lifecycle through the API", () => {
     const job = (await (await create({})).json()) as { id: string };
     expect((await t.request(`/v1/fine_tuning/jobs/${job.id}/adapter`)).status).toBe(409);
     expect((await t.request("/v1/fine_tuning/jobs/ftjob-nope/grades")).status).toBe(404);
-    const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<string, any>;
-    expect(grades).toMatchObject({ object: "fine_tuning.job.grades", fine_tuning_job_id: job.id, layers: [], history: [] });
+    const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<
+      string,
+      any
+    >;
+    expect(grades).toMatchObject({
+      object: "fine_tuning.job.grades",
+      fine_tuning_job_id: job.id,
+      layers: [],
+      history: [],
+    });
   });
 });
 
@@ -205,7 +245,10 @@ describe("the official openai client", () => {
 
     const events: string[] = [];
     for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 1 })) events.push(e.message);
-    expect(events).toEqual(["Files validated, moving job to queued state", `Validating training file: ${trainingFile}`]);
+    expect(events).toEqual([
+      "Files validated, moving job to queued state",
+      `Validating training file: ${trainingFile}`,
+    ]);
 
     const checkpoints = await client.fineTuning.jobs.checkpoints.list(job.id);
     expect(checkpoints.data).toEqual([]);
@@ -225,7 +268,9 @@ describe("the official openai client", () => {
     expect((bad as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("hyperparameters.n_epochs");
     const missing = await client.fineTuning.jobs.retrieve("ftjob-missing").catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
-    const noModel = await client.fineTuning.jobs.create({ model: "nope", training_file: trainingFile }).catch((e: unknown) => e);
+    const noModel = await client.fineTuning.jobs
+      .create({ model: "nope", training_file: trainingFile })
+      .catch((e: unknown) => e);
     expect((noModel as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("model");
   });
 });

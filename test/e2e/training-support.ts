@@ -18,7 +18,12 @@ export async function withDemoModel(t: TestApp): Promise<void> {
 
 export function startTestWorker(t: TestApp, opts: WorkerOptions = {}): Promise<RunningWorker> {
   return startWorker(
-    { config: t.config, db: t.db, storage: t.storage, logger: process.env.TEST_WORKER_LOGS ? createLogger({ logLevel: "debug" }) : silentLogger() },
+    {
+      config: t.config,
+      db: t.db,
+      storage: t.storage,
+      logger: process.env.TEST_WORKER_LOGS ? createLogger({ logLevel: "debug" }) : silentLogger(),
+    },
     { pollSeconds: 0.25, leaseSeconds: 5, ...opts },
   );
 }
@@ -30,7 +35,12 @@ export async function getJob(t: TestApp, id: string): Promise<Job> {
 }
 
 /** Polls the job until `ok` holds; fails with the job's last state after `timeoutMs`. */
-export async function waitForJob(t: TestApp, id: string, ok: (j: Job) => boolean, timeoutMs = 90_000): Promise<Job> {
+export async function waitForJob(
+  t: TestApp,
+  id: string,
+  ok: (j: Job) => boolean,
+  timeoutMs = 90_000,
+): Promise<Job> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     // A failed request (e.g. while a test kills database connections) is simply polled again.
@@ -50,7 +60,9 @@ export async function untarGz(body: ArrayBuffer): Promise<{ dir: string; names: 
   const extract = tar.extract();
   extract.on("entry", (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
     stream.on("end", async () => {
       names.push(header.name);
       const path = join(dir, header.name);

@@ -4,12 +4,19 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningWorker } from "../../worker/index.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
+import type { RunningWorker } from "../../worker/index.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
-import { finished, type Job, startTestWorker, untarGz, waitForJob, withDemoModel } from "./training-support.ts";
+import {
+  finished,
+  type Job,
+  startTestWorker,
+  untarGz,
+  waitForJob,
+  withDemoModel,
+} from "./training-support.ts";
 
 let t: TestApp;
 let worker: RunningWorker;
@@ -28,7 +35,11 @@ afterAll(async () => {
 });
 
 async function createJob(body: Record<string, unknown>): Promise<Job> {
-  const res = await postJson(t, "/v1/fine_tuning/jobs", { model: "demo-tiny", training_file: trainingFile, ...body });
+  const res = await postJson(t, "/v1/fine_tuning/jobs", {
+    model: "demo-tiny",
+    training_file: trainingFile,
+    ...body,
+  });
   const job = (await res.json()) as Job;
   if (res.status !== 200) throw new Error(JSON.stringify(job));
   return job;
@@ -50,7 +61,12 @@ describe("a fine-tuning job end to end", () => {
     expect(job.fine_tuned_model).toMatch(/^ft:demo-tiny:test-tenant:blue:/);
     expect(job.trained_tokens).toBeGreaterThan(0);
     expect(job.backend).toBeTruthy();
-    expect(job.grades).toMatchObject({ steps_completed: 6, total_steps: 6, stop_reason: "max_steps", total_components: 14 });
+    expect(job.grades).toMatchObject({
+      steps_completed: 6,
+      total_steps: 6,
+      stop_reason: "max_steps",
+      total_components: 14,
+    });
     expect(job.result_files).toHaveLength(2);
 
     // Events: lifecycle messages and metrics events with data.
@@ -62,7 +78,7 @@ describe("a fine-tuning job end to end", () => {
     expect(messages).toContain("Fine-tuning job started");
     expect(messages).toContain(`New fine-tuned model created: ${job.fine_tuned_model}`);
     const metrics = events.data.filter((e) => e.type === "metrics").map((e) => e.data!);
-    expect(metrics.map((m) => m.step).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(metrics.map((m) => m.step!).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const m of metrics) {
       expect(Number.isFinite(m.train_loss)).toBe(true);
       expect(m.tokens_per_second).toBeGreaterThan(0);
@@ -72,7 +88,12 @@ describe("a fine-tuning job end to end", () => {
 
     // Checkpoints every 2 steps, newest first, with metrics.
     const ckpts = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/checkpoints`)).json()) as {
-      data: { object: string; step_number: number; metrics: Record<string, number>; fine_tuned_model_checkpoint: string }[];
+      data: {
+        object: string;
+        step_number: number;
+        metrics: Record<string, number>;
+        fine_tuned_model_checkpoint: string;
+      }[];
     };
     expect(ckpts.data.map((c) => c.step_number)).toEqual([6, 4, 2]);
     expect(ckpts.data[0]!.object).toBe("fine_tuning.job.checkpoint");
@@ -81,16 +102,27 @@ describe("a fine-tuning job end to end", () => {
     expect(ckpts.data[0]!.fine_tuned_model_checkpoint).toBe(`${job.fine_tuned_model}:ckpt-step-6`);
 
     // The freeze map: 2 layers × 7 matrices.
-    const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<string, any>;
+    const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<
+      string,
+      any
+    >;
     expect(grades.layers.map((l: { layer: number }) => l.layer)).toEqual([0, 1]);
-    expect(Object.keys(grades.layers[0].matrices).sort()).toEqual(
-      ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"],
-    );
+    expect(Object.keys(grades.layers[0].matrices).sort()).toEqual([
+      "down_proj",
+      "gate_proj",
+      "k_proj",
+      "o_proj",
+      "q_proj",
+      "up_proj",
+      "v_proj",
+    ]);
     expect(grades.history.length).toBeGreaterThan(0);
 
     // Result files: the metrics CSV (one row per step) and the adapter archive, through /v1/files.
     const files = await Promise.all(
-      job.result_files.map(async (id: string) => (await (await t.request(`/v1/files/${id}`)).json()) as Record<string, any>),
+      job.result_files.map(
+        async (id: string) => (await (await t.request(`/v1/files/${id}`)).json()) as Record<string, any>,
+      ),
     );
     expect(files.map((f) => f.purpose)).toEqual(["fine-tune-results", "fine-tune-results"]);
     const csvFile = files.find((f) => f.filename.endsWith("-metrics.csv"))!;
@@ -115,7 +147,12 @@ describe("a fine-tuning job end to end", () => {
     const dataFile = join(dir, "train.jsonl");
     await writeFile(dataFile, DATA);
     const before = await score({ modelDir, dataFile, maxSeqLen: 512 });
-    const after = await score({ modelDir, dataFile, maxSeqLen: 512, adapterDir: join(dir, `${job.id}-adapter`) });
+    const after = await score({
+      modelDir,
+      dataFile,
+      maxSeqLen: 512,
+      adapterDir: join(dir, `${job.id}-adapter`),
+    });
     expect(after.tokens).toBe(before.tokens);
     expect(after.loss).toBeLessThan(before.loss - 0.1);
   });

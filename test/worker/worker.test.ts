@@ -5,10 +5,10 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRow } from "../../db/queue/jobs.ts";
 import type { RunningWorker } from "../../worker/index.ts";
-import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
 import { finished, getJob, type Job, startTestWorker, waitForJob } from "../e2e/training-support.ts";
-import { standInTrain } from "./stand-in-train.ts";
+import { createTestApp, type TestApp } from "../support/app.ts";
+import { type StandInOptions, standInTrain } from "./stand-in-train.ts";
 
 let t: TestApp;
 let trainingFile: string;
@@ -38,7 +38,10 @@ async function createJob(body: Record<string, unknown> = {}): Promise<Job> {
 }
 
 async function lockedBy(id: string): Promise<string | null> {
-  const [row] = await t.db.sql.query<{ locked_by: string | null }>("select locked_by from fine_tuning_jobs where id = $1", [id]);
+  const [row] = await t.db.sql.query<{ locked_by: string | null }>(
+    "select locked_by from fine_tuning_jobs where id = $1",
+    [id],
+  );
   return row!.locked_by;
 }
 
@@ -46,7 +49,9 @@ describe("workers", () => {
   it("run many jobs on several workers without ever running one twice", async () => {
     const claims: JobRow[] = [];
     const workers = await Promise.all(
-      [0, 1, 2].map(() => startTestWorker(t, { train: standInTrain({ stepMs: 5 }), onClaim: (j) => claims.push(j) })),
+      [0, 1, 2].map(() =>
+        startTestWorker(t, { train: standInTrain({ stepMs: 5 }), onClaim: (j) => claims.push(j) }),
+      ),
     );
     try {
       const jobs = await Promise.all(Array.from({ length: 12 }, () => createJob({ max_steps: 3 })));
@@ -62,7 +67,7 @@ describe("workers", () => {
 
   describe("with one worker", () => {
     let worker: RunningWorker;
-    const calls: Parameters<typeof standInTrain>[0] extends infer O ? NonNullable<O>["calls"] : never = [];
+    const calls: NonNullable<StandInOptions["calls"]> = [];
     beforeAll(async () => {
       worker = await startTestWorker(t, { train: standInTrain({ stepMs: 25, freezeAt: 2, calls }) });
     });
@@ -90,7 +95,9 @@ describe("workers", () => {
     it("pauses a running job at a checkpoint and resumes it from there with its frozen set", async () => {
       const job = await createJob({ max_steps: 200, checkpoint_every: 1000 });
       await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 3);
-      const asked = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })).json()) as Job;
+      const asked = (await (
+        await t.request(`/v1/fine_tuning/jobs/${job.id}/pause`, { method: "POST" })
+      ).json()) as Job;
       expect(asked.pause_requested).toBe(true);
       const paused = await waitForJob(t, job.id, (j) => j.status === "paused", 10_000);
       const ckpts = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/checkpoints`)).json()) as {
@@ -106,7 +113,10 @@ describe("workers", () => {
       const runs = calls.filter((c) => c.spec.trainFile.length > 0 && c.spec.outputDir.includes(job.id));
       expect(runs.map((c) => c.startStep)).toEqual([1, pausedAt + 1]);
       expect(runs[1]!.spec.resumeFrom).toMatch(new RegExp(`step-${pausedAt}$`));
-      const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<string, any>;
+      const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<
+        string,
+        any
+      >;
       expect(grades.layers[0].matrices.q_proj.frozen_at_step).toBe(2);
       const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events?limit=1000`)).json()) as {
         data: { message: string }[];
@@ -134,29 +144,36 @@ describe("workers", () => {
       const events = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/events?limit=1000`)).json()) as {
         data: { message: string }[];
       };
-      expect(events.data.some((e) => e.message.startsWith("The worker stopped responding; job re-queued"))).toBe(true);
+      expect(
+        events.data.some((e) => e.message.startsWith("The worker stopped responding; job re-queued")),
+      ).toBe(true);
     });
 
     it.skipIf(!process.env.TEST_DATABASE_URL)(
       "survives its database connections being terminated mid-run (real Postgres)",
       async () => {
-        const job = await createJob({ max_steps: 60, checkpoint_every: 10 });
+        const job = await createJob({ max_steps: 100, checkpoint_every: 10 });
         await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 5);
+        // Kill every connection to the database, again and again, until the job has finished.
         const admin = postgres(t.db.url!, { max: 1, onnotice: () => {} });
+        let kills = 0;
         try {
-          for (let i = 0; i < 3; i++) {
+          for (;;) {
+            const [row] = await admin.unsafe("select status from fine_tuning_jobs where id = $1", [job.id]);
+            if (row!.status !== "running") break;
             const killed = await admin.unsafe(
-              "select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+              "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
             );
-            expect(killed.length).toBeGreaterThan(0);
-            await new Promise((r) => setTimeout(r, 300));
+            kills += killed.length;
+            await new Promise((r) => setTimeout(r, 150));
           }
         } finally {
           await admin.end({ timeout: 5 });
         }
+        expect(kills).toBeGreaterThan(5);
         const done = await waitForJob(t, job.id, finished);
         expect({ status: done.status, error: done.error }).toEqual({ status: "succeeded", error: null });
-        expect(done.grades.steps_completed).toBe(60);
+        expect(done.grades.steps_completed).toBe(100);
       },
     );
   });

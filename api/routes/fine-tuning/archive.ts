@@ -19,7 +19,11 @@ export function tarGzObjects(
   pipeline(pack, gzip, out).catch((err) => out.destroy(err));
   (async () => {
     for (const o of objects) {
-      const entry = pack.entry({ name: `${folder}/${o.key.slice(prefix.length)}`, size: o.size, mtime: o.lastModified });
+      const entry = pack.entry({
+        name: `${folder}/${o.key.slice(prefix.length)}`,
+        size: o.size,
+        mtime: o.lastModified,
+      });
       await pipeline(await storage.get(o.key), entry);
     }
     pack.finalize();

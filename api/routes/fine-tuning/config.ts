@@ -51,7 +51,10 @@ export function resolveAuto(
 
 export function resolveJobConfig(body: CreateJobBody, examples: number | null): JobConfig {
   const trainingType = body.training_type ?? "lora";
-  const hyperparameters = resolveAuto(body.method?.supervised?.hyperparameters ?? body.hyperparameters, examples);
+  const hyperparameters = resolveAuto(
+    body.method?.supervised?.hyperparameters ?? body.hyperparameters,
+    examples,
+  );
   const grades = { ...DEFAULT_GRADES, ...body.grades };
   const early = body.early_stopping
     ? { patience: 3, eval_interval: 10, min_delta: 0, ...body.early_stopping }
@@ -59,10 +62,15 @@ export function resolveJobConfig(body: CreateJobBody, examples: number | null): 
   return {
     hyperparameters,
     training_type: trainingType,
-    lora: { ...DEFAULT_LORA, ...body.lora, target_modules: body.lora?.target_modules ?? DEFAULT_LORA.target_modules },
+    lora: {
+      ...DEFAULT_LORA,
+      ...body.lora,
+      target_modules: body.lora?.target_modules ?? DEFAULT_LORA.target_modules,
+    },
     grades,
     early_stopping: early,
-    learning_rate: body.learning_rate ?? BASE_LEARNING_RATE[trainingType] * hyperparameters.learning_rate_multiplier,
+    learning_rate:
+      body.learning_rate ?? BASE_LEARNING_RATE[trainingType] * hyperparameters.learning_rate_multiplier,
     max_seq_len: body.max_seq_len ?? 512,
     max_steps: body.max_steps ?? null,
     checkpoint_every: body.checkpoint_every ?? 50,

@@ -36,10 +36,14 @@ async function checkFile(c: Context<AppEnv>, fileId: string, param: "training_fi
     throw new ApiError(400, `invalid ${param}: no such file '${fileId}'`, { param, code: "invalid_file" });
   }
   if (file.purpose !== "fine-tune") {
-    throw new ApiError(400, `invalid ${param}: file '${fileId}' has purpose '${file.purpose}', expected 'fine-tune'`, {
-      param,
-      code: "invalid_file_purpose",
-    });
+    throw new ApiError(
+      400,
+      `invalid ${param}: file '${fileId}' has purpose '${file.purpose}', expected 'fine-tune'`,
+      {
+        param,
+        code: "invalid_file_purpose",
+      },
+    );
   }
   return file;
 }
@@ -71,10 +75,14 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
     });
   }
   if (model.kind !== "base") {
-    throw new ApiError(400, `The model '${body.model}' is a fine-tuned model; fine-tune its base model instead.`, {
-      param: "model",
-      code: "model_not_supported",
-    });
+    throw new ApiError(
+      400,
+      `The model '${body.model}' is a fine-tuned model; fine-tune its base model instead.`,
+      {
+        param: "model",
+        code: "model_not_supported",
+      },
+    );
   }
   const training = await checkFile(c, body.training_file, "training_file");
   if (body.validation_file) await checkFile(c, body.validation_file, "validation_file");

@@ -66,7 +66,10 @@ const action = (name: "cancel" | "pause" | "resume", summary: string) =>
     responses: json(JobObject, "The job"),
   });
 const cancelRoute = action("cancel", "Cancel a job; a running job stops within seconds");
-const pauseRoute = action("pause", "Pause a job; a running job checkpoints first (pause_requested until then)");
+const pauseRoute = action(
+  "pause",
+  "Pause a job; a running job checkpoints first (pause_requested until then)",
+);
 const resumeRoute = action("resume", "Resume a paused job from its latest checkpoint");
 const eventsRoute = createRoute({
   method: "get",
@@ -133,7 +136,11 @@ router.post("/fine_tuning/jobs", createJob);
 export const fineTuningRoutes = router
   .openapi(listRoute, async (c) => {
     const { after, limit } = c.req.valid("query");
-    const rows = await listJobs(c.var.deps.db.sql, c.var.tenant.id, { after, limit, metadata: metadataFilter(c) });
+    const rows = await listJobs(c.var.deps.db.sql, c.var.tenant.id, {
+      after,
+      limit,
+      metadata: metadataFilter(c),
+    });
     return c.json(toPage(rows, limit, jobObject), 200);
   })
   .openapi(getRoute, async (c) => {
@@ -143,7 +150,8 @@ export const fineTuningRoutes = router
     const id = c.req.valid("param").fine_tuning_job_id;
     const job = await ownJob(c, id);
     const moved = await cancel(c.var.deps.db.sql, id, c.var.tenant.id);
-    if (!moved) throw conflict(`Job ${id} has already finished (status ${job.status}) and cannot be cancelled`);
+    if (!moved)
+      throw conflict(`Job ${id} has already finished (status ${job.status}) and cannot be cancelled`);
     return c.json(jobObject(moved), 200);
   })
   .openapi(pauseRoute, async (c) => {

@@ -1,9 +1,9 @@
 // The API's objects, shaped as OpenAI's (fine_tuning.job, fine_tuning.job.event, fine_tuning.job.checkpoint)
 // with our extensions as extra fields.
 import { z } from "@hono/zod-openapi";
-import type { CheckpointRow } from "../../../db/queue/queue.ts";
 import type { JobRow } from "../../../db/queue/jobs.ts";
 import { emptyProgress, type JobProgress } from "../../../db/queue/progress.ts";
+import type { CheckpointRow } from "../../../db/queue/queue.ts";
 import type { JobConfig } from "./config.ts";
 
 const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
@@ -34,7 +34,10 @@ export const JobObject = z
     estimated_finish: z.number().int().nullable(),
     integrations: z.array(z.unknown()),
     metadata: z.record(z.string(), z.string()).nullable(),
-    method: z.object({ type: z.literal("supervised"), supervised: z.object({ hyperparameters: HyperparametersOut }) }),
+    method: z.object({
+      type: z.literal("supervised"),
+      supervised: z.object({ hyperparameters: HyperparametersOut }),
+    }),
     user_provided_suffix: z.string().nullable(),
     // Extensions.
     backend: z.string().nullable(),
@@ -172,7 +175,10 @@ export interface GradesView {
   stop_reason: string | null;
   estimated_compute_saved: number | null;
   /** layer × matrix: the step it froze at (null: still training) and its latest G. */
-  layers: { layer: number; matrices: Record<string, { frozen_at_step: number | null; latest_metric: number | null }> }[];
+  layers: {
+    layer: number;
+    matrices: Record<string, { frozen_at_step: number | null; latest_metric: number | null }>;
+  }[];
   history: JobProgress["history"];
 }
 

@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tokenizeDatasetText } from "../../../worker/engine/data/dataset.ts";
 import { DataFormatError, type Example, IGNORE_INDEX } from "../../../worker/engine/data/formats.ts";
 import { tokenizeExample, truncate } from "../../../worker/engine/data/tokenize.ts";
+import { qwen3TokenizerDir } from "../../../worker/engine/model/init.ts";
 import type { Tokenizer } from "../../../worker/engine/model/types.ts";
-import { qwen3Tokenizer } from "./support/qwen3-tokenizer.ts";
+import { loadTokenizer } from "../../../worker/engine/tokenizer/tokenizer.ts";
 
 let tok: Tokenizer;
 
 beforeAll(async () => {
-  tok = await qwen3Tokenizer();
+  tok = await loadTokenizer(qwen3TokenizerDir());
 });
 
 const trainedText = (ids: number[], labels: number[]) =>

@@ -55,3 +55,36 @@ describe("backend", () => {
     expect([...values]).toEqual([6, 8, 0, 0]);
   });
 });
+
+describe("wasm BatchMatMul with transposed operands", () => {
+  function products(): number[][] {
+    return tf.tidy(() => {
+      const a = tf.tensor3d(Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+      const b = tf.tensor3d(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.cos(i)), [2, 5, 4]);
+      const c = tf.tensor2d(Array.from({ length: 4 * 6 }, (_, i) => (i % 7) - 3), [4, 6]);
+      const x = tf.variable(tf.tensor2d(Array.from({ length: 3 * 4 }, (_, i) => i / 10), [3, 4]));
+      const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.matMul(t, c))))(x);
+      x.dispose();
+      return [
+        tf.matMul(a, b, false, true), // [2, 3, 5]
+        tf.matMul(b, a, false, true), // [2, 5, 3]
+        tf.matMul(a, a, true, false), // [2, 4, 4]
+        tf.matMul(c, tf.reshape(a, [6, 4]), true, true), // [6, 6]
+        gx,
+      ].map((t) => Array.from(t.dataSync()));
+    });
+  }
+
+  it("gives the cpu backend's results (forward and gradient) without leaking tensors", async () => {
+    await initBackend("cpu");
+    const onCpu = products();
+    await initBackend("wasm");
+    const before = tf.memory().numTensors;
+    const onWasm = products();
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, values] of onWasm.entries()) {
+      expect(values.length).toBe(onCpu[i]!.length);
+      for (const [j, v] of values.entries()) expect(v).toBeCloseTo(onCpu[i]![j]!, 4);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { initBackend } from "../../../worker/engine/backend.ts";
 import { DecoderModel } from "../../../worker/engine/model/causal-lm.ts";
 import { type DecoderConfig, parseModelConfig } from "../../../worker/engine/model/config.ts";
 import { expectedWeights } from "../../../worker/engine/model/weights.ts";
-import { randomWeights, toTensors, maxAbsDiff } from "../support/random-weights.ts";
+import { maxAbsDiff, randomWeights, toTensors } from "../support/random-weights.ts";
 import { referenceLogits } from "../support/reference-decoder.ts";
 
 const base = {
@@ -19,7 +19,10 @@ const base = {
 };
 
 const FAMILIES: [string, Record<string, unknown>][] = [
-  ["qwen3 (q_norm/k_norm, head_dim != hidden/heads, tied)", { model_type: "qwen3", head_dim: 8, tie_word_embeddings: true }],
+  [
+    "qwen3 (q_norm/k_norm, head_dim != hidden/heads, tied)",
+    { model_type: "qwen3", head_dim: 8, tie_word_embeddings: true },
+  ],
   ["qwen2 (q/k/v biases)", { model_type: "qwen2" }],
   ["llama (separate lm_head, MHA)", { model_type: "llama", num_key_value_heads: 4, rope_theta: 500000 }],
   ["mistral (sliding window)", { model_type: "mistral", sliding_window: 3, num_key_value_heads: 1 }],
@@ -68,8 +71,12 @@ describe.each(["cpu", "wasm"] as const)("decoder logits match the float64 refere
     const w = randomWeights(expectedWeights(cfg), 7);
     const model = new DecoderModel(cfg, toTensors(w));
     const m = tf.tensor2d([[0, 0, 1, 1, 1]], undefined, "int32");
-    const a = tf.tidy(() => model.forward(tf.tensor2d([[4, 4, 10, 11, 12]], undefined, "int32"), m).arraySync());
-    const b = tf.tidy(() => model.forward(tf.tensor2d([[30, 2, 10, 11, 12]], undefined, "int32"), m).arraySync());
+    const a = tf.tidy(() =>
+      model.forward(tf.tensor2d([[4, 4, 10, 11, 12]], undefined, "int32"), m).arraySync(),
+    );
+    const b = tf.tidy(() =>
+      model.forward(tf.tensor2d([[30, 2, 10, 11, 12]], undefined, "int32"), m).arraySync(),
+    );
     const ref = referenceLogits(cfg, w, [[30, 2, 10, 11, 12]], [[0, 0, 1, 1, 1]]);
     for (const t of [2, 3, 4]) {
       for (let v = 0; v < 37; v++) {

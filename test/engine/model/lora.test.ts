@@ -103,7 +103,10 @@ describe("LoRA", () => {
         const [A, B] = c.variables as [tf.Variable, tf.Variable];
         const bVals = Float32Array.from({ length: B.size }, () => next() - 0.5);
         B.assign(tf.tensor(bVals, B.shape));
-        modules.set(c.name, { A: { shape: A.shape, data: A.dataSync() }, B: { shape: B.shape, data: bVals } });
+        modules.set(c.name, {
+          A: { shape: A.shape, data: A.dataSync() },
+          B: { shape: B.shape, data: bVals },
+        });
       }
       const scaling = useRslora ? 8 / 2 : 8 / 4;
       const ref = referenceLogits(cfg, weights, ids, undefined, { scaling, modules });
@@ -166,12 +169,20 @@ describe("LoRA", () => {
           ["mlp", "gate_proj", 24, 16],
         ] as const) {
           const p = `base_model.model.model.layers.${l}.${block}.${proj}`;
-          tensors.set(`${p}.lora_A.weight`, { shape: [2, inp], data: Float32Array.from({ length: 2 * inp }, () => next() - 0.5) });
-          tensors.set(`${p}.lora_B.weight`, { shape: [out, 2], data: Float32Array.from({ length: 2 * out }, () => next() - 0.5) });
+          tensors.set(`${p}.lora_A.weight`, {
+            shape: [2, inp],
+            data: Float32Array.from({ length: 2 * inp }, () => next() - 0.5),
+          });
+          tensors.set(`${p}.lora_B.weight`, {
+            shape: [out, 2],
+            data: Float32Array.from({ length: 2 * out }, () => next() - 0.5),
+          });
         }
       }
       mutate?.(tensors);
-      await writeSafetensors(join(adir, "adapter_model.safetensors"), tensors, { metadata: { format: "pt" } });
+      await writeSafetensors(join(adir, "adapter_model.safetensors"), tensors, {
+        metadata: { format: "pt" },
+      });
       await writeFile(
         join(adir, "adapter_config.json"),
         JSON.stringify({
@@ -193,11 +204,19 @@ describe("LoRA", () => {
       const model = new DecoderModel(cfg, toTensors(weights));
       const acfg = await loadPeftAdapter(model, adir);
       expect(acfg.target_modules).toEqual(["k_proj", "gate_proj"]);
-      expect(model.lora).toMatchObject({ r: 2, alpha: 3, dropout: 0.05, targetModules: ["k_proj", "gate_proj"] });
+      expect(model.lora).toMatchObject({
+        r: 2,
+        alpha: 3,
+        dropout: 0.05,
+        targetModules: ["k_proj", "gate_proj"],
+      });
       const modules = new Map<string, { A: RefTensor; B: RefTensor }>();
       for (const c of model.components()) {
         const key = `base_model.model.${c.name}`;
-        modules.set(c.name, { A: tensors.get(`${key}.lora_A.weight`)!, B: tensors.get(`${key}.lora_B.weight`)! });
+        modules.set(c.name, {
+          A: tensors.get(`${key}.lora_A.weight`)!,
+          B: tensors.get(`${key}.lora_B.weight`)!,
+        });
       }
       const ref = referenceLogits(cfg, weights, ids, undefined, { scaling: 1.5, modules });
       expect(maxAbsDiff(logitsOf(model), ref)).toBeLessThan(1e-4);
@@ -217,7 +236,10 @@ describe("LoRA", () => {
 
     it("names an adapter tensor with the wrong shape", async () => {
       const { adir } = await writeAdapter("shape", (t) =>
-        t.set("base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight", { shape: [2, 8], data: new Float32Array(16) }),
+        t.set("base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight", {
+          shape: [2, 8],
+          data: new Float32Array(16),
+        }),
       );
       const model = new DecoderModel(cfg, toTensors(weights));
       await expect(loadPeftAdapter(model, adir)).rejects.toThrow(
@@ -228,11 +250,18 @@ describe("LoRA", () => {
 
     it("names an unexpected adapter tensor and a bad config field", async () => {
       const { adir } = await writeAdapter("extra", (t) =>
-        t.set("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", { shape: [2, 16], data: new Float32Array(32) }),
+        t.set("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", {
+          shape: [2, 16],
+          data: new Float32Array(32),
+        }),
       );
       const model = new DecoderModel(cfg, toTensors(weights));
-      await expect(loadPeftAdapter(model, adir)).rejects.toThrow(/unexpected adapter tensor .*q_proj\.lora_A\.weight/);
-      const { adir: bad } = await writeAdapter("badcfg", undefined, { target_modules: ["k_proj", "lm_head"] });
+      await expect(loadPeftAdapter(model, adir)).rejects.toThrow(
+        /unexpected adapter tensor .*q_proj\.lora_A\.weight/,
+      );
+      const { adir: bad } = await writeAdapter("badcfg", undefined, {
+        target_modules: ["k_proj", "lm_head"],
+      });
       await expect(loadPeftAdapter(model, bad)).rejects.toThrow(/target_modules: "lm_head" is not one of/);
       model.dispose();
     });

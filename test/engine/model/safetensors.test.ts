@@ -39,7 +39,12 @@ describe("safetensors", () => {
     await writeFile(
       path,
       handBuilt([
-        { name: "h", dtype: "F16", shape: [2, 3], bytes: u16le(0x3c00, 0xc000, 0x7bff, 0x0001, 0x3555, 0xfc00) },
+        {
+          name: "h",
+          dtype: "F16",
+          shape: [2, 3],
+          bytes: u16le(0x3c00, 0xc000, 0x7bff, 0x0001, 0x3555, 0xfc00),
+        },
         { name: "b", dtype: "BF16", shape: [4], bytes: u16le(0x3f80, 0x4049, 0xc2f7, 0x0001) },
       ]),
     );
@@ -54,7 +59,10 @@ describe("safetensors", () => {
     const path = join(dir, "w.safetensors");
     await writeSafetensors(
       path,
-      { "z.weight": { shape: [2], data: new Float32Array([1.5, -2]) }, "a.bias": { shape: [1], data: new Float32Array([3]) } },
+      {
+        "z.weight": { shape: [2], data: new Float32Array([1.5, -2]) },
+        "a.bias": { shape: [1], data: new Float32Array([3]) },
+      },
       { metadata: { format: "pt" } },
     );
     const buf = await readFile(path);
@@ -76,7 +84,7 @@ describe("safetensors", () => {
   });
 
   it("round-trips BF16 and F16 writes with round-to-nearest-even", async () => {
-    const values = new Float32Array([1, -0.1, 3.14159, 65504, 1e-3, 0]);
+    const values = new Float32Array([1, -0.1, 3.3, 65504, 1e-3, 0]);
     const bf = join(dir, "bf.safetensors");
     await writeSafetensors(bf, new Map([["x", { shape: [6], data: values }]]), { dtype: "BF16" });
     const bfRead = (await readSafetensors(bf)).get("x")!;
@@ -85,19 +93,23 @@ describe("safetensors", () => {
     for (let i = 0; i < values.length; i++) {
       expect(Math.abs(bfRead.data[i]! - values[i]!)).toBeLessThanOrEqual(Math.abs(values[i]!) * 2 ** -9);
     }
-    expect(bfRead.data[2]).toBe(3.140625);
+    expect(bfRead.data[2]).toBe(3.296875);
     const f16 = join(dir, "f16.safetensors");
     await writeSafetensors(f16, new Map([["x", { shape: [6], data: values }]]), { dtype: "F16" });
     const hRead = (await readSafetensors(f16)).get("x")!;
     expect(hRead.data[0]).toBe(1);
-    expect(hRead.data[2]).toBe(3.140625);
+    expect(hRead.data[2]).toBe(3.30078125);
     expect(hRead.data[3]).toBe(65504);
     expect(Math.abs(hRead.data[4]! - 1e-3)).toBeLessThan(1e-3 * 2 ** -10);
   });
 
   it("reads the header alone, without the data", async () => {
     const path = join(dir, "hdr.safetensors");
-    await writeSafetensors(path, { w: { shape: [3, 2], data: new Float32Array(6) } }, { metadata: { k: "v" } });
+    await writeSafetensors(
+      path,
+      { w: { shape: [3, 2], data: new Float32Array(6) } },
+      { metadata: { k: "v" } },
+    );
     const h = await readSafetensorsHeader(path);
     expect(h.metadata).toEqual({ k: "v" });
     expect(h.tensors.get("w")).toEqual({ dtype: "F32", shape: [3, 2], data_offsets: [0, 24] });
@@ -105,7 +117,10 @@ describe("safetensors", () => {
 
   it("names the tensor with an unsupported dtype", async () => {
     const path = join(dir, "i64.safetensors");
-    await writeFile(path, handBuilt([{ name: "model.ids", dtype: "I64", shape: [1], bytes: [1, 0, 0, 0, 0, 0, 0, 0] }]));
+    await writeFile(
+      path,
+      handBuilt([{ name: "model.ids", dtype: "I64", shape: [1], bytes: [1, 0, 0, 0, 0, 0, 0, 0] }]),
+    );
     await expect(readSafetensors(path)).rejects.toThrow(/"model\.ids" has unsupported dtype I64/);
   });
 

@@ -37,15 +37,17 @@ export function toTensors(w: Map<string, RefTensor>): Map<string, tf.Tensor> {
 }
 
 /** Largest |a - b| over nested arrays of equal shape. */
-export function maxAbsDiff(a: number[][][], b: number[][][], skip?: (bi: number, t: number) => boolean): number {
+export function maxAbsDiff(
+  a: number[][][],
+  b: number[][][],
+  skip?: (bi: number, t: number) => boolean,
+): number {
   let m = 0;
-  a.forEach((rows, bi) =>
-    rows.forEach((row, t) => {
-      if (skip?.(bi, t)) return;
-      row.forEach((x, v) => {
-        m = Math.max(m, Math.abs(x - b[bi]![t]![v]!));
-      });
-    }),
-  );
+  for (const [bi, rows] of a.entries()) {
+    for (const [t, row] of rows.entries()) {
+      if (skip?.(bi, t)) continue;
+      for (const [v, x] of row.entries()) m = Math.max(m, Math.abs(x - b[bi]![t]![v]!));
+    }
+  }
   return m;
 }

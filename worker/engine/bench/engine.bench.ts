@@ -1,6 +1,8 @@
 // Engine benchmark: tokens/second of a LoRA training step on a stated tiny model, the cost of GradES's
 // monitoring as a fraction of step time, and the step time with half of the components frozen.
-// Configurations are interleaved round by round and compared by median, so drifting machine load hits all alike.
+// Configurations are interleaved round by round and compared by median, so drifting machine load hits all alike;
+// the process CPU time per step is reported next to wall time, since on a shared machine it is the steadier
+// measure (the wasm backend runs on this thread).
 // Usage: npm run bench:engine [-- --backend wasm --steps 12]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,8 +11,8 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, wasmFeatures } from "../backend.ts";
 import type { LoadedDataset } from "../data/dataset.ts";
-import { loadModel } from "../model/loader.ts";
 import { initTinyModel } from "../model/init.ts";
+import { loadModel } from "../model/loader.ts";
 import type { ModelConfig } from "../model/types.ts";
 import { Rng } from "../train/rng.ts";
 import { Trainer } from "../train/trainer.ts";
@@ -83,6 +85,8 @@ function randomData(n: number): LoadedDataset {
   return { examples, format: "tokens", dropped: 0 };
 }
 
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(1).padStart(8)} ms`;
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -97,26 +101,49 @@ async function main(): Promise<void> {
     const data = randomData(64);
     const make = async (grades: boolean) => {
       const model = await loadModel(dir);
-      return { model, trainer: new Trainer({ spec: spec(dir, grades), model, train: data, padId: 0, backend }) };
+      return {
+        model,
+        trainer: new Trainer({ spec: spec(dir, grades), model, train: data, padId: 0, backend }),
+      };
     };
     const configs = {
       off: await make(false),
       measuring: await make(true),
       halfFrozen: await make(true),
+      lowerHalfFrozen: await make(true),
     };
     const components = configs.halfFrozen.trainer.components;
+    // Every other component: the weight gradients of half the LoRA factors are skipped.
     components.forEach((c, i) => {
       if (i % 2 === 0) configs.halfFrozen.trainer.freezeNow(c.name);
     });
-    const times: Record<keyof typeof configs, number[]> = { off: [], measuring: [], halfFrozen: [] };
+    // All components of the lower half of the layers: backpropagation also stops above them.
+    for (const c of configs.lowerHalfFrozen.trainer.components) {
+      if (c.layer < MODEL.num_hidden_layers! / 2) configs.lowerHalfFrozen.trainer.freezeNow(c.name);
+    }
+    const times: Record<keyof typeof configs, number[]> = {
+      off: [],
+      measuring: [],
+      halfFrozen: [],
+      lowerHalfFrozen: [],
+    };
+    const cpu: Record<keyof typeof configs, number[]> = {
+      off: [],
+      measuring: [],
+      halfFrozen: [],
+      lowerHalfFrozen: [],
+    };
     let tokens = 0;
     const warmup = Number(args.warmup);
     const steps = Number(args.steps);
     for (let round = 0; round < warmup + steps; round++) {
       for (const name of Object.keys(configs) as (keyof typeof configs)[]) {
+        const cpuStart = process.cpuUsage();
         const r = await configs[name].trainer.trainStep();
+        const used = process.cpuUsage(cpuStart);
         if (round >= warmup) {
           times[name].push(r.seconds);
+          cpu[name].push((used.user + used.system) / 1e6);
           if (name === "off") tokens = r.tokens;
         }
       }
@@ -135,10 +162,14 @@ async function main(): Promise<void> {
     );
     ctl.observe(1, grads);
     const isolated: number[] = [];
+    const isolatedCpu: number[] = [];
     for (let i = 2; i < 2 + 30; i++) {
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       ctl.observe(i, grads);
+      const used = process.cpuUsage(cpuStart);
       isolated.push((performance.now() - start) / 1000);
+      isolatedCpu.push((used.user + used.system) / 1e6);
     }
     ctl.dispose();
     for (const ts of grads.values()) tf.dispose(ts);
@@ -146,7 +177,14 @@ async function main(): Promise<void> {
     const off = median(times.off);
     const measuring = median(times.measuring);
     const half = median(times.halfFrozen);
+    const lower = median(times.lowerHalfFrozen);
+    const cpuLower = median(cpu.lowerHalfFrozen);
     const monitor = median(isolated);
+    const cpuOff = median(cpu.off);
+    const cpuMeasuring = median(cpu.measuring);
+    const cpuHalf = median(cpu.halfFrozen);
+    const cpuMonitor = median(isolatedCpu);
+    const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     const features = backend === "wasm" ? wasmFeatures() : undefined;
     const lines = [
       `backend: ${backend}${features ? ` (simd ${features.simd}, threads ${features.threads})` : ""}`,
@@ -154,10 +192,12 @@ async function main(): Promise<void> {
         `${MODEL.num_attention_heads} heads / ${MODEL.num_key_value_heads} kv heads, vocab ${MODEL.vocab_size}; ` +
         `LoRA r ${LORA_R} on 7 projections (${components.length} components); batch ${BATCH} x ${SEQ} tokens`,
       `steps: ${steps} measured per configuration after ${warmup} warmup, interleaved; medians`,
-      `LoRA step, GradES off:          ${(off * 1000).toFixed(1)} ms  (${(tokens / off).toFixed(0)} tokens/s)`,
-      `LoRA step, GradES measuring:    ${(measuring * 1000).toFixed(1)} ms  (${(((measuring - off) / off) * 100).toFixed(2)}% vs off)`,
-      `GradES monitoring alone:        ${(monitor * 1000).toFixed(2)} ms  (${((monitor / off) * 100).toFixed(2)}% of a step)`,
-      `half of the components frozen:  ${(half * 1000).toFixed(1)} ms  (${((half / measuring) * 100).toFixed(1)}% of none frozen)`,
+      "                                wall time                      process CPU time",
+      `LoRA step, GradES off:          ${ms(off)}  ${(tokens / off).toFixed(0)} tokens/s       ${ms(cpuOff)}  ${(tokens / cpuOff).toFixed(0)} tokens/s`,
+      `LoRA step, GradES measuring:    ${ms(measuring)}  ${pct((measuring - off) / off)} vs off         ${ms(cpuMeasuring)}  ${pct((cpuMeasuring - cpuOff) / cpuOff)} vs off`,
+      `GradES monitoring alone:        ${ms(monitor)}  ${pct(monitor / off)} of a step       ${ms(cpuMonitor)}  ${pct(cpuMonitor / cpuOff)} of a step`,
+      `half frozen (every other one):  ${ms(half)}  ${pct(half / measuring)} of none frozen  ${ms(cpuHalf)}  ${pct(cpuHalf / cpuMeasuring)} of none frozen`,
+      `half frozen (lower layers):     ${ms(lower)}  ${pct(lower / measuring)} of none frozen  ${ms(cpuLower)}  ${pct(cpuLower / cpuMeasuring)} of none frozen`,
     ];
     for (const l of lines) console.log(l);
     console.log(
@@ -170,6 +210,14 @@ async function main(): Promise<void> {
         monitoringAloneFraction: monitor / off,
         stepMsHalfFrozen: half * 1000,
         halfFrozenOverNoneFrozen: half / measuring,
+        lowerHalfFrozenOverNoneFrozen: lower / measuring,
+        cpu: {
+          tokensPerSecond: tokens / cpuOff,
+          monitoringOverheadFraction: (cpuMeasuring - cpuOff) / cpuOff,
+          monitoringAloneFraction: cpuMonitor / cpuOff,
+          halfFrozenOverNoneFrozen: cpuHalf / cpuMeasuring,
+          lowerHalfFrozenOverNoneFrozen: cpuLower / cpuMeasuring,
+        },
       }),
     );
     for (const c of Object.values(configs)) {

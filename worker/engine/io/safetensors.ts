@@ -154,7 +154,9 @@ export async function readSafetensors(
   if (buf.byteLength < 8) throw new SafetensorsError(`${path}: file too short for a safetensors header`);
   const headerLen = Number(buf.readBigUInt64LE(0));
   if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > buf.byteLength) {
-    throw new SafetensorsError(`${path}: header length ${headerLen} does not fit the file (${buf.byteLength} bytes)`);
+    throw new SafetensorsError(
+      `${path}: header length ${headerLen} does not fit the file (${buf.byteLength} bytes)`,
+    );
   }
   const header = parseHeader(
     buf.subarray(8, 8 + headerLen).toString("utf8"),

@@ -30,7 +30,10 @@ export class DecoderModel implements CausalLM {
   private readonly weights = new Map<string, tf.Variable>();
   private readonly layers: DecoderLayerWeights[] = [];
   private readonly projections: Map<Projection, Linear>[] = [];
-  private mode: { kind: "none" } | { kind: "full"; targets: Projection[] } | { kind: "lora"; opts: LoraOptions } = {
+  private mode:
+    | { kind: "none" }
+    | { kind: "full"; targets: Projection[] }
+    | { kind: "lora"; opts: LoraOptions } = {
     kind: "none",
   };
   private disposed = false;
@@ -47,7 +50,9 @@ export class DecoderModel implements CausalLM {
       const t = tensors.get(e.name);
       if (!t) throw new Error(`missing weight ${e.name}`);
       if (t.shape.join(",") !== e.shape.join(",")) {
-        throw new Error(`weight ${e.name} has shape [${t.shape.join(", ")}], expected [${e.shape.join(", ")}]`);
+        throw new Error(
+          `weight ${e.name} has shape [${t.shape.join(", ")}], expected [${e.shape.join(", ")}]`,
+        );
       }
       this.weights.set(e.name, ownedVariable(t));
     }
@@ -114,7 +119,10 @@ export class DecoderModel implements CausalLM {
   forward(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
     const [B, T] = inputIds.shape;
     return tf.tidy(() => {
-      const h = tf.reshape(this.hiddenStates(inputIds, attentionMask, opts), [B * T, this.config.hidden_size]); // [B*T, H]
+      const h = tf.reshape(this.hiddenStates(inputIds, attentionMask, opts), [
+        B * T,
+        this.config.hidden_size,
+      ]); // [B*T, H]
       const logits = tf.matMul(h, this.lmHeadWeight(), false, true); // [B*T, V]
       return tf.reshape(logits, [B, T, this.config.vocab_size]); // [B, T, V]
     });
@@ -137,7 +145,8 @@ export class DecoderModel implements CausalLM {
 
   enableFullFineTuning(targetModules: Projection[]): void {
     this.checkAlive();
-    if (this.mode.kind !== "none") throw new Error(`the model is already set up for ${this.mode.kind} training`);
+    if (this.mode.kind !== "none")
+      throw new Error(`the model is already set up for ${this.mode.kind} training`);
     checkTargets(targetModules);
     this.mode = { kind: "full", targets: [...targetModules] };
     for (const c of this.components()) for (const v of c.variables) v.trainable = true;
@@ -145,10 +154,13 @@ export class DecoderModel implements CausalLM {
 
   applyLora(opts: LoraOptions): void {
     this.checkAlive();
-    if (this.mode.kind !== "none") throw new Error(`the model is already set up for ${this.mode.kind} training`);
+    if (this.mode.kind !== "none")
+      throw new Error(`the model is already set up for ${this.mode.kind} training`);
     checkTargets(opts.targetModules);
-    if (!Number.isInteger(opts.r) || opts.r <= 0) throw new Error(`lora r must be a positive integer, got ${opts.r}`);
-    if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new Error(`lora dropout must be in [0, 1), got ${opts.dropout}`);
+    if (!Number.isInteger(opts.r) || opts.r <= 0)
+      throw new Error(`lora r must be a positive integer, got ${opts.r}`);
+    if (!(opts.dropout >= 0 && opts.dropout < 1))
+      throw new Error(`lora dropout must be in [0, 1), got ${opts.dropout}`);
     for (let layer = 0; layer < this.config.num_hidden_layers; layer++) {
       for (const projection of opts.targetModules) attachLora(this.projection(layer, projection), opts);
     }
@@ -184,7 +196,9 @@ function checkTargets(targets: Projection[]): void {
   if (targets.length === 0) throw new Error("target modules must not be empty");
   for (const t of targets) {
     if (!PROJECTIONS.includes(t)) {
-      throw new Error(`unknown target module ${JSON.stringify(t)} (expected one of ${PROJECTIONS.join(", ")})`);
+      throw new Error(
+        `unknown target module ${JSON.stringify(t)} (expected one of ${PROJECTIONS.join(", ")})`,
+      );
     }
   }
 }

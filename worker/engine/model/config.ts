@@ -55,7 +55,12 @@ const DEFAULTS: Record<ModelType, FamilyDefaults> = {
     head_dim: 128,
   },
   llama: { rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 2048, attention_bias: false },
-  mistral: { rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096 * 32, attention_bias: false },
+  mistral: {
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    max_position_embeddings: 4096 * 32,
+    attention_bias: false,
+  },
 };
 
 type Raw = Record<string, unknown>;
@@ -79,7 +84,8 @@ function positiveNumber(raw: Raw, field: string, fallback: number): number {
 
 function bool(raw: Raw, field: string, fallback: boolean): boolean {
   const v = raw[field] ?? fallback;
-  if (typeof v !== "boolean") throw new ModelConfigError(field, `must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean")
+    throw new ModelConfigError(field, `must be true or false, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -138,9 +144,13 @@ export function parseModelConfig(raw: unknown): DecoderConfig {
   const type = modelType as ModelType;
   const d = DEFAULTS[type];
   const act = r.hidden_act ?? "silu";
-  if (act !== "silu") throw new ModelConfigError("hidden_act", `${JSON.stringify(act)} is not supported (only silu)`);
+  if (act !== "silu")
+    throw new ModelConfigError("hidden_act", `${JSON.stringify(act)} is not supported (only silu)`);
   if (r.use_sliding_window === true) {
-    throw new ModelConfigError("use_sliding_window", "Qwen's per-layer sliding window attention is not supported");
+    throw new ModelConfigError(
+      "use_sliding_window",
+      "Qwen's per-layer sliding window attention is not supported",
+    );
   }
 
   const hidden = positiveInt(r, "hidden_size");
@@ -157,11 +167,15 @@ export function parseModelConfig(raw: unknown): DecoderConfig {
   else if (d.head_dim !== undefined) headDim = d.head_dim;
   else {
     if (hidden % heads !== 0) {
-      throw new ModelConfigError("head_dim", `absent and hidden_size ${hidden} is not divisible by ${heads} heads`);
+      throw new ModelConfigError(
+        "head_dim",
+        `absent and hidden_size ${hidden} is not divisible by ${heads} heads`,
+      );
     }
     headDim = hidden / heads;
   }
-  if (headDim % 2 !== 0) throw new ModelConfigError("head_dim", `must be even for rotary embeddings, got ${headDim}`);
+  if (headDim % 2 !== 0)
+    throw new ModelConfigError("head_dim", `must be even for rotary embeddings, got ${headDim}`);
 
   const config: DecoderConfig = {
     model_type: type,

@@ -57,7 +57,8 @@ export function qwen3TokenizerDir(): string {
 
 export function tinyConfig(preset: TinyPreset, overrides: Partial<ModelConfig> = {}): DecoderConfig {
   const base = PRESETS[preset];
-  if (!base) throw new Error(`unknown preset ${JSON.stringify(preset)} (expected one of ${TINY_PRESETS.join(", ")})`);
+  if (!base)
+    throw new Error(`unknown preset ${JSON.stringify(preset)} (expected one of ${TINY_PRESETS.join(", ")})`);
   return parseModelConfig({ ...base, ...overrides });
 }
 
@@ -87,7 +88,10 @@ export async function initTinyModel(dir: string, opts: InitTinyModelOptions): Pr
     join(dir, "config.json"),
     `${JSON.stringify({ ...toHfConfigJson(cfg), torch_dtype: opts.dtype === "BF16" ? "bfloat16" : "float32" }, null, 2)}\n`,
   );
-  const generation: Record<string, unknown> = { bos_token_id: cfg.bos_token_id, eos_token_id: cfg.eos_token_id };
+  const generation: Record<string, unknown> = {
+    bos_token_id: cfg.bos_token_id,
+    eos_token_id: cfg.eos_token_id,
+  };
   if (withTokenizer) {
     generation.eos_token_id = [QWEN3_IM_END, QWEN3_ENDOFTEXT];
     generation.pad_token_id = QWEN3_ENDOFTEXT;

@@ -61,7 +61,8 @@ export async function readModelTensors(dir: string): Promise<Map<string, Safeten
       const tensors = await readSafetensors(join(dir, file));
       for (const name of names) {
         const t = tensors.get(name);
-        if (!t) throw new ModelLoadError(`weight ${name} is listed for shard ${file} but not stored in it`, name);
+        if (!t)
+          throw new ModelLoadError(`weight ${name} is listed for shard ${file} but not stored in it`, name);
         out.set(name, t);
       }
     }
@@ -69,7 +70,9 @@ export async function readModelTensors(dir: string): Promise<Map<string, Safeten
   }
   const single = join(dir, "model.safetensors");
   if (!(await exists(single))) {
-    throw new ModelLoadError("the model folder has neither model.safetensors nor model.safetensors.index.json");
+    throw new ModelLoadError(
+      "the model folder has neither model.safetensors nor model.safetensors.index.json",
+    );
   }
   return readSafetensors(single);
 }
@@ -83,7 +86,8 @@ export function checkModelTensors(
   const used = new Map<string, SafetensorsTensor>();
   for (const e of expected) {
     const t = tensors.get(e.name);
-    if (!t) throw new ModelLoadError(`missing weight ${e.name} (expected shape [${e.shape.join(", ")}])`, e.name);
+    if (!t)
+      throw new ModelLoadError(`missing weight ${e.name} (expected shape [${e.shape.join(", ")}])`, e.name);
     if (t.shape.join(",") !== e.shape.join(",")) {
       throw new ModelLoadError(
         `weight ${e.name} has shape [${t.shape.join(", ")}], expected [${e.shape.join(", ")}] from config.json`,
@@ -96,7 +100,10 @@ export function checkModelTensors(
     if (used.has(name) || IGNORED.test(name)) continue;
     // Tied checkpoints sometimes store lm_head anyway; transformers ignores it, so do we.
     if (name === "lm_head.weight" && cfg.tie_word_embeddings) continue;
-    throw new ModelLoadError(`unexpected weight ${name} for a ${cfg.model_type} model with this config`, name);
+    throw new ModelLoadError(
+      `unexpected weight ${name} for a ${cfg.model_type} model with this config`,
+      name,
+    );
   }
   return used;
 }

@@ -4,8 +4,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { CallContext, Linear } from "./linear.ts";
 import { deriveSeed, fillUniform } from "./random.ts";
-import { ownedVariable } from "./variables.ts";
 import type { LoraOptions } from "./types.ts";
+import { ownedVariable } from "./variables.ts";
 
 export function loraScaling(opts: Pick<LoraOptions, "r" | "alpha" | "useRslora">): number {
   return opts.useRslora ? opts.alpha / Math.sqrt(opts.r) : opts.alpha / opts.r;
@@ -45,7 +45,12 @@ export function attachLora(base: Linear, opts: LoraOptions): LoraLinear {
   if (base.lora) throw new Error(`${base.name} already has a LoRA adapter`);
   const inF = base.inFeatures;
   const bound = 1 / Math.sqrt(inF);
-  const aValues = fillUniform(new Float32Array(opts.r * inF), -bound, bound, deriveSeed(opts.seed, `${base.name}.lora_A`));
+  const aValues = fillUniform(
+    new Float32Array(opts.r * inF),
+    -bound,
+    bound,
+    deriveSeed(opts.seed, `${base.name}.lora_A`),
+  );
   const A = ownedVariable(tf.tensor2d(aValues, [opts.r, inF]), true);
   const B = ownedVariable(tf.zeros([base.outFeatures, opts.r]), true);
   const lora = new LoraLinear(base.name, A, B, loraScaling(opts), opts.dropout);

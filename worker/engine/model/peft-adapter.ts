@@ -33,14 +33,17 @@ export function peftTensorName(modulePath: string, factor: "lora_A" | "lora_B"):
 
 /** Parses and checks adapter_config.json; rejects PEFT features this engine does not implement. */
 export function parseAdapterConfig(raw: unknown): PeftAdapterConfig {
-  if (raw === null || typeof raw !== "object") throw new AdapterLoadError("adapter_config.json: not a JSON object");
+  if (raw === null || typeof raw !== "object")
+    throw new AdapterLoadError("adapter_config.json: not a JSON object");
   const r = raw as Record<string, unknown>;
   const fail = (field: string, msg: string): never => {
     throw new AdapterLoadError(`adapter_config.json: ${field}: ${msg}`, field);
   };
-  if (r.peft_type !== undefined && r.peft_type !== "LORA") fail("peft_type", `${JSON.stringify(r.peft_type)} is not LORA`);
+  if (r.peft_type !== undefined && r.peft_type !== "LORA")
+    fail("peft_type", `${JSON.stringify(r.peft_type)} is not LORA`);
   if (typeof r.r !== "number" || !Number.isInteger(r.r) || r.r <= 0) fail("r", "must be a positive integer");
-  if (typeof r.lora_alpha !== "number" || !(r.lora_alpha > 0)) fail("lora_alpha", "must be a positive number");
+  if (typeof r.lora_alpha !== "number" || !(r.lora_alpha > 0))
+    fail("lora_alpha", "must be a positive number");
   let targets = r.target_modules;
   if (typeof targets === "string") targets = [targets];
   if (!Array.isArray(targets) || targets.length === 0) fail("target_modules", "must be a non-empty list");
@@ -50,10 +53,12 @@ export function parseAdapterConfig(raw: unknown): PeftAdapterConfig {
     }
   }
   if (r.fan_in_fan_out === true) fail("fan_in_fan_out", "true is not supported");
-  if (r.bias !== undefined && r.bias !== "none") fail("bias", `${JSON.stringify(r.bias)} is not supported (only none)`);
+  if (r.bias !== undefined && r.bias !== "none")
+    fail("bias", `${JSON.stringify(r.bias)} is not supported (only none)`);
   for (const field of ["rank_pattern", "alpha_pattern"]) {
     const v = r[field];
-    if (v && typeof v === "object" && Object.keys(v).length > 0) fail(field, "per-module ranks are not supported");
+    if (v && typeof v === "object" && Object.keys(v).length > 0)
+      fail(field, "per-module ranks are not supported");
   }
   if (r.modules_to_save && Array.isArray(r.modules_to_save) && r.modules_to_save.length > 0) {
     fail("modules_to_save", "not supported");
@@ -61,7 +66,9 @@ export function parseAdapterConfig(raw: unknown): PeftAdapterConfig {
   if (r.layers_to_transform !== undefined && r.layers_to_transform !== null) {
     fail("layers_to_transform", "not supported");
   }
-  const order = (targets as Projection[]).slice().sort((a, b) => PROJECTIONS.indexOf(a) - PROJECTIONS.indexOf(b));
+  const order = (targets as Projection[])
+    .slice()
+    .sort((a, b) => PROJECTIONS.indexOf(a) - PROJECTIONS.indexOf(b));
   return {
     r: r.r as number,
     lora_alpha: r.lora_alpha as number,
@@ -90,7 +97,11 @@ export async function readAdapterConfig(dir: string): Promise<PeftAdapterConfig>
  * Applies the adapter in `dir` to `model` (which must have no LoRA yet): checks every expected tensor name
  * and shape, naming the wrong, missing or unexpected one, then sets A and B.
  */
-export async function loadPeftAdapter(model: DecoderModel, dir: string, seed = 0): Promise<PeftAdapterConfig> {
+export async function loadPeftAdapter(
+  model: DecoderModel,
+  dir: string,
+  seed = 0,
+): Promise<PeftAdapterConfig> {
   const acfg = await readAdapterConfig(dir);
   let tensors: Awaited<ReturnType<typeof readSafetensors>>;
   try {
@@ -110,7 +121,11 @@ export async function loadPeftAdapter(model: DecoderModel, dir: string, seed = 0
   }
   for (const [name, shape] of expected) {
     const t = tensors.get(name);
-    if (!t) throw new AdapterLoadError(`adapter tensor ${name} is missing (expected shape [${shape.join(", ")}])`, name);
+    if (!t)
+      throw new AdapterLoadError(
+        `adapter tensor ${name} is missing (expected shape [${shape.join(", ")}])`,
+        name,
+      );
     if (t.shape.join(",") !== shape.join(",")) {
       throw new AdapterLoadError(
         `adapter tensor ${name} has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]`,

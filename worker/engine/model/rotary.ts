@@ -10,7 +10,12 @@ export function inverseFrequencies(dim: number, theta: number, scaling?: RopeSca
   if (scaling?.rope_type === "linear") {
     for (let i = 0; i < inv.length; i++) inv[i]! /= scaling.factor;
   } else if (scaling?.rope_type === "llama3") {
-    const { factor, low_freq_factor: low, high_freq_factor: high, original_max_position_embeddings: orig } = scaling;
+    const {
+      factor,
+      low_freq_factor: low,
+      high_freq_factor: high,
+      original_max_position_embeddings: orig,
+    } = scaling;
     const lowWavelen = orig / low;
     const highWavelen = orig / high;
     for (let i = 0; i < inv.length; i++) {

@@ -24,7 +24,15 @@ export interface ModelConfig {
 }
 
 /** The seven projections of a decoder layer that LoRA wraps and GradES tracks. */
-export const PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+export const PROJECTIONS = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+] as const;
 export type Projection = (typeof PROJECTIONS)[number];
 
 /**
@@ -70,6 +78,13 @@ export interface CausalLM {
   readonly lora: LoraOptions | undefined;
   /** All weights by HF name (base weights; full fine-tuning reads them to export). */
   namedWeights(): Map<string, tf.Variable | tf.Tensor>;
+  /**
+   * Final-norm hidden states [B, T, H] (forward without lm_head), so a loss can project to a large vocabulary
+   * in chunks instead of materialising [B, T, V] logits. Same arguments as forward.
+   */
+  hiddenStates?(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
+  /** lm_head weight [V, H] in HF layout (embed_tokens when tied); logits = hidden · lmHeadWeight^T. */
+  lmHeadWeight?(): tf.Tensor2D;
   dispose(): void;
 }
 

@@ -2,16 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.ts";
 import type { CausalLM } from "../model/types.ts";
-import { summedCrossEntropy } from "./loss.ts";
-
-export function batchTensors(batch: Batch): { ids: tf.Tensor2D; labels: tf.Tensor2D; mask: tf.Tensor2D } {
-  const shape: [number, number] = [batch.batchSize, batch.seqLen];
-  return {
-    ids: tf.tensor2d(batch.inputIds, shape, "int32"),
-    labels: tf.tensor2d(batch.labels, shape, "int32"),
-    mask: tf.tensor2d(batch.attentionMask, shape, "int32"),
-  };
-}
+import { batchLossSum, batchTensors } from "./batch-loss.ts";
 
 /** Summed loss and target count over `batches`; the sum stays on the device until one read at the end. */
 export async function evaluateLoss(
@@ -21,11 +12,9 @@ export async function evaluateLoss(
   let total: tf.Scalar = tf.scalar(0);
   let tokens = 0;
   for (const batch of batches) {
-    const { ids, labels, mask } = batchTensors(batch);
-    const next = tf.tidy(
-      () => tf.add(total, summedCrossEntropy(model.forward(ids, mask), labels)) as tf.Scalar,
-    );
-    tf.dispose([ids, labels, mask, total]);
+    const t = batchTensors(batch);
+    const next = tf.tidy(() => tf.add(total, batchLossSum(model, batch, t)) as tf.Scalar);
+    tf.dispose([t.ids, t.labels, t.mask, total]);
     total = next;
     tokens += batch.targets;
   }

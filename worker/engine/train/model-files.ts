@@ -1,8 +1,9 @@
-// Loads what a training or scoring run needs from a model folder: the decoder and, when the folder has one,
-// the tokenizer (a folder without tokenizer.json trains on pre-tokenized data only).
+// Loads the tokenizer a training or scoring run needs from a model folder, when the folder has one
+// (a folder without tokenizer.json trains on pre-tokenized data only).
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { Tokenizer } from "../model/types.ts";
+import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 
 export async function loadTokenizerIfPresent(dir: string): Promise<Tokenizer | undefined> {
   try {
@@ -10,6 +11,5 @@ export async function loadTokenizerIfPresent(dir: string): Promise<Tokenizer | u
   } catch {
     return undefined;
   }
-  const { loadTokenizer } = await import("../tokenizer/tokenizer.ts");
   return loadTokenizer(dir);
 }

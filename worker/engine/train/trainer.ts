@@ -18,10 +18,10 @@ import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
 import type { CausalLM, Component } from "../model/types.ts";
 import { AdamW } from "./adamw.ts";
+import { batchLossSum, batchTensors } from "./batch-loss.ts";
 import { clipByGlobalNorm } from "./clip.ts";
-import { batchTensors, evaluateLoss } from "./evaluate.ts";
+import { evaluateLoss } from "./evaluate.ts";
 import { type FreezeDecision, GradesController, type PendingMeasurement } from "./grades.ts";
-import { summedCrossEntropy } from "./loss.ts";
 import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
@@ -144,19 +144,16 @@ export class Trainer {
     let loss: tf.Scalar | undefined;
     let grads: tf.Tensor[] | undefined;
     for (const batch of batches) {
-      const { ids, labels, mask } = batchTensors(batch);
+      const t = batchTensors(batch);
       const dropoutSeed = this.rng.nextUint32();
       // The loss is summed over the step's targets and divided by their total, so accumulated micro-batches
       // give the same gradient as one large batch.
       const { value, grads: named } = tf.variableGrads(
         () =>
-          tf.div(
-            summedCrossEntropy(this.model.forward(ids, mask, { training: true, dropoutSeed }), labels),
-            targets,
-          ) as tf.Scalar,
+          tf.div(batchLossSum(this.model, batch, t, { training: true, dropoutSeed }), targets) as tf.Scalar,
         vars,
       );
-      tf.dispose([ids, labels, mask]);
+      tf.dispose([t.ids, t.labels, t.mask]);
       const g = vars.map((v) => named[v.name]!);
       if (!grads || !loss) {
         grads = g;

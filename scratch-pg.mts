@@ -1,0 +1,14 @@
+import { PGlite } from "@electric-sql/pglite";
+import { openDatabase, migrate } from "./db/client.ts";
+let t = performance.now();
+const p = new PGlite(); await p.waitReady;
+console.log("pglite ready", performance.now() - t);
+t = performance.now();
+const d = await openDatabase({ inMemory: true }); await migrate(d);
+console.log("second open+migrate", performance.now() - t);
+t = performance.now();
+const dump = await (d as any).db.$client.dumpDataDir("none");
+console.log("dump", performance.now() - t, dump.size);
+t = performance.now();
+const p2 = new PGlite({ loadDataDir: dump }); await p2.waitReady;
+console.log("load from dump", performance.now() - t, (await p2.query("select count(*) from tenants")).rows);

@@ -1,0 +1,169 @@
+// A worker process killed mid-run (SIGKILL: no clean exit, no checkpoint on the way out): its lease expires,
+// the rescuer re-queues the job, another worker resumes it from the latest stored checkpoint with the GradES
+// frozen set kept, and the job succeeds. Then a run whose database connections are terminated again and again
+// still succeeds. Both need a database that several processes share: real Postgres (TEST_DATABASE_URL).
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../support/app.ts";
+import { testDatabaseUrl } from "../support/postgres.ts";
+import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
+import { finished, type Job, startTestWorker, waitForJob, withDemoModel } from "./training-support.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const onPostgres = Boolean(testDatabaseUrl());
+if (!onPostgres) {
+  console.warn(
+    "worker-crash suite skipped: it needs TEST_DATABASE_URL (a Postgres database several processes share)",
+  );
+}
+
+let t: TestApp;
+let trainingFile: string;
+
+/** A worker in a process of its own (`npm run worker`'s entry point) on the test's database and storage. */
+function spawnWorker(): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "infra/worker.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      DATABASE_URL: t.db.url!,
+      GRADES_DATA_DIR: t.config.dataDir,
+      GRADES_BACKEND: t.config.backend,
+      GRADES_DEMO_MODEL: "false",
+      GRADES_WORKER_LEASE_SECONDS: "3",
+      GRADES_WORKER_POLL_SECONDS: "0.25",
+      LOG_LEVEL: "error",
+    },
+  });
+}
+
+async function events(id: string) {
+  const res = await t.request(`/v1/fine_tuning/jobs/${id}/events?limit=1000`);
+  return (
+    (await res.json()) as { data: { message: string; data: Record<string, any> | null }[] }
+  ).data.reverse();
+}
+
+describe.skipIf(!onPostgres)("crash recovery with the real engine (Postgres)", () => {
+  beforeAll(async () => {
+    t = await createTestApp({ env: { GRADES_RETRY_BASE_SECONDS: "0", GRADES_WORKER_LEASE_SECONDS: "3" } });
+    await withDemoModel(t);
+    trainingFile = await uploadDataset(t, chatDataset(8));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const create = async (body: Record<string, unknown>) => {
+    const res = await postJson(t, "/v1/fine_tuning/jobs", {
+      model: "demo-tiny",
+      training_file: trainingFile,
+      seed: 3,
+      learning_rate: 0.01,
+      method: { type: "supervised", supervised: { hyperparameters: { batch_size: 4 } } },
+      lora: { r: 4, alpha: 8 },
+      // Measured from step 2: the MLP matrices (small G on this data) freeze at step 3, attention keeps training.
+      grades: { alpha: 0, tau: 3e-3, normalize: "mean", relative_tau: null },
+      ...body,
+    });
+    const job = (await res.json()) as Job;
+    if (res.status !== 200) throw new Error(JSON.stringify(job));
+    return job;
+  };
+
+  it("resumes a job from its checkpoint on another worker after its worker process is killed", async () => {
+    const job = await create({ max_steps: 9, checkpoint_every: 2 });
+    const child = spawnWorker();
+    let exited = false;
+    child.on("exit", () => {
+      exited = true;
+    });
+    try {
+      // Kill once a checkpoint taken after the first freezes is stored.
+      await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.frozen_components > 0, 120_000);
+      for (;;) {
+        const [row] = await t.db.sql.query<{ step: number }>(
+          "select max(step)::int as step from fine_tuning_checkpoints where job_id = $1",
+          [job.id],
+        );
+        if ((row?.step ?? 0) >= 4) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+    } finally {
+      if (!exited) child.kill("SIGKILL");
+    }
+    const before = await events(job.id);
+    const frozenBeforeKill = before.filter((e) => e.message.startsWith("GradES froze")).map((e) => e.data!);
+    expect(frozenBeforeKill.length).toBeGreaterThan(0);
+    const [killedAt] = await t.db.sql.query<{ step: number }>(
+      "select max(step)::int as step from fine_tuning_checkpoints where job_id = $1",
+      [job.id],
+    );
+
+    const worker = await startTestWorker(t, { leaseSeconds: 3 });
+    try {
+      const done = await waitForJob(t, job.id, finished, 120_000);
+      expect({ status: done.status, error: done.error }).toEqual({ status: "succeeded", error: null });
+      expect(done.grades.steps_completed).toBe(9);
+      const after = await events(job.id);
+      const messages = after.map((e) => e.message);
+      expect(messages.some((m) => m.startsWith("The worker stopped responding; job re-queued"))).toBe(true);
+      const resumedAt = Number(/Resuming from checkpoint at step (\d+)/.exec(messages.join("\n"))?.[1]);
+      expect(resumedAt).toBeGreaterThanOrEqual(killedAt!.step);
+      const [row] = await t.db.sql.query<{ attempts: number }>(
+        "select attempts from fine_tuning_jobs where id = $1",
+        [job.id],
+      );
+      expect(row!.attempts).toBe(2);
+      // The frozen set survived: every component frozen at or before the resumed checkpoint is still frozen at that step.
+      const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<
+        string,
+        any
+      >;
+      const frozenAt = (component: string) => {
+        const m = /layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)$/.exec(component)!;
+        return grades.layers.find((l: { layer: number }) => l.layer === Number(m[1])).matrices[m[2]!]
+          .frozen_at_step;
+      };
+      const kept = frozenBeforeKill.filter((f) => f.step <= resumedAt);
+      expect(kept.length).toBeGreaterThan(0);
+      for (const f of kept) expect(frozenAt(f.component)).toBe(f.step);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("retries through database connections terminated mid-run and the job succeeds", async () => {
+    const worker = await startTestWorker(t);
+    try {
+      const job = await create({ max_steps: 5, checkpoint_every: 2, grades: { enabled: false } });
+      await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 1, 120_000);
+      const admin = postgres(t.db.url!, { max: 1, onnotice: () => {} });
+      let kills = 0;
+      try {
+        for (;;) {
+          const [row] = await admin.unsafe("select status from fine_tuning_jobs where id = $1", [job.id]);
+          if (row!.status !== "running") break;
+          const killed = await admin.unsafe(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+          );
+          kills += killed.length;
+          await new Promise((r) => setTimeout(r, 700));
+        }
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+      expect(kills).toBeGreaterThan(2);
+      const done = await waitForJob(t, job.id, finished);
+      expect({ status: done.status, error: done.error }).toEqual({ status: "succeeded", error: null });
+      expect(done.grades.steps_completed).toBe(5);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

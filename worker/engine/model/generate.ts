@@ -1,0 +1,81 @@
+// Autoregressive text generation: greedy (temperature 0) or temperature / top-p sampling with a seeded PRNG.
+// Each step recomputes the whole prefix (no KV cache): simple and exact, and fast enough for the tiny and
+// small models the CLI is meant to try out.
+import * as tf from "@tensorflow/tfjs-core";
+import type { DecoderModel } from "./causal-lm.ts";
+import { uniformSource } from "./random.ts";
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  /** Nucleus sampling: keep the smallest set of tokens whose probability reaches topP (1 = all). */
+  topP?: number;
+  seed?: number;
+  /** Generation stops after any of these ids (which are included in the output ids). */
+  stopTokenIds?: number[];
+}
+
+/** Picks the next token from one row of logits. */
+export function pickToken(
+  logits: Float32Array,
+  temperature: number,
+  topP: number,
+  next: () => number,
+): number {
+  if (temperature <= 0) {
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+    return best;
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (const x of logits) max = Math.max(max, x);
+  const probs = new Float64Array(logits.length);
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) {
+    probs[i] = Math.exp((logits[i]! - max) / temperature);
+    z += probs[i]!;
+  }
+  let order: number[] | undefined;
+  let mass = z;
+  if (topP < 1) {
+    order = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]!);
+    let kept = 0;
+    let k = 0;
+    while (k < order.length && kept < topP * z) kept += probs[order[k++]!]!;
+    order = order.slice(0, k);
+    mass = kept;
+  }
+  let r = next() * mass;
+  for (const i of order ?? probs.keys()) {
+    r -= probs[i]!;
+    if (r <= 0) return i;
+  }
+  return order ? order[order.length - 1]! : logits.length - 1;
+}
+
+/** Generates up to maxNewTokens ids after `promptIds`; returns the new ids only. */
+export function generateIds(model: DecoderModel, promptIds: number[], opts: GenerateOptions): number[] {
+  if (promptIds.length === 0) throw new Error("generate: the prompt is empty");
+  const limit = model.config.max_position_embeddings;
+  const next = uniformSource(opts.seed ?? 0);
+  const stop = new Set(opts.stopTokenIds ?? []);
+  const ids = [...promptIds];
+  const out: number[] = [];
+  for (let step = 0; step < opts.maxNewTokens && ids.length < limit; step++) {
+    const row = tf.tidy(() => {
+      const hidden = model.hiddenStates(tf.tensor2d([ids], [1, ids.length], "int32")); // [1, T, H]
+      const last = tf.reshape(tf.slice(hidden, [0, ids.length - 1, 0], [1, 1, -1]), [
+        1,
+        model.config.hidden_size,
+      ]); // [1, H]
+      // W [V, H] · last^T [H, 1]: the large lm_head stays a plain operand (no [V, H] transpose per token).
+      return tf.matMul(model.lmHeadWeight(), tf.transpose(last)).dataSync() as Float32Array; // [V, 1]
+    });
+    const token = pickToken(row, opts.temperature, opts.topP ?? 1, next);
+    ids.push(token);
+    out.push(token);
+    if (stop.has(token)) break;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// Next-token cross-entropy computed from the final hidden states in row chunks, without keeping [B, T, V]
+// logits alive. With Qwen's 151,669-token vocabulary the plain route (logits → logSoftmax → one-hot product)
+// holds several [B, T, V] float32 tensors on the gradient tape (310 MB each for 512 tokens); here a custom
+// gradient recomputes each chunk's logits in the backward pass and never materialises more than
+// [chunkRows, V]. The lm_head is not trained (it is never a LoRA or full fine-tuning target), so only the
+// gradient with respect to the hidden states is produced.
+import * as tf from "@tensorflow/tfjs-core";
+import type { CausalLM, ForwardOptions } from "./types.ts";
+
+/** Hugging Face's ignore label. */
+export const IGNORE_LABEL = -100;
+
+export interface ChunkedLossOptions extends ForwardOptions {
+  /** Rows (predicted positions) per chunk; memory is about chunkRows × V floats. */
+  chunkRows?: number;
+}
+
+/**
+ * Sum over predicted positions of -log p(label[t + 1] | tokens ≤ t), labels unshifted with -100 = ignored,
+ * exactly what a logits-based loss gives; divide by the number of targets for the mean.
+ * hidden [B, T, H] (final-norm states), lmHead [V, H], labels int32 [B, T].
+ */
+export function summedNextTokenLossFromHidden(
+  hidden: tf.Tensor3D,
+  lmHead: tf.Tensor2D,
+  labels: tf.Tensor2D | number[][],
+  chunkRows = 256,
+): tf.Scalar {
+  const [B, T, H] = hidden.shape;
+  const V = lmHead.shape[0];
+  const labelRows = Array.isArray(labels) ? labels : (labels.arraySync() as number[][]);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t + 1 < T; t++) {
+      const y = labelRows[b]![t + 1]!;
+      if (y === IGNORE_LABEL) continue;
+      if (!Number.isInteger(y) || y < 0 || y >= V) throw new Error(`label ${y} at [${b}, ${t + 1}] is outside the vocabulary (${V})`);
+      rows.push(b * T + t);
+      targets.push(y);
+    }
+  }
+  if (rows.length === 0) return tf.scalar(0);
+  const chunks: [number, number][] = [];
+  for (let i = 0; i < rows.length; i += chunkRows) chunks.push([i, Math.min(rows.length, i + chunkRows)]);
+
+  return tf.tidy(() => {
+    const flat = tf.reshape(hidden, [B * T, H]); // [B*T, H]
+    const picked = tf.gather(flat, tf.tensor1d(rows, "int32")) as tf.Tensor2D; // [M, H]
+    // Logits are computed transposed, W [V, H] · h^T [H, c] → [V, c], so the large lm_head is always the plain
+    // left operand: no [V, H] transpose per call (transposed operands are slow on wasm, see kernels/).
+    const lossOf = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const h = x as tf.Tensor2D;
+      // Saved tensors outlive this tidy until the backward pass has run.
+      save([h]);
+      const value = tf.tidy(() => {
+        let total: tf.Tensor = tf.scalar(0);
+        for (const [s, e] of chunks) {
+          const c = e - s;
+          const logitsT = tf.matMul(lmHead, tf.transpose(tf.slice(h, [s, 0], [c, H]))); // [V, c]
+          const lse = tf.logSumExp(logitsT, 0); // [c]
+          const index = tf.tensor1d(
+            targets.slice(s, e).map((y, i) => y * c + i),
+            "int32",
+          );
+          const target = tf.gather(tf.reshape(logitsT, [-1]), index); // [c]
+          total = tf.add(total, tf.sum(tf.sub(lse, target)));
+        }
+        return total as tf.Scalar;
+      });
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const h = saved[0] as tf.Tensor2D;
+          const parts: tf.Tensor[] = [];
+          for (const [s, e] of chunks) {
+            const c = e - s;
+            const logitsT = tf.matMul(lmHead, tf.transpose(tf.slice(h, [s, 0], [c, H]))); // [V, c]
+            const probsT = tf.exp(tf.sub(logitsT, tf.logSumExp(logitsT, 0, true))); // [V, c], softmax over V
+            // d/dh of (lse - logit[y]) = softmax · W - W[y]
+            const w = tf.gather(lmHead, tf.tensor1d(targets.slice(s, e), "int32")); // [c, H]
+            parts.push(tf.sub(tf.matMul(tf.transpose(probsT), lmHead), w)); // [c, H]
+          }
+          return tf.mul(parts.length === 1 ? parts[0]! : tf.concat(parts, 0), dy);
+        });
+      return { value, gradFunc };
+    });
+    return lossOf(picked) as tf.Scalar;
+  });
+}
+
+/** The model's summed next-token loss over a batch, via hiddenStates + lmHeadWeight. */
+export function summedNextTokenLoss(
+  model: CausalLM,
+  inputIds: tf.Tensor2D,
+  attentionMask: tf.Tensor2D | undefined,
+  labels: tf.Tensor2D | number[][],
+  opts: ChunkedLossOptions = {},
+): tf.Scalar {
+  if (!model.hiddenStates || !model.lmHeadWeight) throw new Error("this model does not expose hidden states");
+  const hiddenStates = model.hiddenStates.bind(model);
+  const lmHead = model.lmHeadWeight();
+  return tf.tidy(() =>
+    summedNextTokenLossFromHidden(hiddenStates(inputIds, attentionMask, opts), lmHead, labels, opts.chunkRows),
+  );
+}
