@@ -30,6 +30,8 @@ export interface ReceiveOptions {
   fileField: string;
   maxBytes: number;
   checkLines: boolean;
+  /** Checks the fields sent before the file part (e.g. a bad purpose), to refuse before reading the file. */
+  beforeFile?: (fields: Record<string, string>) => void;
 }
 
 /** Room for the other fields and multipart boundaries when comparing Content-Length with the file limit. */
@@ -60,6 +62,7 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
   const source = Readable.fromWeb(body as import("node:stream/web").ReadableStream<Uint8Array>);
   const fields: Record<string, string> = {};
   let filePart: Promise<ReceivedFile> | undefined;
+  let fileStream: Readable | undefined;
 
   const parsed = new Promise<void>((resolve, reject) => {
     bb.on("field", (name, value) => {
@@ -70,6 +73,16 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
         stream.resume();
         return;
       }
+      try {
+        opts.beforeFile?.(fields);
+      } catch (err) {
+        stream.resume();
+        source.unpipe(bb);
+        source.destroy();
+        reject(err);
+        return;
+      }
+      fileStream = stream;
       const counter = new ByteCounter(opts.maxBytes);
       const check = opts.checkLines ? checkDatasetStream() : undefined;
       // pipeline() wires errors both ways: a failure anywhere destroys every stage, and the storage put, which
@@ -103,7 +116,11 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
     bb.on("error", (err) =>
       reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`)),
     );
-    source.on("error", (err) => reject(err));
+    // A client that goes away mid-upload: fail the file part too, so the storage put stops and cleans up.
+    source.on("error", (err) => {
+      fileStream?.destroy(err);
+      reject(err);
+    });
   });
   source.pipe(bb);
 

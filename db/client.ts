@@ -38,6 +38,8 @@ export interface Database {
   driver: "postgres" | "pglite";
   db: Db;
   sql: Sql;
+  /** The embedded instance, when driver is pglite (e.g. to dump its data folder). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -50,13 +52,15 @@ export interface OpenDatabaseOptions {
   inMemory?: boolean;
   /** postgres.js pool size (default 10). */
   maxConnections?: number;
+  /** In-memory PGlite starting from this data folder dump (`dumpDataDir()`), e.g. an already migrated one. */
+  pgliteDump?: Blob;
 }
 
 export const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL(".", import.meta.url)), "migrations");
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
-  if (opts.inMemory) return openPglite(new PGlite());
+  if (opts.inMemory) return openPglite(new PGlite(opts.pgliteDump ? { loadDataDir: opts.pgliteDump } : {}));
   if (!opts.dataDir) throw new Error("openDatabase needs databaseUrl, dataDir or inMemory");
   const dir = join(opts.dataDir, "pglite");
   mkdirSync(dir, { recursive: true });
@@ -173,6 +177,7 @@ function openPglite(pg: PGlite): Database {
     driver: "pglite",
     db,
     sql,
+    pglite: pg,
     async close() {
       if (!pg.closed) await pg.close();
     },

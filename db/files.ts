@@ -1,6 +1,6 @@
 // Files as rows plus objects. The object is written first and the row inserted after, so every listed file is
 // readable; deleting removes the row first, so a file never shows without its bytes.
-import { and, eq } from "drizzle-orm";
+import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { newId } from "./ids.ts";
 import { type FileRow, files } from "./schema/files.ts";
@@ -10,11 +10,14 @@ export function fileStorageKey(tenantId: string, fileId: string): string {
   return `files/${tenantId}/${fileId}`;
 }
 
+/** A file past its `expires_after` is gone for the API, as at OpenAI (its bytes are removed by deleteFile). */
+export const notExpired = () => or(isNull(files.expiresAt), gt(files.expiresAt, sql`now()`));
+
 export async function findFile(db: Db, tenantId: string, fileId: string): Promise<FileRow | undefined> {
   const [row] = await db
     .select()
     .from(files)
-    .where(and(eq(files.id, fileId), eq(files.tenantId, tenantId)));
+    .where(and(eq(files.id, fileId), eq(files.tenantId, tenantId), notExpired()));
   return row;
 }
 

@@ -79,7 +79,6 @@ export async function claim(sql: SqlExecutor, workerId: string, opts: QueueOptio
       await tx.query<{ id: string; tenant_id: string }>(Q.CLAIM_PICK, [opts.runningPerTenant]),
     );
     if (!picked) return null;
-    await tx.query(Q.CLAIM_LOCK_TENANT, [picked.tenant_id]);
     const row = first(
       await tx.query(Q.CLAIM_TAKE, [picked.id, workerId, opts.leaseSeconds, opts.runningPerTenant]),
     );

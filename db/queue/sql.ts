@@ -16,9 +16,11 @@ const newId = (prefix: string) => `'${prefix}' || replace(gen_random_uuid()::tex
 function announce(move: string, message: string, opts: { notify?: boolean } = {}): string {
   return `with moved as (${move}),
 outbox as (
-  insert into webhook_outbox (id, tenant_id, type, data)
+  insert into webhook_outbox (id, tenant_id, type, data, created_at)
   select ${newId("evt_")}, moved.tenant_id, 'fine_tuning.job.' || moved.status,
-         jsonb_build_object('id', moved.id, 'status', moved.status)
+         jsonb_build_object('id', moved.id, 'status', moved.status),
+         -- The statement's clock, not the transaction's: two changes in one transaction keep their order.
+         clock_timestamp()
   from moved
 ),
 event as (
@@ -50,23 +52,25 @@ export const MARK_QUEUED = announce(
 );
 
 /**
- * Claim, step 1 of 3 (one transaction): pick the oldest claimable job of a tenant under its running limit and
- * row-lock it; rows other claimers hold are skipped, not waited for. $1 per-tenant running limit.
+ * Claim, step 1 of 2 (one transaction): pick the oldest claimable job of a tenant under its running limit and
+ * row-lock it (rows other claimers hold are skipped, not waited for); then take a transaction-scoped advisory
+ * lock on its tenant, which serialises claims of one tenant so that step 2's count (a new statement, hence a
+ * snapshot taken after the lock) sees every claim committed before it: the running limit is exact.
+ * $1 per-tenant running limit.
  */
-export const CLAIM_PICK = `select j.id, j.tenant_id from fine_tuning_jobs j
-where j.status = 'queued' and j.run_at <= now()
-  and (select count(*) from fine_tuning_jobs r where r.tenant_id = j.tenant_id and r.status = 'running') < $1
-order by j.run_at, j.created_at
-limit 1
-for update of j skip locked`;
+export const CLAIM_PICK = `with picked as materialized (
+  select j.id, j.tenant_id from fine_tuning_jobs j
+  where j.status = 'queued' and j.run_at <= now()
+    and (select count(*) from fine_tuning_jobs r where r.tenant_id = j.tenant_id and r.status = 'running') < $1
+  order by j.run_at, j.created_at
+  limit 1
+  for update of j skip locked
+)
+select picked.id, picked.tenant_id,
+       pg_advisory_xact_lock(hashtextextended('grades.tenant.' || picked.tenant_id, 0))::text as tenant_locked
+from picked`;
 
-/**
- * Claim, step 2: serialise claims of one tenant, so that step 3's count (a new statement, so a new snapshot
- * taken after the lock) sees every claim committed before it and the running limit is exact. $1 tenant.
- */
-export const CLAIM_LOCK_TENANT = `select pg_advisory_xact_lock(hashtextextended('grades.tenant.' || $1, 0))::text as locked`;
-
-/** Claim, step 3: queued → running with a lease. $1 id, $2 worker, $3 lease seconds, $4 per-tenant running limit. */
+/** Claim, step 2: queued → running with a lease. $1 id, $2 worker, $3 lease seconds, $4 per-tenant running limit. */
 export const CLAIM_TAKE = announce(
   `update fine_tuning_jobs j set status = 'running', locked_by = $2,
      locked_until = now() + make_interval(secs => $3), heartbeat_at = now(), attempts = j.attempts + 1,

@@ -82,6 +82,18 @@ describe("files API", () => {
     expect(await objectKeys()).toEqual(before.objects);
   });
 
+  it("rejects a wrong purpose sent after the file, and keeps nothing", async () => {
+    const before = { rows: await rowCount(), objects: await objectKeys() };
+    const form = new FormData();
+    form.append("file", new Blob([CHAT]), "late.jsonl");
+    form.append("purpose", "fine-tuning");
+    const res = await t.request("/v1/files", { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.param).toBe("purpose");
+    expect(await rowCount()).toBe(before.rows);
+    expect(await objectKeys()).toEqual(before.objects);
+  });
+
   it("answers 413 past the size limit and keeps nothing", async () => {
     const before = { rows: await rowCount(), objects: await objectKeys() };
     const res = await upload(CHAT.repeat(200));
@@ -198,5 +210,19 @@ describe("files API", () => {
     const list = await (await t.request("/v1/files", { headers: auth })).json();
     expect(list.data).toEqual([]);
     expect((await t.request(`/v1/files/${id}`)).status).toBe(200);
+  });
+
+  it("sets expires_at from expires_after and hides a file once it has expired", async () => {
+    const res = await upload(CHAT, { purpose: "batch", "expires_after[anchor]": "created_at", "expires_after[seconds]": "3600" });
+    const file = await res.json();
+    expect(file.expires_at - file.created_at).toBeGreaterThanOrEqual(3599);
+    expect(file.expires_at - file.created_at).toBeLessThanOrEqual(3601);
+    await t.db.sql.query("update files set expires_at = now() - interval '1 second' where id = $1", [file.id]);
+    expect((await t.request(`/v1/files/${file.id}`)).status).toBe(404);
+    const list = await (await t.request("/v1/files?purpose=batch")).json();
+    expect(list.data.map((f: { id: string }) => f.id)).not.toContain(file.id);
+    const bad = await upload(CHAT, { purpose: "batch", "expires_after[anchor]": "created_at", "expires_after[seconds]": "60" });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.param).toBe("expires_after.seconds");
   });
 });

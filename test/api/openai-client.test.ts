@@ -1,8 +1,10 @@
 // The official openai npm client, unmodified, against a live server: the compatibility the README promises.
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3Storage } from "../../db/storage/s3.ts";
 import { type RunningServer, startServer } from "../../infra/server.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
+import { startTestS3, type TestS3 } from "../support/s3.ts";
 
 const line = (i: number) =>
   `${JSON.stringify({
@@ -13,18 +15,21 @@ const line = (i: number) =>
   })}\n`;
 const DATASET = Array.from({ length: 20 }, (_, i) => line(i)).join("");
 
-describe("the official openai client against a live server", () => {
+describe.each(["local folder", "S3"])("the official openai client against a live server (%s storage)", (kind) => {
   let t: TestApp;
+  let s3: TestS3 | undefined;
   let server: RunningServer;
   let client: OpenAI;
   beforeAll(async () => {
-    t = await createTestApp();
+    s3 = kind === "S3" ? await startTestS3() : undefined;
+    t = await createTestApp(s3 ? { storage: new S3Storage(s3.storageOptions("svc")) } : {});
     server = await startServer(t.deps, { port: 0, host: "127.0.0.1" });
     client = new OpenAI({ apiKey: t.apiKey, baseURL: `${server.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
     await server.close();
     await t.close();
+    await s3?.close();
   });
 
   it("creates, lists, retrieves, downloads and deletes a file", async () => {

@@ -18,7 +18,14 @@ function start(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "infra/start.ts"], {
       cwd: ROOT,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", GRADES_WORKER: "false", ...env },
+      env: {
+        ...process.env,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        GRADES_WORKER: "false",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -53,7 +60,9 @@ describe("npm start on a fresh machine", () => {
     const key = /(sk-grades-[A-Za-z0-9]{40})/.exec(first.output)?.[1];
     expect(key).toBeDefined();
     expect(first.output).toContain(`curl ${first.url}/v1/models -H "Authorization: Bearer ${key}"`);
-    const models = await (await fetch(`${first.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+    const models = await (
+      await fetch(`${first.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
     expect(models.data.map((m: { id: string }) => m.id)).toEqual(["demo-tiny"]);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     expect(await stop(first)).toBe(0);
@@ -61,18 +70,28 @@ describe("npm start on a fresh machine", () => {
     const second = await start({ GRADES_DATA_DIR: dataDir });
     expect(second.output).not.toMatch(/sk-grades-[A-Za-z0-9]{40}/);
     expect(second.output).toContain("npx grades keys create");
-    const again = await (await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+    const again = await (
+      await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
     expect(again.data.map((m: { id: string }) => m.id)).toEqual(["demo-tiny"]);
     expect(await stop(second)).toBe(0);
   });
 
   it("seeds GRADES_API_KEY and stops with a message naming a bad variable", async () => {
-    const seeded = await start({ GRADES_DATA_DIR: dataDir, GRADES_API_KEY: "my-own-key-123", GRADES_DEMO_MODEL: "false" });
+    const seeded = await start({
+      GRADES_DATA_DIR: dataDir,
+      GRADES_API_KEY: "my-own-key-123",
+      GRADES_DEMO_MODEL: "false",
+    });
     expect(seeded.output).toContain("my-own-key-123");
-    const res = await fetch(`${seeded.url}/v1/files`, { headers: { authorization: "Bearer my-own-key-123" } });
+    const res = await fetch(`${seeded.url}/v1/files`, {
+      headers: { authorization: "Bearer my-own-key-123" },
+    });
     expect(res.status).toBe(200);
     expect(await stop(seeded)).toBe(0);
 
-    await expect(start({ GRADES_DATA_DIR: dataDir, PORT: "not-a-port" })).rejects.toThrow(/exited with 1[\s\S]*PORT/);
+    await expect(start({ GRADES_DATA_DIR: dataDir, PORT: "not-a-port" })).rejects.toThrow(
+      /exited with 1[\s\S]*PORT/,
+    );
   });
 });

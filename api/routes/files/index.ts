@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { deleteFile, fileStorageKey, findFile } from "../../../db/files.ts";
+import { deleteFile, fileStorageKey, findFile, notExpired } from "../../../db/files.ts";
 import { newId } from "../../../db/ids.ts";
 import { files } from "../../../db/schema/files.ts";
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
@@ -104,6 +104,16 @@ const createFileDoc = createRoute({
   },
 });
 
+function checkPurpose(purpose: string): void {
+  if (!(UPLOAD_PURPOSES as readonly string[]).includes(purpose)) {
+    throw ApiError.badRequest(
+      `Invalid purpose '${purpose}': expected one of ${UPLOAD_PURPOSES.join(", ")}`,
+      "purpose",
+      "invalid_value",
+    );
+  }
+}
+
 async function uploadFile(c: Context<AppEnv>): Promise<Response> {
   const { db, storage, config } = c.var.deps;
   const tenant = c.var.tenant;
@@ -115,17 +125,14 @@ async function uploadFile(c: Context<AppEnv>): Promise<Response> {
     fileField: "file",
     maxBytes: config.maxUploadBytes,
     checkLines: true,
+    beforeFile: (fields) => {
+      if (fields.purpose !== undefined) checkPurpose(fields.purpose);
+    },
   });
   try {
     const purpose = form.fields.purpose;
     if (!purpose) throw ApiError.badRequest("Missing required parameter: 'purpose'", "purpose");
-    if (!(UPLOAD_PURPOSES as readonly string[]).includes(purpose)) {
-      throw ApiError.badRequest(
-        `Invalid purpose '${purpose}': expected one of ${UPLOAD_PURPOSES.join(", ")}`,
-        "purpose",
-        "invalid_value",
-      );
-    }
+    checkPurpose(purpose);
     if (!form.file) throw ApiError.badRequest("Missing required parameter: 'file'", "file");
     let filename: string;
     try {
@@ -192,7 +199,7 @@ export const filesRoutes = router
     const { after, limit, order, purpose } = c.req.valid("query");
     const db = c.var.deps.db.db;
     const tenantId = c.var.tenant.id;
-    const conds = [eq(files.tenantId, tenantId)];
+    const conds = [eq(files.tenantId, tenantId), notExpired()];
     if (purpose) conds.push(eq(files.purpose, purpose));
     if (after) {
       const cursor = sql`(select created_at, id from files where id = ${after} and tenant_id = ${tenantId})`;

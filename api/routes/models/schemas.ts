@@ -29,12 +29,10 @@ export const RegisterModelBody = z
       .discriminatedUnion("type", [
         z.object({
           type: z.literal("files"),
-          files: z
-            .record(z.string(), z.string().min(1))
-            .openapi({
-              description: "Hugging Face file name → id of an uploaded file",
-              example: { "config.json": "file-abc" },
-            }),
+          files: z.record(z.string(), z.string().min(1)).openapi({
+            description: "Hugging Face file name → id of an uploaded file",
+            example: { "config.json": "file-abc" },
+          }),
         }),
         z.object({
           type: z.literal("s3"),

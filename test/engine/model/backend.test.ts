@@ -59,10 +59,24 @@ describe("backend", () => {
 describe("wasm BatchMatMul with transposed operands", () => {
   function products(): number[][] {
     return tf.tidy(() => {
-      const a = tf.tensor3d(Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4]);
-      const b = tf.tensor3d(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.cos(i)), [2, 5, 4]);
-      const c = tf.tensor2d(Array.from({ length: 4 * 6 }, (_, i) => (i % 7) - 3), [4, 6]);
-      const x = tf.variable(tf.tensor2d(Array.from({ length: 3 * 4 }, (_, i) => i / 10), [3, 4]));
+      const a = tf.tensor3d(
+        Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)),
+        [2, 3, 4],
+      );
+      const b = tf.tensor3d(
+        Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.cos(i)),
+        [2, 5, 4],
+      );
+      const c = tf.tensor2d(
+        Array.from({ length: 4 * 6 }, (_, i) => (i % 7) - 3),
+        [4, 6],
+      );
+      const x = tf.variable(
+        tf.tensor2d(
+          Array.from({ length: 3 * 4 }, (_, i) => i / 10),
+          [3, 4],
+        ),
+      );
       const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.matMul(t, c))))(x);
       x.dispose();
       return [

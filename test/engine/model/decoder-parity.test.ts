@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../worker/engine/backend.ts";
-import { DecoderModel } from "../../../worker/engine/model/causal-lm.ts";
+import { DecoderModel, disposeKvCache } from "../../../worker/engine/model/causal-lm.ts";
 import { type DecoderConfig, parseModelConfig } from "../../../worker/engine/model/config.ts";
 import { expectedWeights } from "../../../worker/engine/model/weights.ts";
 import { maxAbsDiff, randomWeights, toTensors } from "../support/random-weights.ts";
@@ -87,6 +87,34 @@ describe.each(["cpu", "wasm"] as const)("decoder logits match the float64 refere
     m.dispose();
     model.dispose();
   });
+
+  it.each(FAMILIES)(
+    "incremental decoding with the key/value cache equals the full pass: %s",
+    (_label, extra) => {
+      const cfg = parseModelConfig({ ...base, ...extra });
+      const model = new DecoderModel(cfg, toTensors(randomWeights(expectedWeights(cfg), 3)));
+      const row = ids[0]!;
+      const full = tf.tidy(() => model.hiddenStates(tf.tensor2d([row], undefined, "int32")).arraySync()[0]!);
+      const before = tf.memory().numTensors;
+      const cache = model.createKvCache();
+      const steps: number[][] = [];
+      // A 3-token prefill, then one token at a time.
+      for (const chunk of [row.slice(0, 3), ...row.slice(3).map((t) => [t])]) {
+        const h = tf.tidy(() =>
+          model.decodeHidden(tf.tensor2d([chunk], undefined, "int32"), cache).arraySync(),
+        );
+        steps.push(...h);
+      }
+      expect(cache.length).toBe(row.length);
+      disposeKvCache(cache);
+      expect(tf.memory().numTensors).toBe(before);
+      for (let t = 0; t < row.length; t++) {
+        for (let i = 0; i < cfg.hidden_size; i++)
+          expect(Math.abs(steps[t]![i]! - full[t]![i]!)).toBeLessThan(1e-4);
+      }
+      model.dispose();
+    },
+  );
 
   it("leaks no tensors in forward", () => {
     const cfg = parseModelConfig({ ...base, model_type: "qwen2" });

@@ -53,7 +53,14 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
 
   it("equals the reference loss and the plain route's LoRA gradients, for any chunk size, without leaks", () => {
     const model = new DecoderModel(cfg, toTensors(weights));
-    model.applyLora({ r: 2, alpha: 4, dropout: 0, targetModules: [...PROJECTIONS], useRslora: false, seed: 3 });
+    model.applyLora({
+      r: 2,
+      alpha: 4,
+      dropout: 0,
+      targetModules: [...PROJECTIONS],
+      useRslora: false,
+      seed: 3,
+    });
     for (const c of model.components()) c.variables[1]!.assign(tf.fill(c.variables[1]!.shape, 0.05));
     const vars = model.components().flatMap((c) => c.variables);
     const input = tf.tensor2d(ids, undefined, "int32");
@@ -62,12 +69,16 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
     const plain = tf.variableGrads(() => plainLoss(model, input, attn), vars);
     const before = tf.memory().numTensors;
     for (const chunkRows of [3, 256]) {
-      const fused = tf.variableGrads(() => summedNextTokenLoss(model, input, attn, labels, { chunkRows }), vars);
+      const fused = tf.variableGrads(
+        () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
+        vars,
+      );
       expect(fused.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 4);
       for (const v of vars) {
         const a = fused.grads[v.name]!.dataSync();
         const b = plain.grads[v.name]!.dataSync();
-        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5 + 1e-3 * Math.abs(b[i]!));
+        for (let i = 0; i < a.length; i++)
+          expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5 + 1e-3 * Math.abs(b[i]!));
       }
       tf.dispose([fused.value, ...Object.values(fused.grads)]);
       expect(tf.memory().numTensors).toBe(before);
@@ -102,12 +113,34 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
   it("rejects a label outside the vocabulary and returns 0 when nothing is labelled", () => {
     const model = new DecoderModel(cfg, toTensors(weights));
     const input = tf.tensor2d(ids, undefined, "int32");
-    expect(() => summedNextTokenLoss(model, input, undefined, [[0, 99, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])).toThrow(
-      /label 99 at \[0, 1\] is outside the vocabulary \(53\)/,
+    expect(() =>
+      summedNextTokenLoss(model, input, undefined, [
+        [0, 99, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+      ]),
+    ).toThrow(/label 99 at \[0, 1\] is outside the vocabulary \(53\)/);
+    const none = summedNextTokenLoss(
+      model,
+      input,
+      undefined,
+      ids.map((r) => r.map(() => -100)),
     );
-    const none = summedNextTokenLoss(model, input, undefined, ids.map((r) => r.map(() => -100)));
     expect(none.dataSync()[0]).toBe(0);
     tf.dispose([none, input]);
+    model.dispose();
+  });
+});
+
+describe("chunked next-token loss without a gradient tape", () => {
+  it("leaks nothing when only evaluated", async () => {
+    await initBackend("wasm");
+    const model = new DecoderModel(cfg, toTensors(weights));
+    const input = tf.tensor2d(ids, undefined, "int32");
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++)
+      summedNextTokenLoss(model, input, undefined, labels, { chunkRows: 4 }).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
     model.dispose();
   });
 });

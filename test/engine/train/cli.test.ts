@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -96,6 +96,30 @@ describe("grades train and score", () => {
     expect(b.tokens).toBe(54 - 6);
     expect(t.tokens).toBe(b.tokens);
     expect(t.loss).toBeLessThan(b.loss);
+  });
+
+  it("reports a bad dataset line on stderr with exit code 1", async () => {
+    const bad = join(root, "bad.jsonl");
+    await writeFile(bad, `${JSON.stringify({ input_ids: [1, 2] })}\n{"input_ids": "x"}\n`);
+    try {
+      const r = await run([
+        "train",
+        "--model",
+        join(root, "model"),
+        "--train",
+        bad,
+        "--out",
+        join(root, "o"),
+        "--backend",
+        "wasm",
+      ]);
+      expect(r.stderr.trim().split("\n").at(-1)).toBe(
+        'grades train: line 2: "input_ids" must be an array of at least 2 non-negative integers',
+      );
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = 0;
+    }
   });
 
   it("rejects a bad flag value naming the flag", async () => {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +211,7 @@ describe("GradES in a real run", () => {
 
   it("with weight_change measures W_t - W_(t-1) from step 1 and freezes no earlier than the second measurement", async () => {
     const { events, onEvent } = collect();
+    const tensorsBefore = tf.memory().numTensors;
     const summary = await train(
       spec("weight-change", { maxSteps: 30, grades: grades({ tau: 1e9, metric: "weight_change" }) }),
       {
@@ -221,6 +222,8 @@ describe("GradES in a real run", () => {
     expect(summary.stopReason).toBe("all_frozen");
     expect(summary.stepsCompleted).toBe(2);
     expect(summary.components.every((c) => (c.lastMetric ?? 0) > 0)).toBe(true);
+    // A finished run releases everything it allocated (the worker runs many jobs in one process).
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   it("holds every component through the grace period floor(alpha * total_steps)", async () => {
@@ -287,6 +290,11 @@ describe("checkpoints, resume and cancellation", () => {
     expect(summary.lastCheckpoint).toBe(join(root, "cancel", "checkpoints", "step-6"));
     expect(events.filter((e) => e.type === "checkpoint").map((e) => e.step)).toEqual([4, 6]);
     expect(events.at(-1)).toEqual({ type: "stop", step: 6, reason: "cancelled" });
+    // A LoRA checkpoint is a usable PEFT adapter.
+    const model = await loadModel(join(root, "model"));
+    await loadPeftAdapter(model, join(root, "cancel", "checkpoints", "step-6"));
+    expect(model.components()).toHaveLength(3 * 2);
+    model.dispose();
     const files = await readdir(join(root, "cancel", "checkpoints", "step-6"));
     expect(files.sort()).toEqual(
       [
@@ -425,6 +433,20 @@ describe("other modes", () => {
     );
     await expect(train(spec("bad", { grades: grades({ maxFrozenRatio: 2 }) }))).rejects.toThrow(
       /grades.maxFrozenRatio/,
+    );
+  });
+
+  it("rejects a dataset with a bad line before training, naming the line (and the validation file)", async () => {
+    const bad = join(root, "bad.jsonl");
+    await writeFile(
+      bad,
+      `${JSON.stringify({ input_ids: [1, 2, 3] })}\n${JSON.stringify({ input_ids: [1, 470] })}\n`,
+    );
+    await expect(train(spec("bad-data", { trainFile: bad }))).rejects.toThrow(
+      /^line 2: token id 470 is outside the vocabulary \(size 48\)/,
+    );
+    await expect(train(spec("bad-data", { validationFile: bad }))).rejects.toThrow(
+      /^line 2: validation file: token id 470/,
     );
   });
 });

@@ -40,12 +40,12 @@ const BATCH = 4;
 const SEQ = 128;
 const LORA_R = 8;
 
-function spec(dir: string, gradesEnabled: boolean): TrainSpec {
+function spec(dir: string, gradesEnabled: boolean, trainingType: "lora" | "full" = "lora"): TrainSpec {
   return {
     modelDir: dir,
     trainFile: "(in memory)",
     outputDir: join(dir, "out"),
-    trainingType: "lora",
+    trainingType,
     lora: {
       r: LORA_R,
       alpha: 16,
@@ -99,11 +99,11 @@ async function main(): Promise<void> {
   try {
     await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });
     const data = randomData(64);
-    const make = async (grades: boolean) => {
+    const make = async (grades: boolean, type: "lora" | "full" = "lora") => {
       const model = await loadModel(dir);
       return {
         model,
-        trainer: new Trainer({ spec: spec(dir, grades), model, train: data, padId: 0, backend }),
+        trainer: new Trainer({ spec: spec(dir, grades, type), model, train: data, padId: 0, backend }),
       };
     };
     const configs = {
@@ -111,11 +111,17 @@ async function main(): Promise<void> {
       measuring: await make(true),
       halfFrozen: await make(true),
       lowerHalfFrozen: await make(true),
+      fullNone: await make(true, "full"),
+      fullHalf: await make(true, "full"),
     };
     const components = configs.halfFrozen.trainer.components;
     // Every other component: the weight gradients of half the LoRA factors are skipped.
     components.forEach((c, i) => {
       if (i % 2 === 0) configs.halfFrozen.trainer.freezeNow(c.name);
+    });
+    // Full fine-tuning, every other matrix frozen: its weight gradient (a matmul as large as the forward's) is skipped.
+    configs.fullHalf.trainer.components.forEach((c, i) => {
+      if (i % 2 === 0) configs.fullHalf.trainer.freezeNow(c.name);
     });
     // All components of the lower half of the layers: backpropagation also stops above them.
     for (const c of configs.lowerHalfFrozen.trainer.components) {
@@ -126,12 +132,16 @@ async function main(): Promise<void> {
       measuring: [],
       halfFrozen: [],
       lowerHalfFrozen: [],
+      fullNone: [],
+      fullHalf: [],
     };
     const cpu: Record<keyof typeof configs, number[]> = {
       off: [],
       measuring: [],
       halfFrozen: [],
       lowerHalfFrozen: [],
+      fullNone: [],
+      fullHalf: [],
     };
     let tokens = 0;
     const warmup = Number(args.warmup);
@@ -183,6 +193,10 @@ async function main(): Promise<void> {
     const cpuOff = median(cpu.off);
     const cpuMeasuring = median(cpu.measuring);
     const cpuHalf = median(cpu.halfFrozen);
+    const fullNone = median(times.fullNone);
+    const fullHalf = median(times.fullHalf);
+    const cpuFullNone = median(cpu.fullNone);
+    const cpuFullHalf = median(cpu.fullHalf);
     const cpuMonitor = median(isolatedCpu);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     const features = backend === "wasm" ? wasmFeatures() : undefined;
@@ -198,6 +212,8 @@ async function main(): Promise<void> {
       `GradES monitoring alone:        ${ms(monitor)}  ${pct(monitor / off)} of a step       ${ms(cpuMonitor)}  ${pct(cpuMonitor / cpuOff)} of a step`,
       `half frozen (every other one):  ${ms(half)}  ${pct(half / measuring)} of none frozen  ${ms(cpuHalf)}  ${pct(cpuHalf / cpuMeasuring)} of none frozen`,
       `half frozen (lower layers):     ${ms(lower)}  ${pct(lower / measuring)} of none frozen  ${ms(cpuLower)}  ${pct(cpuLower / cpuMeasuring)} of none frozen`,
+      `full fine-tuning, none frozen:  ${ms(fullNone)}  ${(tokens / fullNone).toFixed(0)} tokens/s       ${ms(cpuFullNone)}  ${(tokens / cpuFullNone).toFixed(0)} tokens/s`,
+      `full, every other one frozen:   ${ms(fullHalf)}  ${pct(fullHalf / fullNone)} of none frozen  ${ms(cpuFullHalf)}  ${pct(cpuFullHalf / cpuFullNone)} of none frozen`,
     ];
     for (const l of lines) console.log(l);
     console.log(
@@ -211,12 +227,15 @@ async function main(): Promise<void> {
         stepMsHalfFrozen: half * 1000,
         halfFrozenOverNoneFrozen: half / measuring,
         lowerHalfFrozenOverNoneFrozen: lower / measuring,
+        fullStepMsNoneFrozen: fullNone * 1000,
+        fullHalfFrozenOverNoneFrozen: fullHalf / fullNone,
         cpu: {
           tokensPerSecond: tokens / cpuOff,
           monitoringOverheadFraction: (cpuMeasuring - cpuOff) / cpuOff,
           monitoringAloneFraction: cpuMonitor / cpuOff,
           halfFrozenOverNoneFrozen: cpuHalf / cpuMeasuring,
           lowerHalfFrozenOverNoneFrozen: cpuLower / cpuMeasuring,
+          fullHalfFrozenOverNoneFrozen: cpuFullHalf / cpuFullNone,
         },
       }),
     );

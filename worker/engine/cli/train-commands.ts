@@ -138,6 +138,75 @@ function describeEvent(e: TrainEvent): string | undefined {
   return undefined;
 }
 
+async function runTrain(flags: TrainFlags): Promise<void> {
+  const spec = specFromFlags(flags);
+  const bar = new ProgressBar(process.stderr);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  try {
+    const summary = await train(spec, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (flags.events) process.stdout.write(`${JSON.stringify(e)}\n`);
+        if (e.type === "step") {
+          bar.update(
+            e.step,
+            e.totalSteps,
+            `loss ${e.trainLoss.toFixed(4)}  frozen ${(e.frozenFraction * 100).toFixed(0)}%  ${e.tokensPerSecond.toFixed(0)} tok/s`,
+          );
+        } else {
+          const text = describeEvent(e);
+          if (text) bar.log(text);
+        }
+      },
+    });
+    bar.done();
+    process.stdout.write(
+      `${JSON.stringify({
+        stopReason: summary.stopReason,
+        stepsCompleted: summary.stepsCompleted,
+        totalSteps: summary.totalSteps,
+        finalTrainLoss: summary.finalTrainLoss,
+        finalValidLoss: summary.finalValidLoss,
+        frozenFraction: summary.frozenFraction,
+        estimatedComputeSaved: summary.estimatedComputeSaved,
+        backend: summary.backend,
+        outputDir: spec.outputDir,
+      })}\n`,
+    );
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
+/** Errors that describe bad input: printed as one line, without a stack. */
+const INPUT_ERRORS = new Set([
+  "DataFormatError",
+  "TrainSpecError",
+  "CheckpointError",
+  "ModelLoadError",
+  "ModelConfigError",
+  "AdapterLoadError",
+  "TokenizerLoadError",
+  "SafetensorsError",
+]);
+
+/**
+ * Runs a command body and reports a failure on stderr with exit code 1. The wasm backend installs handlers
+ * that rethrow unhandled rejections (printing its minified source), so errors must not escape the action.
+ */
+async function reporting(command: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const e = err as Error;
+    const text = INPUT_ERRORS.has(e?.name) ? e.message : (e?.stack ?? String(err));
+    process.stderr.write(`grades ${command}: ${text}\n`);
+    process.exitCode = 1;
+  }
+}
+
 export function registerTrainCommands(program: Command): void {
   program
     .command("train")
@@ -222,47 +291,7 @@ export function registerTrainCommands(program: Command): void {
     .option("--resume <dir>", "resume from a checkpoint folder")
     .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("auto"))
     .option("--events", "print every event as a JSON line on stdout")
-    .action(async (flags: TrainFlags) => {
-      const spec = specFromFlags(flags);
-      const bar = new ProgressBar(process.stderr);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once("SIGINT", onSignal);
-      try {
-        const summary = await train(spec, {
-          signal: controller.signal,
-          onEvent: (e) => {
-            if (flags.events) process.stdout.write(`${JSON.stringify(e)}\n`);
-            if (e.type === "step") {
-              bar.update(
-                e.step,
-                e.totalSteps,
-                `loss ${e.trainLoss.toFixed(4)}  frozen ${(e.frozenFraction * 100).toFixed(0)}%  ${e.tokensPerSecond.toFixed(0)} tok/s`,
-              );
-            } else {
-              const text = describeEvent(e);
-              if (text) bar.log(text);
-            }
-          },
-        });
-        bar.done();
-        process.stdout.write(
-          `${JSON.stringify({
-            stopReason: summary.stopReason,
-            stepsCompleted: summary.stepsCompleted,
-            totalSteps: summary.totalSteps,
-            finalTrainLoss: summary.finalTrainLoss,
-            finalValidLoss: summary.finalValidLoss,
-            frozenFraction: summary.frozenFraction,
-            estimatedComputeSaved: summary.estimatedComputeSaved,
-            backend: summary.backend,
-            outputDir: spec.outputDir,
-          })}\n`,
-        );
-      } finally {
-        process.off("SIGINT", onSignal);
-      }
-    });
+    .action((flags: TrainFlags) => reporting("train", () => runTrain(flags)));
 
   program
     .command("score")
@@ -287,16 +316,17 @@ export function registerTrainCommands(program: Command): void {
         seqLen?: number;
         batchSize: number;
         backend: BackendName;
-      }) => {
-        const result = await score({
-          modelDir: flags.model,
-          dataFile: flags.data,
-          batchSize: flags.batchSize,
-          backend: flags.backend,
-          ...(flags.adapter ? { adapterDir: flags.adapter } : {}),
-          ...(flags.seqLen ? { maxSeqLen: flags.seqLen } : {}),
-        });
-        process.stdout.write(`${JSON.stringify({ loss: result.loss, tokens: result.tokens })}\n`);
-      },
+      }) =>
+        reporting("score", async () => {
+          const result = await score({
+            modelDir: flags.model,
+            dataFile: flags.data,
+            batchSize: flags.batchSize,
+            backend: flags.backend,
+            ...(flags.adapter ? { adapterDir: flags.adapter } : {}),
+            ...(flags.seqLen ? { maxSeqLen: flags.seqLen } : {}),
+          });
+          process.stdout.write(`${JSON.stringify({ loss: result.loss, tokens: result.tokens })}\n`);
+        }),
     );
 }

@@ -1,7 +1,7 @@
 // The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the raw
 // little-endian tensor bytes. Everything is read into float32, since the engine computes in float32.
-import { open, readFile, writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16";
 
@@ -121,12 +121,10 @@ const F16_TABLE = (() => {
   return t;
 })();
 
+/** bytes: a freshly allocated (hence aligned) buffer holding exactly one tensor. */
 function decode(bytes: Uint8Array, dtype: SafetensorsDtype, count: number): Float32Array {
-  // Copy into an aligned buffer: the tensor's offset inside the file is not necessarily aligned.
-  const aligned = new Uint8Array(bytes.byteLength);
-  aligned.set(bytes);
-  if (dtype === "F32") return new Float32Array(aligned.buffer, 0, count);
-  const halves = new Uint16Array(aligned.buffer, 0, count);
+  if (dtype === "F32") return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
   const out = new Float32Array(count);
   if (dtype === "F16") {
     for (let i = 0; i < count; i++) out[i] = F16_TABLE[halves[i]!]!;
@@ -145,39 +143,45 @@ function checkDtype(dtype: string, name: string, path: string): SafetensorsDtype
   );
 }
 
-/** Reads every tensor (or only `names`) of a safetensors file, converted to float32. */
+/**
+ * Reads every tensor (or only `names`) of a safetensors file, converted to float32. Tensors are read one at a
+ * time from the file, so peak memory is the float32 result plus one tensor's raw bytes.
+ */
 export async function readSafetensors(
   path: string,
   names?: Iterable<string>,
 ): Promise<Map<string, SafetensorsTensor>> {
-  const buf = await readFile(path);
-  if (buf.byteLength < 8) throw new SafetensorsError(`${path}: file too short for a safetensors header`);
-  const headerLen = Number(buf.readBigUInt64LE(0));
-  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > buf.byteLength) {
-    throw new SafetensorsError(
-      `${path}: header length ${headerLen} does not fit the file (${buf.byteLength} bytes)`,
-    );
-  }
-  const header = parseHeader(
-    buf.subarray(8, 8 + headerLen).toString("utf8"),
-    path,
-    buf.byteLength,
-    8 + headerLen,
-  );
+  const header = await readSafetensorsHeader(path);
   const wanted = names ? new Set(names) : undefined;
   const out = new Map<string, SafetensorsTensor>();
-  for (const [name, entry] of header.tensors) {
-    if (wanted && !wanted.has(name)) continue;
-    const dtype = checkDtype(entry.dtype, name, path);
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = entry.data_offsets;
-    if (end - begin !== count * BYTES_PER_ELEMENT[dtype]) {
-      throw new SafetensorsError(
-        `${path}: tensor "${name}" holds ${end - begin} bytes but shape [${entry.shape.join(", ")}] of ${dtype} needs ${count * BYTES_PER_ELEMENT[dtype]}`,
-      );
+  const fh = await open(path, "r");
+  try {
+    for (const [name, entry] of header.tensors) {
+      if (wanted && !wanted.has(name)) continue;
+      const dtype = checkDtype(entry.dtype, name, path);
+      const count = entry.shape.reduce((a, b) => a * b, 1);
+      const [begin, end] = entry.data_offsets;
+      if (end - begin !== count * BYTES_PER_ELEMENT[dtype]) {
+        throw new SafetensorsError(
+          `${path}: tensor "${name}" holds ${end - begin} bytes but shape [${entry.shape.join(", ")}] of ${dtype} needs ${count * BYTES_PER_ELEMENT[dtype]}`,
+        );
+      }
+      const bytes = new Uint8Array(end - begin);
+      let done = 0;
+      while (done < bytes.byteLength) {
+        const { bytesRead } = await fh.read(
+          bytes,
+          done,
+          bytes.byteLength - done,
+          header.dataStart + begin + done,
+        );
+        if (bytesRead === 0) throw new SafetensorsError(`${path}: file ends inside tensor "${name}"`);
+        done += bytesRead;
+      }
+      out.set(name, { dtype, shape: [...entry.shape], data: decode(bytes, dtype, count) });
     }
-    const bytes = buf.subarray(header.dataStart + begin, header.dataStart + end);
-    out.set(name, { dtype, shape: [...entry.shape], data: decode(bytes, dtype, count) });
+  } finally {
+    await fh.close();
   }
   return out;
 }

@@ -58,13 +58,40 @@ export function buildAttentionMask(
   });
 }
 
-/** hidden [B*T, H] → [B*T, H]. */
+/**
+ * One layer's keys and values (after rope) of the positions processed so far, for incremental decoding:
+ * k, v [B, nKV, P, D]. The tensors are kept outside tidy scopes; `disposeCache` releases them.
+ */
+export interface LayerCache {
+  k?: tf.Tensor;
+  v?: tf.Tensor;
+}
+
+/** Additive mask [1, 1, 1, T, P + T] for T new positions after P cached ones (one unpadded sequence). */
+export function buildCachedMask(newLength: number, past: number, slidingWindow?: number): tf.Tensor {
+  const total = past + newLength;
+  const mask = new Float32Array(newLength * total);
+  for (let i = 0; i < newLength; i++) {
+    const pos = past + i;
+    for (let j = 0; j < total; j++) {
+      const visible = j <= pos && (slidingWindow === undefined || pos - j < slidingWindow);
+      mask[i * total + j] = visible ? 0 : MASKED;
+    }
+  }
+  return tf.tensor(mask, [1, 1, 1, newLength, total]);
+}
+
+/**
+ * hidden [B*T, H] → [B*T, H]. With `cache`, the T positions follow the cached ones: their keys and values are
+ * appended to the cache, and `inp.mask` must be [.., T, P + T] (see buildCachedMask).
+ */
 export function selfAttention(
   hidden: tf.Tensor2D,
   w: AttentionWeights,
   cfg: DecoderConfig,
   inp: AttentionInputs,
   ctx: CallContext,
+  cache?: LayerCache,
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { batch: B, length: T } = inp;
@@ -82,16 +109,26 @@ export function selfAttention(
     }
     q = applyRotary(tf.transpose(q, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nH, T, D]
     k = applyRotary(tf.transpose(k, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nKV, T, D]
-    const vt = tf.transpose(v, [0, 2, 1, 3]); // [B, nKV, T, D]
+    let vt = tf.transpose(v, [0, 2, 1, 3]); // [B, nKV, T, D]
+    if (cache) {
+      if (cache.k && cache.v) {
+        k = tf.concat([cache.k, k], 2); // [B, nKV, P+T, D]
+        vt = tf.concat([cache.v, vt], 2); // [B, nKV, P+T, D]
+      }
+      tf.dispose([cache.k, cache.v].filter((t): t is tf.Tensor => t !== undefined));
+      cache.k = tf.keep(k);
+      cache.v = tf.keep(vt);
+    }
+    const S = k.shape[2]!; // key positions: T, or P + T with a cache
 
     // Query head h uses kv head floor(h / g) (transformers' repeat_kv), so the g query heads of a group are
     // stacked along the time axis and multiplied with their shared k/v once, without copying k/v g times.
     const qg = tf.reshape(q, [B * nKV, g * T, D]); // [B*nKV, g*T, D]
-    const k3 = tf.reshape(k, [B * nKV, T, D]); // [B*nKV, T, D]
-    const v3 = tf.reshape(vt, [B * nKV, T, D]); // [B*nKV, T, D]
-    const scores = tf.mul(tf.matMul(qg, k3, false, true), 1 / Math.sqrt(D)); // [B*nKV, g*T, T]
-    const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, T]), inp.mask); // [B, nKV, g, T, T]
-    const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, T]); // [B*nKV, g*T, T]
+    const k3 = tf.reshape(k, [B * nKV, S, D]); // [B*nKV, S, D]
+    const v3 = tf.reshape(vt, [B * nKV, S, D]); // [B*nKV, S, D]
+    const scores = tf.mul(tf.matMul(qg, k3, false, true), 1 / Math.sqrt(D)); // [B*nKV, g*T, S]
+    const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, S]), inp.mask); // [B, nKV, g, T, S]
+    const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, S]); // [B*nKV, g*T, S]
     const ctxOut = tf.matMul(probs, v3); // [B*nKV, g*T, D]
     const heads = tf.transpose(tf.reshape(ctxOut, [B, nH, T, D]), [0, 2, 1, 3]); // [B, T, nH, D]
     return w.o_proj.apply(tf.reshape(heads, [B * T, nH * D]), ctx); // [B*T, H]

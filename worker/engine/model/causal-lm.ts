@@ -1,7 +1,7 @@
 // The decoder-only language model (Llama / Mistral / Qwen2 / Qwen3): embed_tokens → N pre-norm decoder
 // layers → norm → lm_head (tied to embed_tokens or separate). Weights keep Hugging Face names and shapes.
 import * as tf from "@tensorflow/tfjs-core";
-import { buildAttentionMask } from "./attention.ts";
+import { buildAttentionMask, buildCachedMask, type LayerCache } from "./attention.ts";
 import type { DecoderConfig } from "./config.ts";
 import { type DecoderLayerWeights, decoderLayer } from "./decoder-layer.ts";
 import { type CallContext, Linear } from "./linear.ts";
@@ -24,6 +24,17 @@ const ATTENTION_PROJECTIONS = new Set<Projection>(["q_proj", "k_proj", "v_proj",
 export function projectionModulePath(layer: number, projection: Projection): string {
   const block = ATTENTION_PROJECTIONS.has(projection) ? "self_attn" : "mlp";
   return `model.layers.${layer}.${block}.${projection}`;
+}
+
+/** Per-layer keys/values of the positions decoded so far; release with disposeKvCache. */
+export interface KvCache {
+  length: number;
+  layers: LayerCache[];
+}
+
+export function disposeKvCache(cache: KvCache): void {
+  for (const l of cache.layers) tf.dispose([l.k, l.v].filter((t): t is tf.Tensor => t !== undefined));
+  cache.layers = [];
 }
 
 export class DecoderModel implements CausalLM {
@@ -114,6 +125,40 @@ export class DecoderModel implements CausalLM {
       const normed = rmsNorm(h, this.weights.get("model.norm.weight")! as tf.Tensor1D, cfg.rms_norm_eps);
       return tf.reshape(normed, [B, T, cfg.hidden_size]); // [B, T, H]
     });
+  }
+
+  /** An empty key/value cache for incremental decoding with `decodeHidden`. */
+  createKvCache(): KvCache {
+    return { length: 0, layers: this.layers.map(() => ({})) };
+  }
+
+  /**
+   * Incremental decoding of one unpadded sequence: runs the new tokens inputIds [1, T] after the cache's
+   * positions, appends their keys/values to the cache, and returns their final-norm hidden states [T, H].
+   */
+  decodeHidden(inputIds: tf.Tensor2D, cache: KvCache): tf.Tensor2D {
+    this.checkAlive();
+    const [B, T] = inputIds.shape;
+    if (B !== 1) throw new Error("decodeHidden handles one sequence at a time");
+    const cfg = this.config;
+    const out = tf.tidy(() => {
+      const ctx: CallContext = { training: false, dropoutSeed: 0 };
+      const ids = tf.reshape(inputIds.dtype === "int32" ? inputIds : tf.cast(inputIds, "int32"), [T]); // [T]
+      let h = tf.gather(this.weights.get("model.embed_tokens.weight")!, ids) as tf.Tensor2D; // [T, H]
+      const { cos, sin } = rotaryTables(T, cfg.head_dim, cfg.rope_theta, cfg.rope_scaling, cache.length);
+      const mask = buildCachedMask(T, cache.length, cfg.sliding_window);
+      const inp = { batch: 1, length: T, cos, sin, mask };
+      this.layers.forEach((layer, i) => {
+        h = decoderLayer(h, layer, cfg, inp, ctx, cache.layers[i]);
+      });
+      return rmsNorm(
+        h,
+        this.weights.get("model.norm.weight")! as tf.Tensor1D,
+        cfg.rms_norm_eps,
+      ) as tf.Tensor2D;
+    });
+    cache.length += T;
+    return out;
   }
 
   forward(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {

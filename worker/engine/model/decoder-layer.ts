@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type AttentionInputs, type AttentionWeights, selfAttention } from "./attention.ts";
+import { type AttentionInputs, type AttentionWeights, type LayerCache, selfAttention } from "./attention.ts";
 import type { DecoderConfig } from "./config.ts";
 import type { CallContext } from "./linear.ts";
 import { type MlpWeights, mlp } from "./mlp.ts";
@@ -19,11 +19,12 @@ export function decoderLayer(
   cfg: DecoderConfig,
   inp: AttentionInputs,
   ctx: CallContext,
+  cache?: LayerCache,
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const eps = cfg.rms_norm_eps;
     const attnIn = rmsNorm(hidden, w.input_layernorm as tf.Tensor1D, eps) as tf.Tensor2D;
-    const h = tf.add(hidden, selfAttention(attnIn, w.self_attn, cfg, inp, ctx));
+    const h = tf.add(hidden, selfAttention(attnIn, w.self_attn, cfg, inp, ctx, cache));
     const mlpIn = rmsNorm(h, w.post_attention_layernorm as tf.Tensor1D, eps) as tf.Tensor2D;
     return tf.add(h, mlp(mlpIn, w.mlp, ctx));
   });

@@ -1,8 +1,7 @@
-// Autoregressive text generation: greedy (temperature 0) or temperature / top-p sampling with a seeded PRNG.
-// Each step recomputes the whole prefix (no KV cache): simple and exact, and fast enough for the tiny and
-// small models the CLI is meant to try out.
+// Autoregressive text generation with a key/value cache: greedy (temperature 0) or temperature / top-p
+// sampling with a seeded PRNG.
 import * as tf from "@tensorflow/tfjs-core";
-import type { DecoderModel } from "./causal-lm.ts";
+import { type DecoderModel, disposeKvCache } from "./causal-lm.ts";
 import { uniformSource } from "./random.ts";
 
 export interface GenerateOptions {
@@ -60,22 +59,25 @@ export function generateIds(model: DecoderModel, promptIds: number[], opts: Gene
   const limit = model.config.max_position_embeddings;
   const next = uniformSource(opts.seed ?? 0);
   const stop = new Set(opts.stopTokenIds ?? []);
-  const ids = [...promptIds];
   const out: number[] = [];
-  for (let step = 0; step < opts.maxNewTokens && ids.length < limit; step++) {
-    const row = tf.tidy(() => {
-      const hidden = model.hiddenStates(tf.tensor2d([ids], [1, ids.length], "int32")); // [1, T, H]
-      const last = tf.reshape(tf.slice(hidden, [0, ids.length - 1, 0], [1, 1, -1]), [
-        1,
-        model.config.hidden_size,
-      ]); // [1, H]
-      // W [V, H] · last^T [H, 1]: the large lm_head stays a plain operand (no [V, H] transpose per token).
-      return tf.matMul(model.lmHeadWeight(), tf.transpose(last)).dataSync() as Float32Array; // [V, 1]
-    });
-    const token = pickToken(row, opts.temperature, opts.topP ?? 1, next);
-    ids.push(token);
-    out.push(token);
-    if (stop.has(token)) break;
+  const cache = model.createKvCache();
+  try {
+    // The prompt fills the key/value cache in one pass; each new token then costs one position.
+    let pending = [...promptIds];
+    for (let step = 0; step < opts.maxNewTokens && cache.length + pending.length <= limit; step++) {
+      const row = tf.tidy(() => {
+        const hidden = model.decodeHidden(tf.tensor2d([pending], [1, pending.length], "int32"), cache); // [T, H]
+        const last = tf.slice(hidden, [pending.length - 1, 0], [1, -1]); // [1, H]
+        // W [V, H] · last^T [H, 1]: the large lm_head stays a plain operand (no [V, H] transpose per token).
+        return tf.matMul(model.lmHeadWeight(), tf.transpose(last)).dataSync() as Float32Array; // [V, 1]
+      });
+      const token = pickToken(row, opts.temperature, opts.topP ?? 1, next);
+      out.push(token);
+      if (stop.has(token)) break;
+      pending = [token];
+    }
+  } finally {
+    disposeKvCache(cache);
   }
   return out;
 }

@@ -35,7 +35,8 @@ export function summedNextTokenLossFromHidden(
     for (let t = 0; t + 1 < T; t++) {
       const y = labelRows[b]![t + 1]!;
       if (y === IGNORE_LABEL) continue;
-      if (!Number.isInteger(y) || y < 0 || y >= V) throw new Error(`label ${y} at [${b}, ${t + 1}] is outside the vocabulary (${V})`);
+      if (!Number.isInteger(y) || y < 0 || y >= V)
+        throw new Error(`label ${y} at [${b}, ${t + 1}] is outside the vocabulary (${V})`);
       rows.push(b * T + t);
       targets.push(y);
     }
@@ -47,38 +48,38 @@ export function summedNextTokenLossFromHidden(
   return tf.tidy(() => {
     const flat = tf.reshape(hidden, [B * T, H]); // [B*T, H]
     const picked = tf.gather(flat, tf.tensor1d(rows, "int32")) as tf.Tensor2D; // [M, H]
-    // Logits are computed transposed, W [V, H] · h^T [H, c] → [V, c], so the large lm_head is always the plain
-    // left operand: no [V, H] transpose per call (transposed operands are slow on wasm, see kernels/).
-    const lossOf = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      const h = x as tf.Tensor2D;
-      // Saved tensors outlive this tidy until the backward pass has run.
-      save([h]);
+    const lossOf = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const h = args[0] as tf.Tensor2D;
+      const save = args[1] as tf.GradSaveFunc;
+      // W^T [H, V] is made once and shared with the backward pass: transposed matmul operands are slow on
+      // wasm (see kernels/wasm-matmul.ts), and a [V, H] copy per chunk would be wasteful.
+      const wT = tf.transpose(lmHead); // [H, V]
+      // Saved tensors outlive this call until the backward pass has run (tfjs disposes them afterwards).
+      save([h, wT]);
       const value = tf.tidy(() => {
         let total: tf.Tensor = tf.scalar(0);
         for (const [s, e] of chunks) {
-          const c = e - s;
-          const logitsT = tf.matMul(lmHead, tf.transpose(tf.slice(h, [s, 0], [c, H]))); // [V, c]
-          const lse = tf.logSumExp(logitsT, 0); // [c]
+          const logits = tf.matMul(tf.slice(h, [s, 0], [e - s, H]), wT); // [c, V]
+          const lse = tf.logSumExp(logits, -1); // [c]
           const index = tf.tensor1d(
-            targets.slice(s, e).map((y, i) => y * c + i),
+            targets.slice(s, e).map((y, i) => i * V + y),
             "int32",
           );
-          const target = tf.gather(tf.reshape(logitsT, [-1]), index); // [c]
+          const target = tf.gather(tf.reshape(logits, [-1]), index); // [c]
           total = tf.add(total, tf.sum(tf.sub(lse, target)));
         }
         return total as tf.Scalar;
       });
+      wT.dispose();
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const h = saved[0] as tf.Tensor2D;
+          const [hs, wTs] = saved as [tf.Tensor2D, tf.Tensor2D];
           const parts: tf.Tensor[] = [];
           for (const [s, e] of chunks) {
-            const c = e - s;
-            const logitsT = tf.matMul(lmHead, tf.transpose(tf.slice(h, [s, 0], [c, H]))); // [V, c]
-            const probsT = tf.exp(tf.sub(logitsT, tf.logSumExp(logitsT, 0, true))); // [V, c], softmax over V
+            const probs = tf.softmax(tf.matMul(tf.slice(hs, [s, 0], [e - s, H]), wTs)); // [c, V]
             // d/dh of (lse - logit[y]) = softmax · W - W[y]
             const w = tf.gather(lmHead, tf.tensor1d(targets.slice(s, e), "int32")); // [c, H]
-            parts.push(tf.sub(tf.matMul(tf.transpose(probsT), lmHead), w)); // [c, H]
+            parts.push(tf.sub(tf.matMul(probs, lmHead), w)); // [c, H]
           }
           return tf.mul(parts.length === 1 ? parts[0]! : tf.concat(parts, 0), dy);
         });
@@ -100,6 +101,11 @@ export function summedNextTokenLoss(
   const hiddenStates = model.hiddenStates.bind(model);
   const lmHead = model.lmHeadWeight();
   return tf.tidy(() =>
-    summedNextTokenLossFromHidden(hiddenStates(inputIds, attentionMask, opts), lmHead, labels, opts.chunkRows),
+    summedNextTokenLossFromHidden(
+      hiddenStates(inputIds, attentionMask, opts),
+      lmHead,
+      labels,
+      opts.chunkRows,
+    ),
   );
 }

@@ -113,6 +113,15 @@ export async function loadModel(dir: string): Promise<DecoderModel> {
   const cfg = await readModelConfig(dir);
   const used = checkModelTensors(cfg, await readModelTensors(dir));
   const tensors = new Map<string, tf.Tensor>();
-  for (const [name, t] of used) tensors.set(name, tf.tensor(t.data, t.shape, "float32"));
-  return new DecoderModel(cfg, tensors);
+  try {
+    for (const [name, t] of used) {
+      tensors.set(name, tf.tensor(t.data, t.shape, "float32"));
+      // The backend holds its own copy now; let the host copy be collected.
+      used.delete(name);
+    }
+    return new DecoderModel(cfg, tensors);
+  } catch (err) {
+    tf.dispose([...tensors.values()]);
+    throw err;
+  }
 }

@@ -1,21 +1,11 @@
-// The summed next-token loss of one batch. Models that expose their final hidden states and vocabulary
-// projection (the engine's decoder does) take the fused path, which never materialises [B, T, V] logits;
-// any other CausalLM goes through forward() and the plain logits loss.
+// The summed next-token loss of one batch. A model that exposes its final hidden states and vocabulary
+// projection (the engine's decoder does) goes through the chunked loss, which never materialises [B, T, V]
+// logits (model/lm-loss.ts); any other CausalLM goes through forward() and the plain logits loss.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../data/batches.ts";
+import { summedNextTokenLoss } from "../model/lm-loss.ts";
 import type { CausalLM, ForwardOptions } from "../model/types.ts";
-import { fusedCrossEntropySum, shiftedTargets } from "./fused-loss.ts";
 import { summedCrossEntropy } from "./loss.ts";
-
-interface ExposesHiddenStates {
-  hiddenStates(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
-  lmHeadWeight(): tf.Tensor2D;
-}
-
-function exposesHiddenStates(model: CausalLM): model is CausalLM & ExposesHiddenStates {
-  const m = model as Partial<ExposesHiddenStates>;
-  return typeof m.hiddenStates === "function" && typeof m.lmHeadWeight === "function";
-}
 
 export interface BatchTensors {
   ids: tf.Tensor2D;
@@ -32,6 +22,13 @@ export function batchTensors(batch: Batch): BatchTensors {
   };
 }
 
+/** Unshifted labels as rows, read from the batch's host copy (no device read). */
+function labelRows(batch: Batch): number[][] {
+  return Array.from({ length: batch.batchSize }, (_, b) =>
+    Array.from(batch.labels.subarray(b * batch.seqLen, (b + 1) * batch.seqLen)),
+  );
+}
+
 /** Sum of the batch's next-token negative log-likelihoods (a scalar on the device). */
 export function batchLossSum(
   model: CausalLM,
@@ -39,16 +36,8 @@ export function batchLossSum(
   t: BatchTensors,
   opts: ForwardOptions = {},
 ): tf.Scalar {
-  return tf.tidy(() => {
-    if (exposesHiddenStates(model)) {
-      const h = model.hiddenStates(t.ids, t.mask, opts); // [B, T, H]
-      const flat = tf.reshape(h, [batch.batchSize * batch.seqLen, h.shape[2]]) as tf.Tensor2D; // [B*T, H]
-      return fusedCrossEntropySum(
-        flat,
-        model.lmHeadWeight(),
-        shiftedTargets(batch.labels, batch.batchSize, batch.seqLen),
-      );
-    }
-    return summedCrossEntropy(model.forward(t.ids, t.mask, opts), t.labels);
-  });
+  if (model.hiddenStates && model.lmHeadWeight) {
+    return summedNextTokenLoss(model, t.ids, t.mask, labelRows(batch), opts);
+  }
+  return tf.tidy(() => summedCrossEntropy(model.forward(t.ids, t.mask, opts), t.labels));
 }
