@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalStorage } from "../../db/storage/local.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 
 function expectErrorShape(body: unknown) {
@@ -88,6 +89,16 @@ describe("authentication, errors, health and the API document", () => {
     const res = await t.app.request("/health");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", database: "ok", storage: "ok" });
+  });
+
+  it("reports 503 naming the part that is down", async () => {
+    const broken = await createTestApp({ db: t.db, storage: new LocalStorage("/dev/null/objects") });
+    const res = await broken.app.request("/health");
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.database).toBe("ok");
+    expect(body.storage).toMatch(/^error: /);
+    await broken.close();
   });
 
   it("serves an OpenAPI 3.1 document generated from the routes, and the reference page", async () => {

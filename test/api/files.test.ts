@@ -213,15 +213,25 @@ describe("files API", () => {
   });
 
   it("sets expires_at from expires_after and hides a file once it has expired", async () => {
-    const res = await upload(CHAT, { purpose: "batch", "expires_after[anchor]": "created_at", "expires_after[seconds]": "3600" });
+    const res = await upload(CHAT, {
+      purpose: "batch",
+      "expires_after[anchor]": "created_at",
+      "expires_after[seconds]": "3600",
+    });
     const file = await res.json();
     expect(file.expires_at - file.created_at).toBeGreaterThanOrEqual(3599);
     expect(file.expires_at - file.created_at).toBeLessThanOrEqual(3601);
-    await t.db.sql.query("update files set expires_at = now() - interval '1 second' where id = $1", [file.id]);
+    await t.db.sql.query("update files set expires_at = now() - interval '1 second' where id = $1", [
+      file.id,
+    ]);
     expect((await t.request(`/v1/files/${file.id}`)).status).toBe(404);
     const list = await (await t.request("/v1/files?purpose=batch")).json();
     expect(list.data.map((f: { id: string }) => f.id)).not.toContain(file.id);
-    const bad = await upload(CHAT, { purpose: "batch", "expires_after[anchor]": "created_at", "expires_after[seconds]": "60" });
+    const bad = await upload(CHAT, {
+      purpose: "batch",
+      "expires_after[anchor]": "created_at",
+      "expires_after[seconds]": "60",
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.param).toBe("expires_after.seconds");
   });

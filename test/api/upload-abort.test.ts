@@ -42,8 +42,11 @@ describe("a client that disconnects mid-upload", () => {
     // The server notices the disconnect asynchronously; wait until its storage folder settles.
     const root = join(t.config.dataDir, "objects");
     const leftovers = async () =>
-      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile());
-    for (let i = 0; i < 50 && (await leftovers()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) =>
+        e.isFile(),
+      );
+    for (let i = 0; i < 50 && (await leftovers()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await leftovers()).toEqual([]);
     expect(await t.storage.list("")).toEqual([]);
     expect(await t.db.sql.query("select id from files")).toEqual([]);

@@ -208,6 +208,27 @@ describe("job lifecycle through the API", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("describes every fine-tuning route", async () => {
+    const doc = (await (await t.app.request("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith("/v1/fine_tuning"))
+        .sort(),
+    ).toEqual([
+      "/v1/fine_tuning/jobs",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/adapter",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/events",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/grades",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume",
+    ]);
+  });
+});
+
 describe("the official openai client", () => {
   let server: ReturnType<typeof serve>;
   let client: OpenAI;

@@ -84,6 +84,7 @@ export async function untarGz(body: ArrayBuffer): Promise<{ dir: string; names: 
 export function tolerateLostConnections(): () => void {
   const handler = (err: unknown) => {
     if (!isTransient(err)) throw err;
+    console.warn(`ignored an unawaited database error: ${(err as Error).message}`);
   };
   process.on("unhandledRejection", handler);
   return () => process.off("unhandledRejection", handler);

@@ -147,7 +147,10 @@ async function main(): Promise<void> {
     const warmup = Number(args.warmup);
     const steps = Number(args.steps);
     for (let round = 0; round < warmup + steps; round++) {
-      for (const name of Object.keys(configs) as (keyof typeof configs)[]) {
+      // Alternate the order each round so no configuration always runs right after the same neighbour.
+      const order = Object.keys(configs) as (keyof typeof configs)[];
+      if (round % 2 === 1) order.reverse();
+      for (const name of order) {
         const cpuStart = process.cpuUsage();
         const r = await configs[name].trainer.trainStep();
         const used = process.cpuUsage(cpuStart);

@@ -27,6 +27,41 @@ const rounds = Number(args.rounds);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The wasm BatchMatMul with a transposed operand: the stock kernel against the engine's wrapper. */
+function benchTransposedMatMul(): void {
+  const wrapped = tf.getKernel("BatchMatMul", "wasm")!;
+  const stock = { ...wrapped, kernelFunc: (wrapped.kernelFunc as { stock?: tf.KernelFunc }).stock };
+  if (!stock.kernelFunc) return;
+  const use = (config: tf.KernelConfig) => {
+    tf.unregisterKernel("BatchMatMul", "wasm");
+    tf.registerKernel(config);
+  };
+  const x = tf.randomNormal([1024, 512]);
+  const w = tf.randomNormal([512, 512]);
+  const times: Record<string, number[]> = { stock: [], wrapper: [] };
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const [name, config] of [
+      ["stock", stock as tf.KernelConfig],
+      ["wrapper", wrapped],
+    ] as const) {
+      use(config);
+      const t0 = performance.now();
+      // x W^T and its two gradient products (dy W, dy^T x), as in a linear layer's step.
+      tf.tidy(() => {
+        tf.matMul(x, w, false, true).dataSync();
+        tf.matMul(x, w, false, false).dataSync();
+        tf.matMul(x, x, true, false).dataSync();
+      });
+      if (r > 0) times[name]!.push(performance.now() - t0);
+    }
+  }
+  use(wrapped);
+  tf.dispose([x, w]);
+  console.log(
+    `wasm matmul [1024,512]x[512,512]^T + [1024,512]x[512,512] + [1024,512]^Tx[1024,512]: stock kernel ${median(times.stock!).toFixed(0)} ms, engine wrapper ${median(times.wrapper!).toFixed(0)} ms`,
+  );
+}
+
 const backend = await initBackend(args.backend as BackendChoice);
 const dir = await mkdtemp(join(tmpdir(), "grades-model-bench-"));
 try {
@@ -92,6 +127,7 @@ try {
   );
   ids.dispose();
   model.dispose();
+  if (backend === "wasm") benchTransposedMatMul();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
