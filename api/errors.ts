@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "@hono/zod-openapi";
 import { ZodError } from "zod";
 import type { Logger } from "../infra/logger.ts";
 
@@ -83,4 +84,36 @@ export function toApiError(err: unknown, log?: Logger): ApiError {
 
 export function errorResponse(c: Context, err: ApiError): Response {
   return c.json(err.body(), err.status);
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request: the message names the parameter (or dataset line) at fault",
+  401: "Missing or wrong API key",
+  403: "Not allowed",
+  404: "No such object for this tenant",
+  409: "Conflicts with the object's state",
+  413: "Larger than the configured limit",
+  415: "Wrong Content-Type",
+  422: "Well-formed but unusable (e.g. a model folder that fails validation)",
+};
+
+let errorSchema: z.ZodType | undefined;
+
+/** OpenAPI responses for the given statuses, all with the one error body. */
+export function errorResponses(...statuses: (keyof typeof ERROR_DESCRIPTIONS)[]) {
+  errorSchema ??= z
+    .object({
+      error: z.object({
+        message: z.string(),
+        type: z.string(),
+        param: z.string().nullable(),
+        code: z.string().nullable(),
+      }),
+    })
+    .openapi("Error");
+  const out: Record<number, { description: string; content: { "application/json": { schema: z.ZodType } } }> = {};
+  for (const s of [401, ...statuses]) {
+    out[s] = { description: ERROR_DESCRIPTIONS[s]!, content: { "application/json": { schema: errorSchema } } };
+  }
+  return out;
 }

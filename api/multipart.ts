@@ -113,9 +113,10 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
       filePart = part;
     });
     bb.on("close", () => resolve());
-    bb.on("error", (err) =>
-      reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`)),
-    );
+    bb.on("error", (err) => {
+      fileStream?.destroy(err as Error);
+      reject(ApiError.badRequest(`Malformed multipart request: ${(err as Error).message}`));
+    });
     // A client that goes away mid-upload: fail the file part too, so the storage put stops and cleans up.
     source.on("error", (err) => {
       fileStream?.destroy(err);

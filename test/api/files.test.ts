@@ -47,6 +47,24 @@ describe("files API", () => {
     expect(got).toEqual(body);
   });
 
+  it("accepts each format the engine trains on: chat, prompt/completion, text, pre-tokenized", async () => {
+    const lines = [
+      CHAT,
+      `${JSON.stringify({ prompt: "2+2=", completion: "4" })}\n`,
+      `${JSON.stringify({ text: "plain text to continue" })}\n`,
+      `${JSON.stringify({ input_ids: [1, 2, 3], labels: [-100, 2, 3] })}\n`,
+    ];
+    for (const line of lines) {
+      const res = await upload(line.repeat(2));
+      expect(res.status, line).toBe(200);
+    }
+    const formats = await t.db.sql.query<{ format: string; examples: number }>(
+      "select format, examples from files where purpose = 'fine-tune' order by created_at desc limit 4",
+    );
+    expect(formats.map((r) => r.format).sort()).toEqual(["chat", "prompt_completion", "text", "tokens"]);
+    expect(formats.every((r) => r.examples === 2)).toBe(true);
+  });
+
   it("accepts the purpose field after the file part", async () => {
     const form = new FormData();
     form.append("file", new Blob([CHAT]), "late.jsonl");
@@ -148,6 +166,23 @@ describe("files API", () => {
     const path = await upload(CHAT, { purpose: "fine-tune" }, "../../etc/passwd");
     expect(path.status).toBe(200);
     expect((await path.json()).filename).toBe("passwd");
+  });
+
+  it("answers 400 to a form cut off in the middle of the file, and keeps nothing", async () => {
+    const before = { rows: await rowCount(), objects: await objectKeys() };
+    const boundary = "cut0ff";
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.jsonl"\r\n\r\n${CHAT}${CHAT}`;
+    const res = await t.request("/v1/files", {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toContain("Malformed multipart");
+    expect(await rowCount()).toBe(before.rows);
+    expect(await objectKeys()).toEqual(before.objects);
   });
 
   it("answers 415 to a body that is not multipart, and 400 without a file", async () => {
