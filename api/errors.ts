@@ -1,9 +1,10 @@
 // The one error type of the API and the one body every failure is turned into:
 // {"error": {"message", "type", "param", "code"}}, as OpenAI's API answers.
+
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "@hono/zod-openapi";
 import { ZodError } from "zod";
 import type { Logger } from "../infra/logger.ts";
 
@@ -111,9 +112,13 @@ export function errorResponses(...statuses: (keyof typeof ERROR_DESCRIPTIONS)[])
       }),
     })
     .openapi("Error");
-  const out: Record<number, { description: string; content: { "application/json": { schema: z.ZodType } } }> = {};
+  const out: Record<number, { description: string; content: { "application/json": { schema: z.ZodType } } }> =
+    {};
   for (const s of [401, ...statuses]) {
-    out[s] = { description: ERROR_DESCRIPTIONS[s]!, content: { "application/json": { schema: errorSchema } } };
+    out[s] = {
+      description: ERROR_DESCRIPTIONS[s]!,
+      content: { "application/json": { schema: errorSchema } },
+    };
   }
   return out;
 }

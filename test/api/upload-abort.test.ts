@@ -36,17 +36,17 @@ describe("a client that disconnects mid-upload", () => {
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.jsonl"\r\n\r\n`,
     );
     for (let i = 0; i < 2000; i++) req.write('{"text": "hello there"}\n');
-    await new Promise((r) => setTimeout(r, 300));
+
+    const root = join(t.config.dataDir, "objects");
+    const leftovers = async () =>
+      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile());
+    // Disconnect only once the server is writing the object, so the abort lands in the middle of the put.
+    for (let i = 0; i < 200 && (await leftovers()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await leftovers()).map((e) => e.name)).toEqual([expect.stringContaining(".tmp-")]);
     req.destroy();
 
     // The server notices the disconnect asynchronously; wait until its storage folder settles.
-    const root = join(t.config.dataDir, "objects");
-    const leftovers = async () =>
-      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) =>
-        e.isFile(),
-      );
-    for (let i = 0; i < 50 && (await leftovers()).length > 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await leftovers()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await leftovers()).toEqual([]);
     expect(await t.storage.list("")).toEqual([]);
     expect(await t.db.sql.query("select id from files")).toEqual([]);

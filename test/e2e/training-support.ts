@@ -10,7 +10,6 @@ import tar from "tar-stream";
 import { ensureDemoModel } from "../../api/models/demo-model.ts";
 import { createLogger, silentLogger } from "../../infra/logger.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../../worker/index.ts";
-import { isTransient } from "../../worker/transient.ts";
 import type { TestApp } from "../support/app.ts";
 
 export async function withDemoModel(t: TestApp): Promise<void> {
@@ -74,18 +73,4 @@ export async function untarGz(body: ArrayBuffer): Promise<{ dir: string; names: 
   });
   await pipeline(Readable.from(Buffer.from(body)), createGunzip(), extract);
   return { dir, names: names.sort() };
-}
-
-/**
- * For suites that terminate database connections: postgres.js rejects a promise nobody awaits when a fresh
- * connection is killed while it fetches its type list. The worker process ignores such transient errors
- * (infra/worker.ts); a test process does the same, or the rejection would end it. Returns the remover.
- */
-export function tolerateLostConnections(): () => void {
-  const handler = (err: unknown) => {
-    if (!isTransient(err)) throw err;
-    console.warn(`ignored an unawaited database error: ${(err as Error).message}`);
-  };
-  process.on("unhandledRejection", handler);
-  return () => process.off("unhandledRejection", handler);
 }

@@ -1,22 +1,14 @@
 // A worker process killed mid-run (SIGKILL: no clean exit, no checkpoint on the way out): its lease expires,
 // the rescuer re-queues the job, another worker resumes it from the latest stored checkpoint with the GradES
-// frozen set kept, and the job succeeds. Then a run whose database connections are terminated again and again
-// still succeeds. Both need a database that several processes share: real Postgres (TEST_DATABASE_URL).
+// frozen set kept, and the job succeeds. SIGTERM hands a job back cleanly. A worker whose database connections
+// are terminated again and again retries and finishes its job. Both need a database that several processes share: real Postgres (TEST_DATABASE_URL).
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { testDatabaseUrl } from "../support/postgres.ts";
 import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
-import {
-  finished,
-  type Job,
-  startTestWorker,
-  tolerateLostConnections,
-  waitForJob,
-  withDemoModel,
-} from "./training-support.ts";
+import { finished, type Job, startTestWorker, waitForJob, withDemoModel } from "./training-support.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const onPostgres = Boolean(testDatabaseUrl());
@@ -30,7 +22,7 @@ let t: TestApp;
 let trainingFile: string;
 
 /** A worker in a process of its own (`npm run worker`'s entry point) on the test's database and storage. */
-function spawnWorker(): ChildProcess {
+function spawnWorker(env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "infra/worker.ts"], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],
@@ -43,6 +35,7 @@ function spawnWorker(): ChildProcess {
       GRADES_WORKER_LEASE_SECONDS: "3",
       GRADES_WORKER_POLL_SECONDS: "0.25",
       LOG_LEVEL: "error",
+      ...env,
     },
   });
 }
@@ -56,8 +49,6 @@ async function events(id: string) {
 
 describe.skipIf(!onPostgres)("crash recovery with the real engine (Postgres)", () => {
   beforeAll(async () => {
-    // Kept for the whole file (each test file has a process of its own): teardown drops the database.
-    tolerateLostConnections();
     t = await createTestApp({ env: { GRADES_RETRY_BASE_SECONDS: "0", GRADES_WORKER_LEASE_SECONDS: "3" } });
     await withDemoModel(t);
     trainingFile = await uploadDataset(t, chatDataset(8));
@@ -167,32 +158,41 @@ describe.skipIf(!onPostgres)("crash recovery with the real engine (Postgres)", (
     }
   });
 
-  it("retries through database connections terminated mid-run and the job succeeds", async () => {
-    const worker = await startTestWorker(t);
+  it("retries through its database connections being terminated mid-run, and the job succeeds", async () => {
+    // Only the worker process's connections are killed (it names itself through PGAPPNAME).
+    const child = spawnWorker({ PGAPPNAME: "grades-test-worker" });
+    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      const job = await create({ max_steps: 5, checkpoint_every: 2, grades: { enabled: false } });
+      const job = await create({ max_steps: 6, checkpoint_every: 2, grades: { enabled: false } });
       await waitForJob(t, job.id, (j) => j.status === "running" && j.grades.steps_completed >= 1, 120_000);
-      const admin = postgres(t.db.url!, { max: 1, onnotice: () => {} });
       let kills = 0;
-      try {
-        for (;;) {
-          const [row] = await admin.unsafe("select status from fine_tuning_jobs where id = $1", [job.id]);
-          if (row!.status !== "running") break;
-          const killed = await admin.unsafe(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
-          );
-          kills += killed.length;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      } finally {
-        await admin.end({ timeout: 5 });
+      for (;;) {
+        const [row] = await t.db.sql.query<{ status: string }>(
+          "select status from fine_tuning_jobs where id = $1",
+          [job.id],
+        );
+        if (row!.status !== "running") break;
+        const killed = await t.db.sql.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+           where datname = current_database() and application_name = 'grades-test-worker'`,
+        );
+        kills += killed.length;
+        await new Promise((r) => setTimeout(r, 700));
       }
       expect(kills).toBeGreaterThan(2);
       const done = await waitForJob(t, job.id, finished);
       expect({ status: done.status, error: done.error }).toEqual({ status: "succeeded", error: null });
-      expect(done.grades.steps_completed).toBe(5);
+      expect(done.grades.steps_completed).toBe(6);
+      // Retried in place: the same worker process, still alive, finished it on its first attempt.
+      expect(child.exitCode).toBeNull();
+      const [row] = await t.db.sql.query<{ attempts: number }>(
+        "select attempts from fine_tuning_jobs where id = $1",
+        [job.id],
+      );
+      expect(row!.attempts).toBe(1);
     } finally {
-      await worker.stop();
+      child.kill("SIGTERM");
+      await exit;
     }
   });
 });

@@ -8,7 +8,7 @@ import { newId } from "../../../db/ids.ts";
 import { files } from "../../../db/schema/files.ts";
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
-import { ApiError } from "../../errors.ts";
+import { ApiError, errorResponses } from "../../errors.ts";
 import { receiveMultipart } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
@@ -35,6 +35,7 @@ const listRoute = createRoute({
     }),
   },
   responses: {
+    ...errorResponses(400),
     200: {
       description: "A page of files",
       content: { "application/json": { schema: listSchema(FileObject, "FileList") } },
@@ -48,7 +49,10 @@ const getRoute = createRoute({
   summary: "Retrieve a file",
   tags: ["Files"],
   request: { params: FileIdParam },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileObject } } } },
+  responses: {
+    ...errorResponses(404),
+    200: { description: "The file", content: { "application/json": { schema: FileObject } } },
+  },
 });
 
 const deleteRoute = createRoute({
@@ -57,7 +61,10 @@ const deleteRoute = createRoute({
   summary: "Delete a file and its contents",
   tags: ["Files"],
   request: { params: FileIdParam },
-  responses: { 200: { description: "Deleted", content: { "application/json": { schema: DeletedFile } } } },
+  responses: {
+    ...errorResponses(404),
+    200: { description: "Deleted", content: { "application/json": { schema: DeletedFile } } },
+  },
 });
 
 const contentRoute = createRoute({
@@ -67,6 +74,7 @@ const contentRoute = createRoute({
   tags: ["Files"],
   request: { params: FileIdParam },
   responses: {
+    ...errorResponses(404),
     200: {
       description: "The bytes",
       content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
@@ -98,9 +106,8 @@ const createFileDoc = createRoute({
     },
   },
   responses: {
+    ...errorResponses(400, 413, 415),
     200: { description: "The stored file", content: { "application/json": { schema: FileObject } } },
-    400: { description: "Bad purpose, filename or dataset" },
-    413: { description: "File larger than the limit" },
   },
 });
 

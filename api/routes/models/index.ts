@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { findModel, listModels } from "../../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../../db/schema/models.ts";
-import { ApiError } from "../../errors.ts";
+import { ApiError, errorResponses } from "../../errors.ts";
 import { newRouter } from "../../router.ts";
 import { registerModel } from "./register.ts";
 import { ModelObject, modelObject, RegisterModelBody } from "./schemas.ts";
@@ -16,6 +16,7 @@ const listRoute = createRoute({
   summary: "List models",
   tags: ["Models"],
   responses: {
+    ...errorResponses(),
     200: {
       description: "Every model the tenant can use",
       content: {
@@ -33,7 +34,10 @@ const getRoute = createRoute({
   summary: "Retrieve a model",
   tags: ["Models"],
   request: { params: ModelIdParam },
-  responses: { 200: { description: "The model", content: { "application/json": { schema: ModelObject } } } },
+  responses: {
+    ...errorResponses(404),
+    200: { description: "The model", content: { "application/json": { schema: ModelObject } } },
+  },
 });
 
 const registerRoute = createRoute({
@@ -46,9 +50,8 @@ const registerRoute = createRoute({
   tags: ["Models"],
   request: { body: { required: true, content: { "application/json": { schema: RegisterModelBody } } } },
   responses: {
+    ...errorResponses(400, 404, 409, 422),
     200: { description: "The registered model", content: { "application/json": { schema: ModelObject } } },
-    409: { description: "The id is taken" },
-    422: { description: "The files are not a usable model" },
   },
 });
 
@@ -59,6 +62,7 @@ const deleteRoute = createRoute({
   tags: ["Models"],
   request: { params: ModelIdParam },
   responses: {
+    ...errorResponses(403, 404),
     200: {
       description: "Deleted",
       content: {

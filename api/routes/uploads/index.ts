@@ -12,7 +12,7 @@ import { type UploadRow, uploadParts, uploads } from "../../../db/schema/uploads
 import type { ObjectStorage } from "../../../db/storage/types.ts";
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
-import { ApiError } from "../../errors.ts";
+import { ApiError, errorResponses } from "../../errors.ts";
 import { receiveMultipart } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
 import {
@@ -39,6 +39,7 @@ const createUploadRoute = createRoute({
   tags: ["Uploads"],
   request: { body: { required: true, content: { "application/json": { schema: CreateUploadBody } } } },
   responses: {
+    ...errorResponses(400, 413),
     200: { description: "The pending upload", content: { "application/json": { schema: UploadObject } } },
   },
 });
@@ -58,6 +59,7 @@ const addPartDoc = createRoute({
     },
   },
   responses: {
+    ...errorResponses(400, 404, 409, 413, 415),
     200: { description: "The part", content: { "application/json": { schema: UploadPartObject } } },
   },
 });
@@ -72,6 +74,7 @@ const completeRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: CompleteUploadBody } } },
   },
   responses: {
+    ...errorResponses(400, 404, 409),
     200: {
       description: "The completed upload with its file",
       content: { "application/json": { schema: UploadObject } },
@@ -86,6 +89,7 @@ const cancelRoute = createRoute({
   tags: ["Uploads"],
   request: { params: UploadIdParam },
   responses: {
+    ...errorResponses(404, 409),
     200: { description: "The cancelled upload", content: { "application/json": { schema: UploadObject } } },
   },
 });
