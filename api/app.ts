@@ -1,10 +1,11 @@
 // The API: one factory building the Hono app from explicit dependencies. Runs on Node (infra/api.ts,
 // infra/start.ts) and anywhere Hono runs; it keeps no state of its own between requests.
-import { Scalar } from "@scalar/hono-api-reference";
 import { sql } from "drizzle-orm";
 import { requireApiKey } from "./auth.ts";
+import { mountDocs } from "./docs.ts";
 import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
+import { RateLimiter, rateLimit } from "./rate-limit.ts";
 import { requestContext } from "./request-context.ts";
 import { newRouter } from "./router.ts";
 import { filesRoutes } from "./routes/files/index.ts";
@@ -19,6 +20,8 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestContext(deps));
   app.use("/v1/*", requireApiKey);
+  // In memory, per app instance: with several API instances the effective limit is per instance.
+  app.use("/v1/*", rateLimit(new RateLimiter({ perMinute: deps.config.rateLimitPerMinute })));
 
   app.get("/health", async (c) => {
     const [database, storage] = await Promise.all([
@@ -54,7 +57,7 @@ export function createApp(deps: AppDeps) {
     },
     security: [{ ApiKey: [] }],
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "grades-finetune API" }));
+  mountDocs(app, { specUrl: "/openapi.json", title: "grades-finetune API" });
 
   app.notFound((c) =>
     errorResponse(

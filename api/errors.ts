@@ -12,6 +12,8 @@ export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
   | "rate_limit_error"
+  /** OpenAI's type for a requests-per-minute 429. */
+  | "requests"
   | "server_error";
 
 export interface ErrorBody {
@@ -96,6 +98,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "Larger than the configured limit",
   415: "Wrong Content-Type",
   422: "Well-formed but unusable (e.g. a model folder that fails validation)",
+  429: "Too many requests for this API key (see the retry-after header)",
 };
 
 let errorSchema: z.ZodType | undefined;
@@ -114,7 +117,7 @@ export function errorResponses(...statuses: (keyof typeof ERROR_DESCRIPTIONS)[])
     .openapi("Error");
   const out: Record<number, { description: string; content: { "application/json": { schema: z.ZodType } } }> =
     {};
-  for (const s of [401, ...statuses]) {
+  for (const s of [401, 429, ...statuses]) {
     out[s] = {
       description: ERROR_DESCRIPTIONS[s]!,
       content: { "application/json": { schema: errorSchema } },

@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   GRADES_MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
   /** Largest accepted file created through the Uploads API, in bytes (default 8 GB, OpenAI's limit). */
   GRADES_MAX_MULTIPART_UPLOAD_BYTES: bytes.default(8 * 1024 * 1024 * 1024),
+  /** Requests per minute per API key, per API instance (the buckets are in memory); 0 disables. */
+  GRADES_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Seed of the built-in demo-tiny model: fixed so every deployment has the same demo weights. */
   GRADES_DEMO_MODEL_SEED: z.coerce.number().int().min(0).default(1234),
@@ -67,6 +69,8 @@ export interface Config {
   apiKey: string | undefined;
   maxUploadBytes: number;
   maxMultipartUploadBytes: number;
+  /** Requests per minute per API key, enforced by each API instance on its own; 0: no limit. */
+  rateLimitPerMinute: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   demoModel: { enabled: boolean; seed: number };
   worker: WorkerConfig;
@@ -131,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKey: e.GRADES_API_KEY,
     maxUploadBytes: e.GRADES_MAX_UPLOAD_BYTES,
     maxMultipartUploadBytes: e.GRADES_MAX_MULTIPART_UPLOAD_BYTES,
+    rateLimitPerMinute: e.GRADES_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     demoModel: { enabled: e.GRADES_DEMO_MODEL, seed: e.GRADES_DEMO_MODEL_SEED },
     worker: {
