@@ -37,6 +37,8 @@ export function mountDocs(app: Hono<AppEnv>, opts: { specUrl: string; title: str
       cdn: DOCS_SCRIPT_PATH,
       // The default fonts come from fonts.scalar.com; without them the page falls back to system fonts.
       withDefaultFonts: false,
+      // "Ask AI" sends the document to Scalar's hosted service: not something a self-hosted reference should offer.
+      agent: { disabled: true },
     }),
   );
 }

@@ -1,8 +1,17 @@
 import { Command } from "commander";
 import { registerKeyCommands } from "../db/cli/keys.ts";
 import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
+import { describeError } from "../worker/engine/cli/errors.ts";
 
 const program = new Command("grades").description("GradES fine-tuning: engine, models and service administration");
 registerEngineCommands(program);
 registerKeyCommands(program);
-await program.parseAsync(process.argv);
+// A failure no command reported itself ends here: one line for bad input, a stack for a bug. Catching it also
+// keeps it from becoming an unhandled rejection, which the wasm backend rethrows with its minified source.
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const command = program.args[0] ?? process.argv[2];
+  process.stderr.write(`grades${command ? ` ${command}` : ""}: ${describeError(err)}\n`);
+  process.exitCode = 1;
+}

@@ -94,7 +94,13 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
       }
       opts.onClaim?.(job);
       log.info({ job: job.id, attempt: job.attempts }, "claimed a job");
-      await runJob(ctx, job, shutdown.signal);
+      try {
+        await runJob(ctx, job, shutdown.signal);
+      } catch (err) {
+        // Even recording the outcome failed (the database stayed away past every retry): the lease then
+        // expires and the rescuer re-queues the job; this worker carries on.
+        log.error({ err, job: job.id }, "could not record the job's outcome");
+      }
     }
     log.info("worker stopped");
   };

@@ -4,6 +4,7 @@ import { PROJECTIONS, type Projection } from "../model/types.ts";
 import { score } from "../train/score.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
+import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
 
 function num(flag: string, check: (v: number) => boolean, what: string) {
@@ -177,33 +178,6 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     );
   } finally {
     process.off("SIGINT", onSignal);
-  }
-}
-
-/** Errors that describe bad input: printed as one line, without a stack. */
-const INPUT_ERRORS = new Set([
-  "DataFormatError",
-  "TrainSpecError",
-  "CheckpointError",
-  "ModelLoadError",
-  "ModelConfigError",
-  "AdapterLoadError",
-  "TokenizerLoadError",
-  "SafetensorsError",
-]);
-
-/**
- * Runs a command body and reports a failure on stderr with exit code 1. The wasm backend installs handlers
- * that rethrow unhandled rejections (printing its minified source), so errors must not escape the action.
- */
-async function reporting(command: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const e = err as Error;
-    const text = INPUT_ERRORS.has(e?.name) ? e.message : (e?.stack ?? String(err));
-    process.stderr.write(`grades ${command}: ${text}\n`);
-    process.exitCode = 1;
   }
 }
 
