@@ -3,7 +3,9 @@ import { registerKeyCommands } from "../db/cli/keys.ts";
 import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
 import { describeError } from "../worker/engine/cli/errors.ts";
 
-const program = new Command("grades").description("GradES fine-tuning: engine, models and service administration");
+const program = new Command("grades").description(
+  "GradES fine-tuning: engine, models and service administration",
+);
 registerEngineCommands(program);
 registerKeyCommands(program);
 // A failure no command reported itself ends here: one line for bad input, a stack for a bug. Catching it also

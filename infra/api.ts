@@ -2,10 +2,12 @@
 // DATABASE_URL and S3 settings, and workers started with `npm run worker`).
 import { ensureDemoModel } from "../api/models/demo-model.ts";
 import { runMain } from "./main.ts";
+import { guardProcess } from "./process-guard.ts";
 import { startServer } from "./server.ts";
 import { openService } from "./service.ts";
 
 runMain("grades-api", async (config, logger) => {
+  guardProcess(logger);
   const service = await openService(config, logger);
   if (config.demoModel.enabled)
     await ensureDemoModel({ db: service.db.db, storage: service.storage, logger }, config.demoModel.seed);

@@ -6,6 +6,7 @@ import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
 import type { Config } from "./config.ts";
 import { runMain } from "./main.ts";
+import { guardProcess, startBackendGuarded } from "./process-guard.ts";
 import { startServer } from "./server.ts";
 import { openService, type Service } from "./service.ts";
 
@@ -49,6 +50,8 @@ function banner(url: string, key: { key: string; seeded: boolean } | undefined):
 }
 
 runMain("grades", async (config, logger) => {
+  if (config.worker.inProcess) await startBackendGuarded(config.backend, logger);
+  else guardProcess(logger);
   const service = await openService(config, logger);
   if (config.demoModel.enabled)
     await ensureDemoModel({ db: service.db.db, storage: service.storage, logger }, config.demoModel.seed);

@@ -104,7 +104,9 @@ describe("rate limit configuration", () => {
   it("defaults to 600 per minute and names a bad value", () => {
     expect(loadConfig({}).rateLimitPerMinute).toBe(600);
     expect(() => loadConfig({ GRADES_RATE_LIMIT_PER_MINUTE: "-1" })).toThrow(/GRADES_RATE_LIMIT_PER_MINUTE/);
-    expect(() => loadConfig({ GRADES_RATE_LIMIT_PER_MINUTE: "lots" })).toThrow(/GRADES_RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ GRADES_RATE_LIMIT_PER_MINUTE: "lots" })).toThrow(
+      /GRADES_RATE_LIMIT_PER_MINUTE/,
+    );
   });
 });
 
