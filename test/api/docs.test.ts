@@ -42,5 +42,8 @@ describe("the API reference page", () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toContain("/v1/files");
+    // Every /v1 operation documents the rate limit's 429 alongside the 401.
+    const listFiles = (doc.paths["/v1/files"] as { get: { responses: Record<string, unknown> } }).get;
+    expect(Object.keys(listFiles.responses)).toEqual(expect.arrayContaining(["200", "401", "429"]));
   });
 });

@@ -38,7 +38,13 @@ export interface TestAppOptions {
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), "grades-test-app-"));
-  const config = loadConfig({ GRADES_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...opts.env });
+  // No rate limit unless a test asks for one: polling loops would otherwise meet 429s that are not under test.
+  const config = loadConfig({
+    GRADES_DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    GRADES_RATE_LIMIT_PER_MINUTE: "0",
+    ...opts.env,
+  });
   const db = opts.db ?? (await openTestDatabase());
   const storage = opts.storage ?? new LocalStorage(join(dataDir, "objects"));
   const deps: AppDeps = { config, db, storage, logger: silentLogger() };
