@@ -11,6 +11,7 @@ import { loadModel } from "../model/loader.ts";
 import { loadPeftAdapter, readAdapterConfig } from "../model/peft-adapter.ts";
 import type { ModelConfig } from "../model/types.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
+import { reporting } from "./errors.ts";
 
 function int(name: string) {
   return (v: string): number => {
@@ -116,6 +117,60 @@ export async function inspectPath(path: string): Promise<Record<string, unknown>
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: commander's parsed options
+type InitModelFlags = Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: commander's parsed options
+type GenerateFlags = Record<string, any>;
+
+async function initModel(o: InitModelFlags): Promise<void> {
+  const overrides: Partial<ModelConfig> = {};
+  if (o.modelType) overrides.model_type = o.modelType;
+  if (o.hiddenSize !== undefined) overrides.hidden_size = o.hiddenSize;
+  if (o.intermediateSize !== undefined) overrides.intermediate_size = o.intermediateSize;
+  if (o.layers !== undefined) overrides.num_hidden_layers = o.layers;
+  if (o.heads !== undefined) overrides.num_attention_heads = o.heads;
+  if (o.kvHeads !== undefined) overrides.num_key_value_heads = o.kvHeads;
+  if (o.headDim !== undefined) overrides.head_dim = o.headDim;
+  if (o.vocabSize !== undefined) overrides.vocab_size = o.vocabSize;
+  if (o.tieWordEmbeddings !== undefined) overrides.tie_word_embeddings = o.tieWordEmbeddings;
+  const config = await initTinyModel(o.out, {
+    preset: o.preset as TinyPreset,
+    seed: o.seed,
+    overrides,
+    withTokenizer: o.tokenizer,
+    dtype: o.dtype,
+  });
+  const summary = await inspectPath(o.out);
+  console.log(JSON.stringify({ out: o.out, model_type: config.model_type, parameters: summary.parameters }));
+}
+
+async function generate(o: GenerateFlags): Promise<void> {
+  await initBackend(o.backend as BackendChoice);
+  const tokenizer = await loadTokenizer(o.model);
+  const model = await loadModel(o.model);
+  try {
+    if (o.adapter) await loadPeftAdapter(model, o.adapter);
+    const text = o.chat
+      ? tokenizer.applyChatTemplate([{ role: "user", content: o.prompt }], { addGenerationPrompt: true })
+      : o.prompt;
+    const eos = model.config.eos_token_id;
+    const stop = new Set([
+      tokenizer.eosTokenId,
+      ...(eos === undefined ? [] : Array.isArray(eos) ? eos : [eos]),
+    ]);
+    const ids = generateIds(model, tokenizer.encode(text), {
+      maxNewTokens: o.maxNewTokens,
+      temperature: o.temperature,
+      topP: o.topP,
+      seed: o.seed,
+      stopTokenIds: [...stop],
+    });
+    console.log(tokenizer.decode(ids, { skipSpecialTokens: true }));
+  } finally {
+    model.dispose();
+  }
+}
+
 export function registerModelCommands(program: Command): void {
   program
     .command("init-model")
@@ -144,45 +199,23 @@ export function registerModelCommands(program: Command): void {
       "vocab_size (with the tokenizer: at least its 151669 tokens)",
       int("--vocab-size"),
     )
-    .option("--tie-word-embeddings <bool>", "tie lm_head to embed_tokens (true/false)")
+    .option("--tie-word-embeddings <bool>", "tie lm_head to embed_tokens (true/false)", (v: string) => {
+      if (v !== "true" && v !== "false") throw new InvalidArgumentError("must be true or false");
+      return v === "true";
+    })
     .addOption(new Option("--dtype <dtype>", "storage dtype").choices(["F32", "BF16"]).default("F32"))
     .option("--no-tokenizer", "do not copy the Qwen3 tokenizer files")
-    .action(async (o) => {
-      const overrides: Partial<ModelConfig> = {};
-      if (o.modelType) overrides.model_type = o.modelType;
-      if (o.hiddenSize !== undefined) overrides.hidden_size = o.hiddenSize;
-      if (o.intermediateSize !== undefined) overrides.intermediate_size = o.intermediateSize;
-      if (o.layers !== undefined) overrides.num_hidden_layers = o.layers;
-      if (o.heads !== undefined) overrides.num_attention_heads = o.heads;
-      if (o.kvHeads !== undefined) overrides.num_key_value_heads = o.kvHeads;
-      if (o.headDim !== undefined) overrides.head_dim = o.headDim;
-      if (o.vocabSize !== undefined) overrides.vocab_size = o.vocabSize;
-      if (o.tieWordEmbeddings !== undefined) {
-        if (o.tieWordEmbeddings !== "true" && o.tieWordEmbeddings !== "false") {
-          throw new InvalidArgumentError("--tie-word-embeddings must be true or false");
-        }
-        overrides.tie_word_embeddings = o.tieWordEmbeddings === "true";
-      }
-      const config = await initTinyModel(o.out, {
-        preset: o.preset as TinyPreset,
-        seed: o.seed,
-        overrides,
-        withTokenizer: o.tokenizer,
-        dtype: o.dtype,
-      });
-      const summary = await inspectPath(o.out);
-      console.log(
-        JSON.stringify({ out: o.out, model_type: config.model_type, parameters: summary.parameters }),
-      );
-    });
+    .action((o) => reporting("init-model", () => initModel(o)));
 
   program
     .command("inspect")
     .description("summarise a model folder or a LoRA adapter folder (JSON)")
     .argument("<path>", "model or adapter folder")
-    .action(async (path: string) => {
-      console.log(JSON.stringify(await inspectPath(path), null, 2));
-    });
+    .action((path: string) =>
+      reporting("inspect", async () => {
+        console.log(JSON.stringify(await inspectPath(path), null, 2));
+      }),
+    );
 
   program
     .command("generate")
@@ -196,30 +229,5 @@ export function registerModelCommands(program: Command): void {
     .option("--seed <n>", "sampling seed", int("--seed"), 0)
     .option("--chat", "wrap the prompt with the tokenizer's chat template")
     .addOption(backendOption())
-    .action(async (o) => {
-      await initBackend(o.backend as BackendChoice);
-      const tokenizer = await loadTokenizer(o.model);
-      const model = await loadModel(o.model);
-      try {
-        if (o.adapter) await loadPeftAdapter(model, o.adapter);
-        const text = o.chat
-          ? tokenizer.applyChatTemplate([{ role: "user", content: o.prompt }], { addGenerationPrompt: true })
-          : o.prompt;
-        const eos = model.config.eos_token_id;
-        const stop = new Set([
-          tokenizer.eosTokenId,
-          ...(eos === undefined ? [] : Array.isArray(eos) ? eos : [eos]),
-        ]);
-        const ids = generateIds(model, tokenizer.encode(text), {
-          maxNewTokens: o.maxNewTokens,
-          temperature: o.temperature,
-          topP: o.topP,
-          seed: o.seed,
-          stopTokenIds: [...stop],
-        });
-        console.log(tokenizer.decode(ids, { skipSpecialTokens: true }));
-      } finally {
-        model.dispose();
-      }
-    });
+    .action((o: GenerateFlags) => reporting("generate", () => generate(o)));
 }

@@ -214,13 +214,13 @@ export async function readModelConfig(dir: string): Promise<DecoderConfig> {
   try {
     text = await readFile(path, "utf8");
   } catch {
-    throw new ModelConfigError("(file)", `no config.json in the model folder`);
+    throw new ModelConfigError("(file)", `no config.json in the model folder ${dir}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ModelConfigError("(file)", `not valid JSON (${(err as Error).message})`);
+    throw new ModelConfigError("(file)", `${path} is not valid JSON (${(err as Error).message})`);
   }
   return parseModelConfig(raw);
 }
