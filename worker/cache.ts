@@ -3,17 +3,11 @@
 // entry is always complete, even when two workers on one machine fetch the same thing at once.
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { ObjectStorage } from "../db/storage/types.ts";
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
+import { pathExists } from "./engine/io/path-exists.ts";
 
 /** Downloads every object under `prefix` into `dir` (keys relative to the prefix become relative paths). */
 export async function downloadPrefix(storage: ObjectStorage, prefix: string, dir: string): Promise<number> {
@@ -27,14 +21,14 @@ export async function downloadPrefix(storage: ObjectStorage, prefix: string, dir
 }
 
 async function intoPlace(final: string, fill: (tmp: string) => Promise<void>): Promise<string> {
-  if (await exists(final)) return final;
+  if (await pathExists(final)) return final;
   const tmp = `${final}.tmp-${randomBytes(4).toString("hex")}`;
   await mkdir(dirname(final), { recursive: true });
   try {
     await fill(tmp);
     await rename(tmp, final).catch(async (err) => {
       // Another worker finished the same download first: keep theirs.
-      if (!(await exists(final))) throw err;
+      if (!(await pathExists(final))) throw err;
     });
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -116,8 +116,15 @@ describe("authentication, errors, health and the API document", () => {
     }
     expect(doc.paths["/v1/files"].post.requestBody.content["multipart/form-data"]).toBeDefined();
     expect(doc.components.schemas.File.properties.purpose).toBeDefined();
-    expect(doc.components.schemas.Error.properties.error.required).toEqual(["message", "type", "param", "code"]);
-    expect(Object.keys(doc.paths["/v1/files/{file_id}"].get.responses)).toEqual(expect.arrayContaining(["200", "401", "404"]));
+    expect(doc.components.schemas.Error.properties.error.required).toEqual([
+      "message",
+      "type",
+      "param",
+      "code",
+    ]);
+    expect(Object.keys(doc.paths["/v1/files/{file_id}"].get.responses)).toEqual(
+      expect.arrayContaining(["200", "401", "404"]),
+    );
     const page = await t.app.request("/docs");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("/openapi.json");

@@ -39,14 +39,18 @@ describe("a client that disconnects mid-upload", () => {
 
     const root = join(t.config.dataDir, "objects");
     const leftovers = async () =>
-      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile());
+      (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) =>
+        e.isFile(),
+      );
     // Disconnect only once the server is writing the object, so the abort lands in the middle of the put.
-    for (let i = 0; i < 200 && (await leftovers()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await leftovers()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await leftovers()).map((e) => e.name)).toEqual([expect.stringContaining(".tmp-")]);
     req.destroy();
 
     // The server notices the disconnect asynchronously; wait until its storage folder settles.
-    for (let i = 0; i < 100 && (await leftovers()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await leftovers()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await leftovers()).toEqual([]);
     expect(await t.storage.list("")).toEqual([]);
     expect(await t.db.sql.query("select id from files")).toEqual([]);

@@ -1,8 +1,9 @@
 // CLI commands for models: init-model, inspect and generate.
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type BackendChoice, initBackend } from "../backend.ts";
+import { pathExists } from "../io/path-exists.ts";
 import { readSafetensorsHeader } from "../io/safetensors.ts";
 import { readModelConfig } from "../model/config.ts";
 import { generateIds } from "../model/generate.ts";
@@ -30,15 +31,6 @@ function num(name: string) {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function backendOption(): Option {
   return new Option("--backend <name>", "compute backend")
     .choices(["auto", "tensorflow", "wasm", "cpu"])
@@ -48,7 +40,7 @@ function backendOption(): Option {
 /** Tensor names, shapes and dtypes of a folder's safetensors files (single or sharded). */
 async function safetensorsSummary(dir: string, single: string) {
   const index = join(dir, "model.safetensors.index.json");
-  const files = (await exists(index))
+  const files = (await pathExists(index))
     ? [
         ...new Set(
           Object.values(
@@ -73,7 +65,7 @@ async function safetensorsSummary(dir: string, single: string) {
 }
 
 export async function inspectPath(path: string): Promise<Record<string, unknown>> {
-  if (await exists(join(path, "adapter_config.json"))) {
+  if (await pathExists(join(path, "adapter_config.json"))) {
     const cfg = await readAdapterConfig(path);
     const st = await safetensorsSummary(path, "adapter_model.safetensors");
     const layers = new Set(st.tensors.map((t) => /\.layers\.(\d+)\./.exec(t.name)?.[1]).filter(Boolean));
@@ -104,8 +96,8 @@ export async function inspectPath(path: string): Promise<Record<string, unknown>
     tensors: st.tensors.length,
     dtypes: st.dtypes,
     files: st.files,
-    tokenizer: await exists(join(path, "tokenizer.json")),
-    chat_template: (await exists(join(path, "tokenizer_config.json")))
+    tokenizer: await pathExists(join(path, "tokenizer.json")),
+    chat_template: (await pathExists(join(path, "tokenizer_config.json")))
       ? Boolean(
           (JSON.parse(await readFile(join(path, "tokenizer_config.json"), "utf8")) as Record<string, unknown>)
             .chat_template,

@@ -1,9 +1,10 @@
 // Loads a Hugging Face model folder: config.json plus model.safetensors or a sharded
 // model.safetensors.index.json. Every expected weight must be present with its shape; a missing, misshapen or
 // unexpected tensor is reported by name before any weight is uploaded.
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { pathExists } from "../io/path-exists.ts";
 import { readSafetensors, type SafetensorsTensor } from "../io/safetensors.ts";
 import { DecoderModel } from "./causal-lm.ts";
 import { type DecoderConfig, readModelConfig } from "./config.ts";
@@ -20,22 +21,13 @@ export class ModelLoadError extends Error {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Tensors stored by some checkpoints that the decoder recomputes (rotary inverse frequencies). */
 const IGNORED = /\.rotary_emb\.inv_freq$/;
 
 /** Reads all weight tensors of a folder (single file or shards) as float32. */
 export async function readModelTensors(dir: string): Promise<Map<string, SafetensorsTensor>> {
   const indexPath = join(dir, "model.safetensors.index.json");
-  if (await exists(indexPath)) {
+  if (await pathExists(indexPath)) {
     let index: { weight_map?: Record<string, string> };
     try {
       index = JSON.parse(await readFile(indexPath, "utf8"));
@@ -55,7 +47,7 @@ export async function readModelTensors(dir: string): Promise<Map<string, Safeten
     }
     const out = new Map<string, SafetensorsTensor>();
     for (const [file, names] of byFile) {
-      if (!(await exists(join(dir, file)))) {
+      if (!(await pathExists(join(dir, file)))) {
         throw new ModelLoadError(`shard ${file} listed in model.safetensors.index.json is missing`, file);
       }
       const tensors = await readSafetensors(join(dir, file));
@@ -69,7 +61,7 @@ export async function readModelTensors(dir: string): Promise<Map<string, Safeten
     return out;
   }
   const single = join(dir, "model.safetensors");
-  if (!(await exists(single))) {
+  if (!(await pathExists(single))) {
     throw new ModelLoadError(
       "the model folder has neither model.safetensors nor model.safetensors.index.json",
     );

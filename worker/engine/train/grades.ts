@@ -138,18 +138,20 @@ export class GradesController {
       }
     }
     this.releasePrev();
-    if (this.measuresAt(step + 1)) {
-      // tf.clone shares the data buffer: keeping "previous" costs no copy.
-      for (const [name, tensors] of current) {
-        if (this.frozenAt.has(name)) continue;
-        this.prev.set(
-          name,
-          tensors.map((t) => tf.keep(tf.clone(t))),
-        );
-      }
-      this.prevStep = step;
-    }
+    if (this.measuresAt(step + 1)) this.keepAsPrevious(step, current);
     return pending;
+  }
+
+  /** Holds the non-frozen components' tensors as those of `step`. tf.clone shares the data buffer: no copy. */
+  private keepAsPrevious(step: number, current: Map<string, tf.Tensor[]>): void {
+    for (const [name, tensors] of current) {
+      if (this.frozenAt.has(name)) continue;
+      this.prev.set(
+        name,
+        tensors.map((t) => tf.keep(tf.clone(t))),
+      );
+    }
+    this.prevStep = step;
   }
 
   /**
@@ -159,14 +161,7 @@ export class GradesController {
   holdPrevious(step: number, current: Map<string, tf.Tensor[]>): void {
     if (!this.opts.enabled || this.prevStep === step) return;
     this.releasePrev();
-    for (const [name, tensors] of current) {
-      if (this.frozenAt.has(name)) continue;
-      this.prev.set(
-        name,
-        tensors.map((t) => tf.keep(tf.clone(t))),
-      );
-    }
-    this.prevStep = step;
+    this.keepAsPrevious(step, current);
   }
 
   /** Applies a measurement's host values: records them and freezes what falls below the threshold. */
