@@ -59,6 +59,7 @@ describe("config.json parsing", () => {
       /rope_scaling\.rope_type: "yarn" is not supported/,
     ],
     [{ model_type: "qwen2", use_sliding_window: true }, /use_sliding_window/],
+    [{ model_type: "llama", mlp_bias: true }, /mlp_bias: MLP biases are not supported/],
     [{ model_type: "llama", head_dim: 7 }, /head_dim: must be even/],
   ])("names the bad field: %j", (patch, message) => {
     expect(() => parseModelConfig({ ...minimal, ...patch })).toThrow(message);

@@ -122,6 +122,34 @@ describe("grades train and score", () => {
     }
   });
 
+  it("takes the backend from GRADES_BACKEND when --backend is absent, and rejects a bad value naming it", async () => {
+    const args = [
+      ...["--model", join(root, "model"), "--train", join(root, "train.jsonl"), "--out", join(root, "env")],
+      ...[
+        "--max-steps",
+        "1",
+        "--batch-size",
+        "3",
+        "--seq-len",
+        "16",
+        "--lora-targets",
+        "q_proj",
+        "--no-grades",
+      ],
+    ];
+    try {
+      vi.stubEnv("GRADES_BACKEND", "cpu");
+      expect(lastLine((await run(["train", ...args])).stdout)).toMatchObject({
+        stepsCompleted: 1,
+        backend: "cpu",
+      });
+      vi.stubEnv("GRADES_BACKEND", "gpu");
+      await expect(run(["score", "--model", "m", "--data", "d"])).rejects.toThrow(/GRADES_BACKEND/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("rejects a bad flag value naming the flag", async () => {
     await expect(
       run(["train", "--model", "m", "--train", "t", "--out", "o", "--lora-targets", "q_proj,attn"]),

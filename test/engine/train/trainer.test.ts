@@ -119,6 +119,17 @@ describe("training a tiny model", () => {
       use_rslora: false,
       base_model_name_or_path: "model",
       target_modules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+      // What PEFT's LoraConfig and vLLM check before they accept an adapter: plain LoRA, [out, in] weights
+      // (fan_in_fan_out false), no extra trained modules, no DoRA, no LoRA bias, no per-layer patterns.
+      fan_in_fan_out: false,
+      init_lora_weights: true,
+      inference_mode: true,
+      modules_to_save: null,
+      use_dora: false,
+      lora_bias: false,
+      layers_to_transform: null,
+      rank_pattern: {},
+      alpha_pattern: {},
     });
     const tensors = await readSafetensors(join(s.outputDir, "adapter_model.safetensors"));
     expect(tensors.size).toBe(2 * 7 * 2);
@@ -170,6 +181,24 @@ describe("training a tiny model", () => {
     expect(trainer.optimizer.has(`${frozenA!.name}.lora_A.weight`)).toBe(false);
     expect(trainer.optimizer.has(`${rest[0]!.name}.lora_B.weight`)).toBe(true);
     expect(trainer.optimizer.size).toBe(2 * (trainer.components.length - 2));
+    close();
+  });
+
+  it("leaves a frozen component out of differentiation: its two weight-gradient matmuls no longer run", async () => {
+    const s = spec("no-weight-grad", { maxSteps: 10 });
+    const { trainer, close } = await openTrainer(s);
+    await trainer.trainStep();
+    const matMulsPerStep = async () => {
+      const info = await tf.profile(async () => {
+        await trainer.trainStep();
+        return [];
+      });
+      return info.kernels.filter((k) => k.name === "BatchMatMul").length;
+    };
+    const before = await matMulsPerStep();
+    // A top-layer matrix: the gradient still flows through it to layer 0, so only dA and dB are saved.
+    trainer.freezeNow("model.layers.1.mlp.up_proj");
+    expect(before - (await matMulsPerStep())).toBe(2);
     close();
   });
 
@@ -226,6 +255,42 @@ describe("GradES in a real run", () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it("reads the device once per optimizer step: loss, gradient norm and every component's metric together", async () => {
+    const s = spec("one-read", {
+      maxSteps: 10,
+      gradientAccumulationSteps: 2,
+      batchSize: 2,
+      grades: grades({}),
+    });
+    const { trainer, close } = await openTrainer(s);
+    await trainer.trainStep();
+    // Count reads where every tensor read goes through: the engine (Tensor.data and Tensor.dataSync).
+    const engine = tf.engine() as unknown as Record<"read" | "readSync", (id: object) => unknown>;
+    const read = engine.read.bind(engine);
+    const readSync = engine.readSync.bind(engine);
+    let reads = 0;
+    engine.read = (id) => {
+      reads++;
+      return read(id);
+    };
+    engine.readSync = (id) => {
+      reads++;
+      return readSync(id);
+    };
+    try {
+      for (let i = 0; i < 3; i++) await trainer.trainStep();
+    } finally {
+      // The spies are own properties shadowing the prototype's methods.
+      Reflect.deleteProperty(engine, "read");
+      Reflect.deleteProperty(engine, "readSync");
+    }
+    expect(reads).toBe(3);
+    // tau 0 freezes nothing, so all 14 components were measured at each of those steps.
+    expect(trainer.components.every((c) => trainer.grades.metricOf(c.name)! > 0)).toBe(true);
+    expect(trainer.grades.frozenCount).toBe(0);
+    close();
+  });
+
   it("holds every component through the grace period floor(alpha * total_steps)", async () => {
     const { events, onEvent } = collect();
     const summary = await train(spec("grace", { maxSteps: 20, grades: grades({ tau: 1e9, alpha: 0.45 }) }), {
@@ -243,11 +308,13 @@ describe("GradES in a real run", () => {
     );
     expect(summary.stopReason).toBe("all_frozen");
     expect(summary.frozenFraction).toBeGreaterThanOrEqual(0.25);
-    // It stops at the first step where the ratio is reached, well before the step budget.
-    const firstFreeze = Math.min(
-      ...summary.components.flatMap((c) => (c.frozenAtStep === null ? [] : [c.frozenAtStep])),
-    );
-    expect(summary.stepsCompleted).toBe(firstFreeze);
+    expect(summary.frozenFraction).toBeLessThan(1);
+    // It stops at the first step where the ratio is reached (the step of the ceil(0.25 × 14) = 4th freeze),
+    // well before the step budget.
+    const frozenSteps = summary.components
+      .flatMap((c) => (c.frozenAtStep === null ? [] : [c.frozenAtStep]))
+      .sort((a, b) => a - b);
+    expect(summary.stepsCompleted).toBe(frozenSteps[3]);
     expect(summary.stepsCompleted).toBeLessThan(40);
     expect(summary.history.length).toBeGreaterThan(0);
     const last = summary.history.at(-1)!;
@@ -346,6 +413,12 @@ describe("checkpoints, resume and cancellation", () => {
       expect(loss).toBeCloseTo(expected[i]![1], 5);
     });
     expect(resumed.components.map((c) => c.frozenAtStep)).toEqual(full.components.map((c) => c.frozenAtStep));
+    // Another step budget would move the grace period and the schedule: refused, naming both budgets.
+    await expect(
+      train(
+        resumable("other-budget", { maxSteps: 20, resumeFrom: join(root, "part", "checkpoints", "step-5") }),
+      ),
+    ).rejects.toThrow(/run of 12 steps, this run has 20/);
     expect(resumed.stopReason).toBe(full.stopReason);
     expect(resumed.stepsCompleted).toBe(full.stepsCompleted);
     const a = await readSafetensors(join(root, "whole", "adapter_model.safetensors"));

@@ -12,6 +12,7 @@ import { loadModel } from "../model/loader.ts";
 import { loadPeftAdapter, readAdapterConfig } from "../model/peft-adapter.ts";
 import type { ModelConfig } from "../model/types.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
+import { backendOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 
 function int(name: string) {
@@ -29,12 +30,6 @@ function num(name: string) {
     if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
     return n;
   };
-}
-
-function backendOption(): Option {
-  return new Option("--backend <name>", "compute backend")
-    .choices(["auto", "tensorflow", "wasm", "cpu"])
-    .default(process.env.GRADES_BACKEND ?? "auto");
 }
 
 /** Tensor names, shapes and dtypes of a folder's safetensors files (single or sharded). */

@@ -4,6 +4,7 @@ import { PROJECTIONS, type Projection } from "../model/types.ts";
 import { score } from "../train/score.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
+import { backendOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
 
@@ -37,8 +38,6 @@ function targets(raw: string): Projection[] {
   if (list.length === 0) throw new InvalidArgumentError("--lora-targets must name at least one module");
   return list as Projection[];
 }
-
-const BACKENDS: BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
 
 interface TrainFlags {
   model: string;
@@ -263,7 +262,7 @@ export function registerTrainCommands(program: Command): void {
     .option("--checkpoint-dir <dir>", "write checkpoints to dir/step-N")
     .option("--checkpoint-every <n>", "checkpoint every n steps", positiveInt("--checkpoint-every"))
     .option("--resume <dir>", "resume from a checkpoint folder")
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("auto"))
+    .addOption(backendOption())
     .option("--events", "print every event as a JSON line on stdout")
     .action((flags: TrainFlags) => reporting("train", () => runTrain(flags)));
 
@@ -281,7 +280,7 @@ export function registerTrainCommands(program: Command): void {
       positiveInt("--seq-len"),
     )
     .option("--batch-size <n>", "batch size", positiveInt("--batch-size"), 8)
-    .addOption(new Option("--backend <name>", "compute backend").choices(BACKENDS).default("auto"))
+    .addOption(backendOption())
     .action(
       async (flags: {
         model: string;

@@ -1,6 +1,7 @@
 // Batching: each epoch is a seeded shuffle, grouped into windows of many batches that are sorted by length
-// (so a batch holds similar lengths and little padding) and the batches' order shuffled again. An epoch's
-// batches depend only on (seed, epoch), so the data position {epoch, batch} is all a checkpoint needs.
+// (so a batch holds similar lengths and little padding) and the batches' order shuffled again. An epoch never
+// starts with the batch the previous one ended with (see epochOrder). An epoch's batches depend only on
+// (seed, epoch), so the data position {epoch, batch} is all a checkpoint needs.
 
 import { Rng } from "../train/rng.ts";
 import { IGNORE_INDEX } from "./formats.ts";
@@ -35,10 +36,56 @@ export function epochBatches(lengths: number[], batchSize: number, seed: number,
   const batches: number[][] = [];
   const window = batchSize * LENGTH_WINDOW_BATCHES;
   for (let w = 0; w < order.length; w += window) {
-    const chunk = order.slice(w, w + window).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+    // A stable sort: examples of equal length stay in their shuffled order, so they meet other partners each
+    // epoch (ordering ties by index would put them in the same batches every epoch).
+    const chunk = order.slice(w, w + window).sort((a, b) => lengths[b]! - lengths[a]!);
     for (let b = 0; b < chunk.length; b += batchSize) batches.push(chunk.slice(b, b + batchSize));
   }
   return rng.shuffle(batches);
+}
+
+function sameBatch(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort((p, q) => p - q);
+  const y = [...b].sort((p, q) => p - q);
+  return x.every((v, i) => v === y[i]);
+}
+
+/**
+ * If `batches` (one epoch) would start with `previousLast`, the batch the previous epoch ended with, swaps that
+ * batch with a later one. GradES measures ||grad_t - grad_(t-1)||_1: the same batch at two consecutive steps
+ * makes that change collapse to the effect of one update, and on a tiny dataset every matrix would freeze at
+ * once. With three or more batches the swap partner is drawn (seeded) among all but the last, so the epoch's
+ * last batch is never moved; with two it can only be the other one; with one nothing can be done.
+ */
+function avoidRepeat(
+  batches: number[][],
+  previousLast: number[] | undefined,
+  seed: number,
+  epoch: number,
+): number[][] {
+  const n = batches.length;
+  if (n < 2 || !previousLast || !sameBatch(batches[0]!, previousLast)) return batches;
+  const j = n === 2 ? 1 : 1 + new Rng((Math.imul(seed >>> 0, 0x27d4eb2f) ^ epoch) >>> 0).int(n - 2);
+  const first = batches[0]!;
+  batches[0] = batches[j]!;
+  batches[j] = first;
+  return batches;
+}
+
+/**
+ * The batches of one epoch as the stream serves them: epochBatches, with avoidRepeat applied against the
+ * previous epoch as served. Since avoidRepeat moves an epoch's last batch only when there are two batches, the
+ * previous epoch's last batch is found with one extra shuffle; with two batches the epochs are replayed from
+ * the first (a tiny dataset: cheap).
+ */
+export function epochOrder(lengths: number[], batchSize: number, seed: number, epoch: number): number[][] {
+  const n = Math.ceil(lengths.length / batchSize);
+  let previousLast: number[] | undefined;
+  for (let e = n === 2 ? 0 : Math.max(0, epoch - 1); e < epoch; e++) {
+    previousLast = avoidRepeat(epochBatches(lengths, batchSize, seed, e), previousLast, seed, e).at(-1);
+  }
+  return avoidRepeat(epochBatches(lengths, batchSize, seed, epoch), previousLast, seed, epoch);
 }
 
 /** Right-pads a batch to its longest example; padding has label -100 and attention mask 0. */
@@ -78,7 +125,7 @@ export class BatchStream {
   ) {
     this.lengths = examples.map((e) => e.inputIds.length);
     this.pos = { ...start };
-    this.current = epochBatches(this.lengths, batchSize, seed, start.epoch);
+    this.current = epochOrder(this.lengths, batchSize, seed, start.epoch);
   }
 
   get batchesPerEpoch(): number {
@@ -96,8 +143,10 @@ export class BatchStream {
 
   next(): Batch {
     if (this.pos.batch >= this.current.length) {
+      const previousLast = this.current.at(-1);
       this.pos = { epoch: this.pos.epoch + 1, batch: 0 };
-      this.current = epochBatches(this.lengths, this.batchSize, this.seed, this.pos.epoch);
+      const raw = epochBatches(this.lengths, this.batchSize, this.seed, this.pos.epoch);
+      this.current = avoidRepeat(raw, previousLast, this.seed, this.pos.epoch);
     }
     const indices = this.current[this.pos.batch]!;
     this.pos = { epoch: this.pos.epoch, batch: this.pos.batch + 1 };

@@ -146,6 +146,8 @@ export function parseModelConfig(raw: unknown): DecoderConfig {
   const act = r.hidden_act ?? "silu";
   if (act !== "silu")
     throw new ModelConfigError("hidden_act", `${JSON.stringify(act)} is not supported (only silu)`);
+  // Llama's optional gate/up/down biases: the decoder has none, so refuse the config rather than the weights.
+  if (r.mlp_bias === true) throw new ModelConfigError("mlp_bias", "MLP biases are not supported");
   if (r.use_sliding_window === true) {
     throw new ModelConfigError(
       "use_sliding_window",

@@ -142,7 +142,11 @@ export class GradesController {
     return pending;
   }
 
-  /** Holds the non-frozen components' tensors as those of `step`. tf.clone shares the data buffer: no copy. */
+  /**
+   * Holds the non-frozen components' tensors as those of `step`. tf.clone shares the data buffer on the cpu
+   * backend but copies it on wasm (a memcpy of the tracked gradients per measured step, small next to the
+   * step's matmuls; the copy is what lets the caller dispose its own tensors and the weights be reassigned).
+   */
   private keepAsPrevious(step: number, current: Map<string, tf.Tensor[]>): void {
     for (const [name, tensors] of current) {
       if (this.frozenAt.has(name)) continue;

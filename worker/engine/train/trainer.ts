@@ -301,6 +301,13 @@ export class Trainer {
         `checkpoint is for ${s.trainingType} training, this run is ${this.spec.trainingType}`,
       );
     }
+    // The grace period floor(alpha * total), the learning-rate schedule and the compute-saved estimate all
+    // depend on the step budget: continuing with another one would silently change them.
+    if (s.totalSteps !== this.totalSteps) {
+      throw new CheckpointError(
+        `checkpoint belongs to a run of ${s.totalSteps} steps, this run has ${this.totalSteps} (same data, batch size, epochs and max steps needed)`,
+      );
+    }
     const names = this.components.map((c) => c.name);
     if (s.components.join("\n") !== names.join("\n")) {
       throw new CheckpointError(
