@@ -80,6 +80,14 @@ export class JobReporter {
         p.train_loss = e.trainLoss;
         p.frozen_fraction = e.frozenFraction;
         p.tokens_per_second = e.tokensPerSecond;
+        if (e.totalComponents !== undefined) p.total_components = e.totalComponents;
+        // Live freeze map: each measured component's latest G, so /grades is current while the job runs.
+        for (const [name, g] of Object.entries(e.metrics ?? {})) {
+          p.components[name] = {
+            frozen_at_step: p.components[name]?.frozen_at_step ?? null,
+            latest_metric: g,
+          };
+        }
         this.trainedTokens += e.tokens;
         this.rows.push({
           step: e.step,
@@ -90,7 +98,12 @@ export class JobReporter {
           valid_loss: null,
         });
         if (p.history.length === 0 || e.step % this.metricsCadence(e.totalSteps) === 0) {
-          p.history.push({ step: e.step, train_loss: e.trainLoss, frozen_fraction: e.frozenFraction });
+          p.history.push({
+            step: e.step,
+            train_loss: e.trainLoss,
+            frozen_fraction: e.frozenFraction,
+            ...(e.metrics ? { metrics: e.metrics } : {}),
+          });
         }
         if (e.step === 1 || e.step === e.totalSteps || e.step % this.metricsCadence(e.totalSteps) === 0) {
           this.pending.push({

@@ -12,7 +12,7 @@ export interface HistoryPoint {
   step: number;
   train_loss: number;
   frozen_fraction: number;
-  /** Per component G at that step (null once frozen); only in the final summary's history. */
+  /** Per component G measured at that step (a frozen component: null in the final summary, absent while running). */
   metrics?: Record<string, number | null>;
 }
 

@@ -302,6 +302,23 @@ describe("GradES in a real run", () => {
     expect(summary.stepsCompleted).toBe(9);
   });
 
+  it("reports each measured component's G on step events, matching the freeze decisions", async () => {
+    const { events, onEvent } = collect();
+    await train(spec("live-metrics", { maxSteps: 8, grades: grades({ tau: 1e9, alpha: 0.5 }) }), { onEvent });
+    const steps = events.flatMap((e) => (e.type === "step" ? [e] : []));
+    // Step 1 has no previous gradient to compare with: nothing is measured there.
+    expect(steps[0]!.metrics).toBeUndefined();
+    expect(steps.every((e) => e.totalComponents === 14)).toBe(true);
+    const second = steps[1]!.metrics!;
+    expect(Object.keys(second)).toHaveLength(14);
+    for (const g of Object.values(second)) expect(g).toBeGreaterThan(0);
+    // Every freeze reports the same G as that step's event.
+    const freezes = events.flatMap((e) => (e.type === "freeze" ? [e] : []));
+    expect(freezes).toHaveLength(14);
+    for (const f of freezes)
+      expect(steps.find((e) => e.step === f.step)!.metrics![f.component]).toBe(f.metric);
+  });
+
   it("stops at max_frozen_ratio with part of the components frozen", async () => {
     const summary = await train(
       spec("ratio", { maxSteps: 40, grades: grades({ alpha: 0.1, relativeTau: 0.6, maxFrozenRatio: 0.25 }) }),

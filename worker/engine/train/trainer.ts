@@ -37,6 +37,8 @@ export interface StepResult {
   tokens: number;
   seconds: number;
   frozen: FreezeDecision[];
+  /** G of each component measured at this step; undefined when GradES did not measure. */
+  metrics: Record<string, number> | undefined;
 }
 
 export interface TrainerInput {
@@ -201,6 +203,7 @@ export class Trainer {
     if (pending) pending.values.dispose();
     const host = await packed.data();
     packed.dispose();
+    const measured = pending?.names.map((name, k): [string, number] => [name, host[2 + k]!]);
     const frozen = pending ? this.grades.decide(pending, host.subarray(2)) : [];
     for (const f of frozen) this.freeze(f.name);
 
@@ -216,6 +219,7 @@ export class Trainer {
       tokens,
       seconds: (performance.now() - started) / 1000,
       frozen,
+      metrics: measured ? Object.fromEntries(measured) : undefined,
     };
   }
 
@@ -410,6 +414,8 @@ export class Trainer {
         tokensPerSecond: r.seconds > 0 ? r.tokens / r.seconds : 0,
         frozenFraction: this.grades.frozenFraction,
         tokens: r.tokens,
+        totalComponents: this.components.length,
+        ...(r.metrics ? { metrics: r.metrics } : {}),
       });
       this.recordHistory(r.frozen.length > 0);
 

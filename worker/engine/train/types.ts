@@ -74,6 +74,10 @@ export type TrainEvent =
       tokensPerSecond: number;
       frozenFraction: number;
       tokens: number;
+      /** Tracked components (frozen or not). */
+      totalComponents?: number;
+      /** G of each component measured at this step (not-yet-frozen ones, on measuring steps only). */
+      metrics?: Record<string, number>;
     }
   | { type: "freeze"; step: number; component: string; metric: number }
   | { type: "eval"; step: number; validLoss: number }
