@@ -5,6 +5,7 @@ import { requireApiKey } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
+import { limitJsonBodies } from "./json-limit.ts";
 import { RateLimiter, rateLimit } from "./rate-limit.ts";
 import { requestContext } from "./request-context.ts";
 import { newRouter } from "./router.ts";
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/*", requireApiKey);
   // In memory, per app instance: with several API instances the effective limit is per instance.
   app.use("/v1/*", rateLimit(new RateLimiter({ perMinute: deps.config.rateLimitPerMinute })));
+  app.use("/v1/*", limitJsonBodies);
 
   app.get("/health", async (c) => {
     const [database, storage] = await Promise.all([

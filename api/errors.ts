@@ -65,10 +65,31 @@ export function fromZodError(err: ZodError, target?: string): ApiError {
   });
 }
 
+/**
+ * Postgres cannot store a NUL character in text or jsonb: "invalid byte sequence for encoding UTF8: 0x00"
+ * (22021) and "unsupported Unicode escape sequence" (22P05). Such a character can only have come from the
+ * request (an id in the path, a JSON string), so it is the client's mistake, not the server's.
+ */
+const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
+
+/** The SQLSTATE of a database error, also when a driver or drizzle wrapped it (`cause`). */
+function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** Maps any thrown value to an ApiError; unknown errors are logged and become a 500 without internals. */
 export function toApiError(err: unknown, log?: Logger): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return fromZodError(err);
+  if (UNSTORABLE_TEXT.has(sqlState(err) ?? "")) {
+    return new ApiError(400, "Invalid request: text values must not contain NUL (\\u0000) characters", {
+      code: "invalid_value",
+    });
+  }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const message =
@@ -86,6 +107,9 @@ export function toApiError(err: unknown, log?: Logger): ApiError {
 }
 
 export function errorResponse(c: Context, err: ApiError): Response {
+  // OpenAI's clients retry every 409 (for them a lock timeout) unless told not to; ours are state conflicts
+  // (a finished job, a completed upload) that a retry cannot resolve.
+  if (err.status === 409) c.header("x-should-retry", "false");
   return c.json(err.body(), err.status);
 }
 

@@ -21,26 +21,35 @@ export function runMain(
 ): void {
   const config = loadConfigOrExit();
   const logger = createLogger(config, name);
-  let stopping = false;
+  let shutdown: (() => Promise<void>) | undefined;
+  let signalled: string | undefined;
+  const stop = (signal: string, steps: () => Promise<void>) => {
+    logger.info({ signal }, "shutting down");
+    steps().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  // Installed before start-up, not after it: a signal that arrives while the service starts, or right after it
+  // announced itself, would otherwise get the default action and end the process without its shutdown steps.
+  const onSignal = (signal: string) => {
+    if (signalled) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    signalled = signal;
+    if (shutdown) stop(signal, shutdown);
+    else logger.info({ signal }, "signal during start-up: shutting down once started");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   main(config, logger).then(
-    (shutdown) => {
-      const onSignal = (signal: string) => {
-        if (stopping) {
-          logger.warn({ signal }, "second signal: exiting now");
-          process.exit(1);
-        }
-        stopping = true;
-        logger.info({ signal }, "shutting down");
-        shutdown().then(
-          () => process.exit(0),
-          (err) => {
-            logger.error({ err }, "shutdown failed");
-            process.exit(1);
-          },
-        );
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+    (steps) => {
+      shutdown = steps;
+      if (signalled) stop(signalled, steps);
     },
     (err) => {
       logger.fatal({ err }, `${name} failed to start`);

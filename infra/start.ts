@@ -60,8 +60,9 @@ runMain("grades", async (config, logger) => {
   const worker = config.worker.inProcess ? await startWorker(service) : undefined;
   process.stdout.write(banner(server.url, key));
   return async () => {
-    await server.close();
-    await worker?.stop();
+    // Side by side: a client still streaming a long upload or download must not hold up the running job's
+    // checkpoint and hand-back (server.close waits for open requests).
+    await Promise.all([server.close(), worker?.stop()]);
     await service.close();
   };
 });

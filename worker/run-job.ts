@@ -6,7 +6,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobConfig } from "../db/queue/job-config.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
-import { checkpointPrefix } from "../db/queue/keys.ts";
+import { checkpointPrefix, outputPrefix } from "../db/queue/keys.ts";
 import {
   dropLease,
   fail,
@@ -99,13 +99,16 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
       resumeFrom = join(work, "resume", `step-${ckpt.step}`);
       await withRetry(() => downloadPrefix(ctx.storage, ckpt.storagePrefix, resumeFrom!), retrying);
     }
+    // A resumed run counts on from the tokens trained up to its checkpoint; the job row's count may include the
+    // steps after it, which this run repeats.
+    const tokensAtCheckpoint = ckpt?.metrics.trained_tokens;
     reporter = new JobReporter(
       sql,
       job.id,
       ctx.workerId,
       log,
       job.progress,
-      job.trainedTokens,
+      typeof tokensAtCheckpoint === "number" ? tokensAtCheckpoint : job.trainedTokens,
       ckpt?.step ?? null,
     );
     if (ckpt) reporter.message(`Resuming from checkpoint at step ${ckpt.step}`);
@@ -132,6 +135,7 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
           train_loss: e.trainLoss,
           ...(e.validLoss !== undefined ? { valid_loss: e.validLoss } : {}),
           frozen_fraction: r.progress.frozen_fraction,
+          trained_tokens: r.trainedTokens,
         };
         const row = await withRetry(
           () => recordCheckpoint(sql, job.id, ctx.workerId, { step: e.step, storagePrefix: prefix, metrics }),
@@ -171,6 +175,16 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
       "job succeeded",
     );
   } catch (err) {
+    if (err instanceof LeaseLostError && lease.cause !== "lost") {
+      // Refused at the very end: either the API cancelled the job while its results were being recorded (we
+      // still hold it, so the lease drop succeeds and the uploaded output belongs to no one), or another
+      // worker holds it now (the drop is refused and the output prefix is that holder's to write).
+      if (await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying).catch(() => false)) {
+        log.info("job cancelled while its results were being recorded; results discarded");
+        await ctx.storage.deletePrefix(outputPrefix(job.tenantId, job.id)).catch(() => {});
+        return;
+      }
+    }
     if (err instanceof LeaseLostError || lease.cause === "lost") {
       log.warn({ err }, "lease lost; leaving the job to its new holder");
       return;

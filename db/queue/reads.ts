@@ -106,9 +106,11 @@ export interface FileRef {
   filename: string;
 }
 
+/** A file of the tenant that has not expired: a file past its `expires_after` is gone for the API, jobs included. */
 export async function findFile(sql: SqlExecutor, tenantId: string, fileId: string): Promise<FileRef | null> {
   const [r] = await sql.query(
-    "select id, purpose, bytes, storage_key, examples, filename from files where id = $1 and tenant_id = $2",
+    `select id, purpose, bytes, storage_key, examples, filename from files
+     where id = $1 and tenant_id = $2 and (expires_at is null or expires_at > now())`,
     [fileId, tenantId],
   );
   if (!r) return null;

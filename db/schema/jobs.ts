@@ -35,7 +35,8 @@ export const fineTuningJobs = pgTable(
     /** The request with every "auto" resolved: what the worker turns into the engine's TrainSpec. */
     config: jsonb("config").notNull(),
     fineTunedModel: text("fine_tuned_model"),
-    trainedTokens: integer("trained_tokens"),
+    /** bigint: a long run on a large dataset passes 2^31 tokens. */
+    trainedTokens: bigint("trained_tokens", { mode: "number" }),
     resultFiles: jsonb("result_files").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     error: jsonb("error"),
     estimatedFinish: tz("estimated_finish"),

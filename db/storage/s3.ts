@@ -59,6 +59,11 @@ export class S3Storage implements ObjectStorage {
   }
 
   /** The same server and credentials, another bucket and prefix (e.g. to read a model from `s3://bucket/path/`). */
+  /** Whether `s3://bucket/key` lies inside this storage's own area (its bucket, under its prefix). */
+  contains(bucket: string, key: string): boolean {
+    return bucket === this.bucket && key.startsWith(this.prefix);
+  }
+
   sibling(bucket: string, prefix = ""): S3Storage {
     return new S3Storage({ ...this.opts, bucket, prefix });
   }

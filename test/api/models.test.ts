@@ -94,6 +94,8 @@ describe("models API", () => {
     expect(list.data.map((m: { id: string }) => m.id)).toEqual(
       expect.arrayContaining(["demo-tiny", "my-llama"]),
     );
+    // The one list shape of the API, every model in one page.
+    expect(list).toMatchObject({ object: "list", has_more: false, first_id: list.data[0].id });
     const again = await register(t, { id: "my-llama", source: { type: "files", files } });
     expect(again.status).toBe(409);
     const demo = await register(t, { id: "demo-tiny", source: { type: "files", files } });
@@ -204,5 +206,28 @@ describe("registering a model from an S3 prefix", () => {
       source: { type: "s3", uri: `s3://${s3.bucket}/hf/none/` },
     });
     expect(empty.status).toBe(422);
+  });
+
+  it("refuses a source inside the service's own storage, so no tenant can copy another's model", async () => {
+    const source = new S3Storage(s3.storageOptions(""));
+    for (const name of await readdir(dir))
+      await source.put(`hf/private/${name}`, await readFile(join(dir, name)));
+    const owned = await register(t, {
+      id: "owned",
+      source: { type: "s3", uri: `s3://${s3.bucket}/hf/private/` },
+    });
+    expect(owned.status).toBe(200);
+    const [row] = await t.db.sql.query<{ storage_prefix: string }>(
+      "select storage_prefix from models where name = 'owned' and owner = $1",
+      [t.tenantId],
+    );
+    const other = await t.addTenant("s3-other");
+    for (const uri of [`s3://${s3.bucket}/service/${row!.storage_prefix}`, `s3://${s3.bucket}/service/`]) {
+      const res = await register(t, { id: "stolen", source: { type: "s3", uri } }, other.apiKey);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.param).toBe("source.uri");
+    }
+    const stolen = await t.db.sql.query("select id from models where name = 'stolen'");
+    expect(stolen).toEqual([]);
   });
 });

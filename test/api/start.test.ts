@@ -14,9 +14,12 @@ interface Started {
   url: string;
 }
 
-function start(env: Record<string, string>): Promise<Started> {
+function start(
+  env: Record<string, string>,
+  command: string[] = [process.execPath, "--import", "tsx", "infra/start.ts"],
+): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "infra/start.ts"], {
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -90,6 +93,43 @@ describe("npm start on a fresh machine", () => {
       JSON.stringify(again),
     ).toEqual(["demo-tiny"]);
     expect(await stop(second), second.output).toBe(0);
+  });
+
+  it("shuts down cleanly when a process manager sends SIGTERM to `npm start` itself", async () => {
+    // npm passes the signal to the script's shell only: the script must exec the service so that it gets it.
+    // The signal comes right after the banner: the service must already be listening for it then.
+    const s = await start({ GRADES_DATA_DIR: dataDir, GRADES_DEMO_MODEL: "false", LOG_LEVEL: "info" }, [
+      "npm",
+      "start",
+      "--silent",
+    ]);
+    const servicePid = Number(/"pid":(\d+)/.exec(s.output)?.[1]);
+    expect(servicePid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(servicePid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await stop(s); // npm itself exits at once with 143; what matters is the service behind it.
+      for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(), s.output).toBe(false);
+      // Every writer of the output pipe is gone: read it to its end before looking at it.
+      const out = s.child.stdout!;
+      if (!out.readableEnded) await new Promise((r) => out.once("end", r));
+      expect(s.output).toContain('"msg":"shutting down"');
+      await expect(fetch(`${s.url}/health`)).rejects.toThrow();
+    } finally {
+      // Without the exec, the service outlives npm: end it here rather than leave it running.
+      if (servicePid) {
+        try {
+          process.kill(servicePid, "SIGKILL");
+        } catch {}
+      }
+    }
   });
 
   it("seeds GRADES_API_KEY and stops with a message naming a bad variable", async () => {

@@ -95,6 +95,18 @@ describe("uploads API edge cases", () => {
     expect(await t.storage.list(`uploads/${t.tenantId}/${up.id}/`)).toEqual([]);
   });
 
+  it("applies the file rules to an upload's filename: directories stripped, control characters refused", async () => {
+    const base = { bytes: 10, mime_type: "application/jsonl", purpose: "fine-tune" };
+    const ok = await t.request("/v1/uploads", json({ ...base, filename: "../../etc/train.jsonl" }));
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).filename).toBe("train.jsonl");
+    for (const filename of ["bad\u0007name.jsonl", "a/..", "dir/ "]) {
+      const res = await t.request("/v1/uploads", json({ ...base, filename }));
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.param).toBe("filename");
+    }
+  });
+
   it("hides another tenant's uploads", async () => {
     const { id } = await createUpload('{"text": "a"}\n');
     const other = await t.addTenant("uploads-other");

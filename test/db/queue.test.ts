@@ -17,6 +17,7 @@ import {
   resume,
   retryLater,
   succeed,
+  updateProgress,
 } from "../../db/queue/queue.ts";
 import { retryDelaySeconds, retrySchedule } from "../../db/queue/retry.ts";
 import { openTestDatabase, type TestDb } from "../support/db.ts";
@@ -285,6 +286,23 @@ describe("job queue", () => {
     expect(resumed?.status).toBe("queued");
     expect(resumed?.attempts).toBe(0);
     expect((await claim(db.sql, "w2", opts))?.id).toBe(id);
+  });
+
+  it("records token counts past 2^31 (a long run on a large dataset)", async () => {
+    const tenant = await newTenant();
+    const id = await queuedJob(tenant);
+    await claim(db.sql, "w", opts);
+    const tokens = 3_000_000_000;
+    const progress = { progress: {}, trainedTokens: tokens, estimatedFinish: null, backend: "cpu" };
+    expect(await updateProgress(db.sql, id, "w", progress)).toBe(true);
+    const done = {
+      fineTunedModel: "ft:m",
+      resultFiles: [],
+      trainedTokens: tokens + 1,
+      progress: {},
+      backend: "cpu",
+    };
+    expect((await succeed(db.sql, id, "w", done))?.trainedTokens).toBe(tokens + 1);
   });
 
   it("gives the attempt back when a worker releases a job on shutdown", async () => {

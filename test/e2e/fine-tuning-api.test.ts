@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertModel } from "../../db/models.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, registerFakeBaseModel, uploadDataset } from "./helpers.ts";
 
@@ -138,6 +139,61 @@ describe("POST /v1/fine_tuning/jobs", () => {
       headers: { authorization: `Bearer ${other.apiKey}` },
     });
     expect(get.status).toBe(404);
+  });
+});
+
+describe("tenant isolation and expired files", () => {
+  it("answers 404 to another tenant on every job endpoint and leaves the job untouched", async () => {
+    const job = (await (await create({})).json()) as { id: string };
+    const other = await t.addTenant("isolation-other");
+    const auth = { authorization: `Bearer ${other.apiKey}` };
+    for (const [method, suffix] of [
+      ["GET", ""],
+      ["POST", "/cancel"],
+      ["POST", "/pause"],
+      ["POST", "/resume"],
+      ["GET", "/events"],
+      ["GET", "/checkpoints"],
+      ["GET", "/grades"],
+      ["GET", "/adapter"],
+    ] as const) {
+      const res = await t.request(`/v1/fine_tuning/jobs/${job.id}${suffix}`, { method, headers: auth });
+      expect([suffix, res.status]).toEqual([suffix, 404]);
+      expect((await errorOf(res)).message).toContain(job.id);
+    }
+    const list = (await (await t.request("/v1/fine_tuning/jobs", { headers: auth })).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
+    const own = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}`)).json()) as { status: string };
+    expect(own.status).toBe("queued");
+  });
+
+  it("does not let a tenant fine-tune a base model another tenant registered", async () => {
+    const owner = await t.addTenant("model-owner");
+    await insertModel(t.db.db, {
+      name: "private-base",
+      owner: owner.tenantId,
+      kind: "base",
+      modelType: "qwen3",
+      storagePrefix: `models/${owner.tenantId}/private-base/`,
+      config: { model_type: "qwen3" },
+      source: { type: "files" },
+    });
+    const error = await errorOf(await create({ model: "private-base" }));
+    expect(error).toMatchObject({ param: "model", code: "model_not_found" });
+  });
+
+  it("refuses a training file that has expired", async () => {
+    const expired = await uploadDataset(t, chatDataset(3));
+    await t.db.sql.query("update files set expires_at = now() - interval '1 second' where id = $1", [
+      expired,
+    ]);
+    const before = await t.db.sql.query("select count(*)::int as n from fine_tuning_jobs");
+    const res = await create({ training_file: expired });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).param).toBe("training_file");
+    expect(await t.db.sql.query("select count(*)::int as n from fine_tuning_jobs")).toEqual(before);
   });
 });
 
@@ -279,6 +335,25 @@ describe("the official openai client", () => {
     expect((await client.fineTuning.jobs.resume(job.id)).status).toBe("queued");
     const cancelled = await client.fineTuning.jobs.cancel(job.id);
     expect(cancelled.status).toBe("cancelled");
+  });
+
+  it("gets a ConflictError at once for a finished job, without the client's retries", async () => {
+    let calls = 0;
+    const retrying = new OpenAI({
+      apiKey: t.apiKey,
+      baseURL: client.baseURL,
+      maxRetries: 2,
+      fetch: (url, init) => {
+        calls++;
+        return fetch(url, init);
+      },
+    });
+    const job = await retrying.fineTuning.jobs.create({ model: "base-small", training_file: trainingFile });
+    await retrying.fineTuning.jobs.cancel(job.id);
+    calls = 0;
+    const again = await retrying.fineTuning.jobs.cancel(job.id).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(OpenAI.ConflictError);
+    expect(calls).toBe(1);
   });
 
   it("raises the client's error classes with the server's param", async () => {

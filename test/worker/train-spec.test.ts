@@ -39,6 +39,19 @@ describe("job configuration", () => {
     expect(given.learning_rate).toBe(0.003);
   });
 
+  it("uses a given GradES tau as the threshold unless relative_tau is given too", () => {
+    const absolute = resolveJobConfig({ model: "m", training_file: "f", grades: { tau: 0.002 } }, 10);
+    expect(absolute.grades).toMatchObject({ tau: 0.002, relative_tau: null });
+    expect(trainSpecFor(absolute, 1, paths, "cpu", "m").grades).not.toHaveProperty("relativeTau");
+    const both = resolveJobConfig(
+      { model: "m", training_file: "f", grades: { tau: 0.002, relative_tau: 0.1 } },
+      10,
+    );
+    expect(both.grades).toMatchObject({ tau: 0.002, relative_tau: 0.1 });
+    const neither = resolveJobConfig({ model: "m", training_file: "f", grades: { alpha: 0.5 } }, 10);
+    expect(neither.grades.relative_tau).toBe(0.05);
+  });
+
   it("maps the defaults onto a TrainSpec the engine accepts", () => {
     const config = resolveJobConfig({ model: "m", training_file: "f" }, 40);
     const spec = trainSpecFor(config, 11, paths, "cpu", "demo-tiny");

@@ -190,3 +190,79 @@ describe("workers", () => {
     });
   });
 });
+
+describe("a job cancelled while its results are being recorded", () => {
+  it("is let go of, and its uploaded output, result files and model are discarded", async () => {
+    // Training finishes, then the API cancels the job before the worker records success: the lease-guarded
+    // move to succeeded is refused, and nothing of the results may outlive that.
+    const cancelAtEnd = async (...args: Parameters<ReturnType<typeof standInTrain>>) => {
+      const summary = await standInTrain({ stepMs: 5 })(...args);
+      const id = /(ftjob-[A-Za-z0-9]+)-\d+-/.exec(args[0].outputDir)![1]!;
+      await t.request(`/v1/fine_tuning/jobs/${id}/cancel`, { method: "POST" });
+      return summary;
+    };
+    const worker = await startTestWorker(t, { train: cancelAtEnd });
+    try {
+      const job = await createJob({ max_steps: 3 });
+      const t0 = Date.now();
+      const output = `jobs/${t.tenantId}/${job.id}/output/`;
+      while (
+        (await getJob(t, job.id)).status !== "cancelled" ||
+        (await lockedBy(job.id)) !== null ||
+        (await t.storage.list(output)).length > 0
+      ) {
+        if (Date.now() - t0 > 10_000)
+          throw new Error(`job not let go of: ${JSON.stringify(await getJob(t, job.id))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const done = await getJob(t, job.id);
+      expect({
+        status: done.status,
+        fine_tuned_model: done.fine_tuned_model,
+        result_files: done.result_files,
+      }).toEqual({ status: "cancelled", fine_tuned_model: null, result_files: [] });
+      const results = await t.db.sql.query("select id from files where filename like $1", [`${job.id}-%`]);
+      expect(results).toEqual([]);
+      const models = await t.db.sql.query("select id from models where source ->> 'job_id' = $1", [job.id]);
+      expect(models).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("a job retried after a failed attempt", () => {
+  it("counts trained tokens from its checkpoint, not twice for the steps it repeats", async () => {
+    // The first attempt fails at step 6, after its checkpoint at step 4 and with its progress (60 tokens)
+    // written; the retry resumes from step 4. Each stand-in step trains 10 tokens: 12 steps are 120 tokens.
+    let attempts = 0;
+    const failOnce = async (...args: Parameters<ReturnType<typeof standInTrain>>) => {
+      const [spec, hooks] = args;
+      if (attempts++ > 0) return standInTrain({ stepMs: 5 })(spec, hooks);
+      return standInTrain({ stepMs: 5 })(spec, {
+        ...hooks,
+        onEvent: async (e) => {
+          await hooks.onEvent?.(e);
+          if (e.type === "step" && e.step === 6) throw new Error("the machine ran out of something");
+        },
+      });
+    };
+    const worker = await startTestWorker(t, { train: failOnce });
+    try {
+      const job = await createJob({ max_steps: 12, checkpoint_every: 4 });
+      const done = await waitForJob(t, job.id, finished);
+      expect({ status: done.status, attempts }).toEqual({ status: "succeeded", attempts: 2 });
+      expect(done.trained_tokens).toBe(120);
+      const ckpts = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/checkpoints`)).json()) as {
+        data: { step_number: number; metrics: { trained_tokens: number } }[];
+      };
+      expect(ckpts.data.map((c) => [c.step_number, c.metrics.trained_tokens])).toEqual([
+        [12, 120],
+        [8, 80],
+        [4, 40],
+      ]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

@@ -55,7 +55,10 @@ export function resolveJobConfig(body: CreateJobBody, examples: number | null): 
     body.method?.supervised?.hyperparameters ?? body.hyperparameters,
     examples,
   );
-  const grades = { ...DEFAULT_GRADES, ...body.grades };
+  // A `tau` given without `relative_tau` is the threshold the user wants: the default relative threshold would
+  // replace it (the engine ignores tau when relative_tau is set) and silently make the setting do nothing.
+  const absolute = body.grades?.tau !== undefined && body.grades.relative_tau === undefined;
+  const grades = { ...DEFAULT_GRADES, ...(absolute ? { relative_tau: null } : {}), ...body.grades };
   const early = body.early_stopping
     ? { patience: 3, eval_interval: 10, min_delta: 0, ...body.early_stopping }
     : null;

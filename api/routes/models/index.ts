@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { findModel, listModels } from "../../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../../db/schema/models.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import { registerModel } from "./register.ts";
 import { ModelObject, modelObject, RegisterModelBody } from "./schemas.ts";
@@ -21,7 +22,7 @@ const listRoute = createRoute({
       description: "Every model the tenant can use",
       content: {
         "application/json": {
-          schema: z.object({ object: z.literal("list"), data: z.array(ModelObject) }).openapi("ModelList"),
+          schema: listSchema(ModelObject, "ModelList"),
         },
       },
     },
@@ -79,7 +80,11 @@ const deleteRoute = createRoute({
 export const modelsRoutes = newRouter()
   .openapi(listRoute, async (c) => {
     const rows = await listModels(c.var.deps.db.db, c.var.tenant.id);
-    return c.json({ object: "list" as const, data: rows.map((r) => modelObject(r, c.var.tenant.name)) }, 200);
+    // Every model in one page (as OpenAI's list), in the one list shape of this API.
+    return c.json(
+      toPage(rows, rows.length, (r) => modelObject(r, c.var.tenant.name)),
+      200,
+    );
   })
   .openapi(getRoute, async (c) => {
     const { model } = c.req.valid("param");

@@ -47,6 +47,15 @@ async function gatherFromS3(deps: AppDeps, uri: string, dir: string) {
   const bucket = rest.slice(0, rest.indexOf("/"));
   let prefix = rest.slice(bucket.length + 1);
   if (prefix && !prefix.endsWith("/")) prefix += "/";
+  // The service's own objects (every tenant's files, models, checkpoints and outputs) are never a source: the
+  // service's credentials can read them all, so a tenant naming them would copy another tenant's data.
+  if (deps.storage.contains(bucket, prefix)) {
+    throw ApiError.badRequest(
+      `${uri} is inside the service's own storage; register from uploaded files or another S3 location`,
+      "source.uri",
+      "invalid_source",
+    );
+  }
   const source = deps.storage.sibling(bucket);
   let objects: Awaited<ReturnType<S3Storage["list"]>>;
   try {

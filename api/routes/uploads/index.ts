@@ -15,6 +15,7 @@ import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
 import { receiveMultipart } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
+import { checkFilename } from "../files/schemas.ts";
 import {
   CompleteUploadBody,
   CreateUploadBody,
@@ -171,12 +172,23 @@ export const uploadsRoutes = router
         code: "file_too_large",
       });
     }
+    // The same rules as a direct upload's filename: it becomes the file's name when the upload completes.
+    let filename: string;
+    try {
+      filename = checkFilename(body.filename);
+    } catch (err) {
+      throw ApiError.badRequest(
+        `Invalid filename: ${(err as Error).message}`,
+        "filename",
+        "invalid_filename",
+      );
+    }
     const [row] = await c.var.deps.db.db
       .insert(uploads)
       .values({
         id: newId("upload_"),
         tenantId: c.var.tenant.id,
-        filename: body.filename,
+        filename,
         purpose: body.purpose,
         bytes: body.bytes,
         mimeType: body.mime_type,

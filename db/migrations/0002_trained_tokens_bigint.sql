@@ -1,0 +1,1 @@
+ALTER TABLE "fine_tuning_jobs" ALTER COLUMN "trained_tokens" SET DATA TYPE bigint;
