@@ -11,8 +11,8 @@ import type { Config } from "../infra/config.ts";
 import type { Logger } from "../infra/logger.ts";
 import { InputCache } from "./cache.ts";
 import type { TrainFn, WorkerContext } from "./context.ts";
-import { train } from "./engine/index.ts";
 import { runJob } from "./run-job.ts";
+import { trainInThread } from "./thread/train-in-thread.ts";
 import { Wakeup } from "./wake.ts";
 
 export interface WorkerDeps {
@@ -28,7 +28,7 @@ export interface WorkerOptions {
   /** Overrides for config.worker's queue settings (tests use short leases). */
   leaseSeconds?: number;
   pollSeconds?: number;
-  /** The training function (default: the engine's train). */
+  /** The training function (default: the engine's train, on a thread of its own: heartbeats and the API stay live). */
   train?: TrainFn;
   /** Called with each job as it is claimed (tests, metrics). */
   onClaim?: (job: JobRow) => void;
@@ -63,7 +63,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     cache: new InputCache(wc.cacheDir, deps.storage),
     workDir,
     backend: deps.config.backend,
-    train: opts.train ?? train,
+    train: opts.train ?? trainInThread,
   };
   const shutdown = new AbortController();
   const wakeup = new Wakeup();
