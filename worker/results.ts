@@ -2,7 +2,7 @@
 // model's files), the adapter archive and the metrics CSV as `fine-tune-results` files, the fine-tuned model
 // registered for the tenant, and the job moved to succeeded, these last three in one transaction guarded by
 // the lease. If the lease turns out lost, the transaction rolls back and the result files' objects are removed
-// (the output prefix is left: the job's next holder writes the same keys).
+// (the run's output prefix is left; no other run writes there).
 import { fileStorageKey } from "../db/files.ts";
 import { newId } from "../db/ids.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
@@ -31,9 +31,10 @@ export async function publishResults(
   base: ModelRef,
   outputDir: string,
   reporter: JobReporter,
+  runId: string,
 ): Promise<JobRow> {
   const { storage, db } = ctx;
-  const prefix = outputPrefix(job.tenantId, job.id);
+  const prefix = outputPrefix(job.tenantId, job.id, runId);
   const written: string[] = [];
   try {
     await uploadFolder(storage, outputDir, prefix);

@@ -60,7 +60,8 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
   shutdown.addEventListener("abort", onShutdown);
   if (shutdown.aborted) onShutdown();
   lease.start();
-  const work = join(ctx.workDir, `${job.id}-${job.attempts}-${randomBytes(3).toString("hex")}`);
+  const runId = `${job.attempts}-${randomBytes(3).toString("hex")}`;
+  const work = join(ctx.workDir, `${job.id}-${runId}`);
   const retrying = {
     onRetry: (err: unknown, n: number) => log.warn({ err, n }, "transient error; retrying"),
   };
@@ -128,7 +129,7 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
     const onEvent = async (e: TrainEvent) => {
       const flushDue = r.record(e);
       if (e.type === "checkpoint" && lease.cause !== "lost") {
-        const prefix = checkpointPrefix(job.tenantId, job.id, e.step);
+        const prefix = checkpointPrefix(job.tenantId, job.id, runId, e.step);
         await withRetry(() => uploadFolder(ctx.storage, e.dir, prefix), retrying);
         const metrics = {
           step: e.step,
@@ -169,7 +170,7 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
     }
     r.finish(summary);
     await withRetry(() => r.flush(), retrying);
-    const done = await withRetry(() => publishResults(ctx, job, model, outputDir, r), retrying);
+    const done = await withRetry(() => publishResults(ctx, job, model, outputDir, r, runId), retrying);
     log.info(
       { model: done.fineTunedModel, stop: summary.stopReason, steps: summary.stepsCompleted },
       "job succeeded",
@@ -178,10 +179,10 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
     if (err instanceof LeaseLostError && lease.cause !== "lost") {
       // Refused at the very end: either the API cancelled the job while its results were being recorded (we
       // still hold it, so the lease drop succeeds and the uploaded output belongs to no one), or another
-      // worker holds it now (the drop is refused and the output prefix is that holder's to write).
+      // worker holds it now (the drop is refused; this run's output is left, as after any lost lease).
       if (await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying).catch(() => false)) {
         log.info("job cancelled while its results were being recorded; results discarded");
-        await ctx.storage.deletePrefix(outputPrefix(job.tenantId, job.id)).catch(() => {});
+        await ctx.storage.deletePrefix(outputPrefix(job.tenantId, job.id, runId)).catch(() => {});
         return;
       }
     }

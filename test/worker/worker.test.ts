@@ -205,11 +205,12 @@ describe("a job cancelled while its results are being recorded", () => {
     try {
       const job = await createJob({ max_steps: 3 });
       const t0 = Date.now();
-      const output = `jobs/${t.tenantId}/${job.id}/output/`;
+      const runs = `jobs/${t.tenantId}/${job.id}/runs/`;
+      const outputs = async () => (await t.storage.list(runs)).filter((o) => o.key.includes("/output/"));
       while (
         (await getJob(t, job.id)).status !== "cancelled" ||
         (await lockedBy(job.id)) !== null ||
-        (await t.storage.list(output)).length > 0
+        (await outputs()).length > 0
       ) {
         if (Date.now() - t0 > 10_000)
           throw new Error(`job not let go of: ${JSON.stringify(await getJob(t, job.id))}`);

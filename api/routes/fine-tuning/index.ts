@@ -3,9 +3,8 @@
 import { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { outputPrefix } from "../../../db/queue/keys.ts";
 import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
-import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
+import { findModel, getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
@@ -197,7 +196,12 @@ export const fineTuningRoutes = router
       throw conflict(`Job ${id} is ${job.status}: its adapter exists once it has succeeded`);
     }
     const storage = c.var.deps.storage;
-    const prefix = outputPrefix(job.tenantId, job.id);
+    // The fine-tuned model's folder is the succeeded run's output.
+    const model = job.fineTunedModel
+      ? await findModel(c.var.deps.db.sql, job.tenantId, job.fineTunedModel)
+      : null;
+    if (!model) throw ApiError.notFound("adapter for job", id, "fine_tuning_job_id");
+    const prefix = model.storagePrefix;
     const objects = await storage.list(prefix);
     if (objects.length === 0) throw ApiError.notFound("adapter for job", id, "fine_tuning_job_id");
     const archive = tarGzObjects(storage, prefix, objects, `${id}-adapter`);
