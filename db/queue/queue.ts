@@ -30,18 +30,19 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
-export interface EnqueueInput {
-  id?: string;
-  tenantId: string;
-  model: string;
-  trainingFile: string;
-  validationFile: string | null;
-  suffix: string | null;
-  seed: number;
-  metadata: Record<string, string> | null;
-  config: Record<string, unknown>;
-  maxAttempts: number;
-}
+/** What the API decides about a new job; the queue fills in the rest of the row. */
+export type EnqueueInput = Pick<
+  JobRow,
+  | "tenantId"
+  | "model"
+  | "trainingFile"
+  | "validationFile"
+  | "suffix"
+  | "seed"
+  | "metadata"
+  | "config"
+  | "maxAttempts"
+> & { id?: string };
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 const first = <T>(rows: T[]): T | null => rows[0] ?? null;
