@@ -127,22 +127,14 @@ async function main(): Promise<void> {
     for (const c of configs.lowerHalfFrozen.trainer.components) {
       if (c.layer < MODEL.num_hidden_layers! / 2) configs.lowerHalfFrozen.trainer.freezeNow(c.name);
     }
-    const times: Record<keyof typeof configs, number[]> = {
-      off: [],
-      measuring: [],
-      halfFrozen: [],
-      lowerHalfFrozen: [],
-      fullNone: [],
-      fullHalf: [],
-    };
-    const cpu: Record<keyof typeof configs, number[]> = {
-      off: [],
-      measuring: [],
-      halfFrozen: [],
-      lowerHalfFrozen: [],
-      fullNone: [],
-      fullHalf: [],
-    };
+    // Wall and process-CPU milliseconds of every measured step, per configuration.
+    const perConfig = () =>
+      Object.fromEntries(Object.keys(configs).map((k) => [k, [] as number[]])) as Record<
+        keyof typeof configs,
+        number[]
+      >;
+    const times = perConfig();
+    const cpu = perConfig();
     let tokens = 0;
     const warmup = Number(args.warmup);
     const steps = Number(args.steps);
