@@ -30,7 +30,11 @@ export function guardProcess(logger: Logger): void {
   });
 }
 
-/** For processes that train: starts the compute backend, then guards the process. Returns the backend's name. */
+/**
+ * For processes that run a worker: starts the configured compute backend once, so a backend that is not
+ * installed stops the process at start rather than failing every job (jobs train on their own thread, which
+ * starts its own), then guards the process. Returns the backend's name.
+ */
 export async function startBackendGuarded(backend: BackendName, logger: Logger): Promise<string> {
   // Loaded here, not at the top: an API-only process never loads TensorFlow.js.
   const { initBackend } = await import("../worker/engine/index.ts");
