@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
-import type { Logger } from "../infra/logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 export type ErrorType =
   | "invalid_request_error"

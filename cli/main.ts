@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { registerKeyCommands } from "../db/cli/keys.ts";
+import { registerKeyCommands } from "./keys.ts";
 import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
 import { describeError } from "../worker/engine/cli/errors.ts";
 

@@ -1,6 +1,7 @@
 // The service's configuration: every environment variable is read here, once, and validated with zod.
 // Everything else receives a Config object; nothing deeper reads process.env.
 import { z } from "zod";
+import type { Config } from "../common/config.ts";
 
 const boolish = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -48,46 +49,6 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.input<typeof EnvSchema>;
-
-export interface S3Config {
-  bucket: string;
-  endpoint: string | undefined;
-  region: string;
-  forcePathStyle: boolean;
-  prefix: string;
-}
-
-export interface Config {
-  port: number;
-  host: string;
-  /** Absent: embedded PGlite under `<dataDir>/pglite`. */
-  databaseUrl: string | undefined;
-  dataDir: string;
-  /** Absent: objects in `<dataDir>/objects`. */
-  s3: S3Config | undefined;
-  backend: "auto" | "tensorflow" | "wasm" | "cpu";
-  apiKey: string | undefined;
-  maxUploadBytes: number;
-  maxMultipartUploadBytes: number;
-  /** Requests per minute per API key, enforced by each API instance on its own; 0: no limit. */
-  rateLimitPerMinute: number;
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  demoModel: { enabled: boolean; seed: number };
-  worker: WorkerConfig;
-}
-
-export interface WorkerConfig {
-  /** Whether `npm start` runs a worker in the API's process. */
-  inProcess: boolean;
-  leaseSeconds: number;
-  /** Polling interval when no NOTIFY arrives; also the cadence of the rescuer. */
-  pollSeconds: number;
-  /** Where datasets and base models are cached across jobs (default `<dataDir>/cache`). */
-  cacheDir: string;
-  maxAttempts: number;
-  runningPerTenant: number;
-  retry: { baseSeconds: number; maxSeconds: number };
-}
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -7,7 +7,7 @@ import { createApp } from "../api/app.ts";
 import { openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
 import { loadConfig } from "./config.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../common/logger.ts";
 
 type Handler = ReturnType<typeof handle>;
 let ready: Promise<Handler> | undefined;

@@ -5,7 +5,7 @@
 // rethrow every stray error, so the compute backend is started first and its handlers are replaced by these.
 import type { BackendName } from "../worker/engine/index.ts";
 import { isTransient } from "../worker/transient.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 function isPostgresWriteOnClosedSocket(err: unknown): boolean {
   return err instanceof TypeError && (err.stack?.includes("postgres/src/connection.js") ?? false);

@@ -4,7 +4,7 @@
 import { ensureDemoModel } from "../api/models/demo-model.ts";
 import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "../common/config.ts";
 import { runMain } from "./main.ts";
 import { guardProcess, startBackendGuarded } from "./process-guard.ts";
 import { startServer } from "./server.ts";

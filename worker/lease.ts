@@ -2,7 +2,7 @@
 // the API cancelled the job, asked it to pause, the lease was lost (rescued elsewhere), or the worker shuts down.
 import type { SqlExecutor } from "../db/client.ts";
 import { heartbeat } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import { isTransient } from "./transient.ts";
 
 export type StopCause = "cancel" | "pause" | "lost" | "shutdown";

@@ -3,7 +3,7 @@
 import type { SqlExecutor } from "../db/client.ts";
 import { emptyProgress, type JobProgress } from "../db/queue/progress.ts";
 import { addEvents, type NewEvent, updateProgress } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import type { TrainEvent, TrainSummary } from "./engine/index.ts";
 import { withRetry } from "./transient.ts";
 

@@ -2,7 +2,7 @@
 // wait at once; the poll interval is the fallback for lost notifications and for jobs whose run_at arrives.
 import type { Sql } from "../db/client.ts";
 import { JOBS_CHANNEL } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 export class Wakeup {
   private waiter: (() => void) | undefined;

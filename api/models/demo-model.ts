@@ -10,7 +10,7 @@ import type { Db } from "../../db/client.ts";
 import { insertModel } from "../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../db/schema/models.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import type { Logger } from "../../infra/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { initTinyModel } from "../../worker/engine/model/init.ts";
 
 export const DEMO_MODEL_ID = "demo-tiny";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ensureDemoModel } from "../../api/models/demo-model.ts";
 import { resolveJobConfig } from "../../api/routes/fine-tuning/config.ts";
 import { loadConfig } from "../../infra/config.ts";
-import { silentLogger } from "../../infra/logger.ts";
+import { silentLogger } from "../../common/logger.ts";
 import type { TrainFn } from "../../worker/context.ts";
 import { train } from "../../worker/engine/index.ts";
 import { startWorker } from "../../worker/index.ts";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_MODEL_ID, ensureDemoModel } from "../../api/models/demo-model.ts";
 import { models } from "../../db/schema/models.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
-import { silentLogger } from "../../infra/logger.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { initTinyModel } from "../../worker/engine/model/init.ts";
 import { createTestApp, multipart, type TestApp } from "../support/app.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";

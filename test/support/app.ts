@@ -8,8 +8,9 @@ import type { AppDeps } from "../../api/env.ts";
 import { createApiKey } from "../../db/keys.ts";
 import { LocalStorage } from "../../db/storage/local.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import { type Config, loadConfig } from "../../infra/config.ts";
-import { silentLogger } from "../../infra/logger.ts";
+import type { Config } from "../../common/config.ts";
+import { loadConfig } from "../../infra/config.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { openTestDatabase, type TestDb } from "./db.ts";
 
 export interface TestApp {
