@@ -1,8 +1,8 @@
 // `npx grades keys create --tenant NAME`: creates a tenant if needed and prints a new API key for it, once.
 import type { Command } from "commander";
-import { loadConfigOrExit } from "../infra/main.ts";
 import { migrate, openDatabase } from "../db/client.ts";
 import { createApiKey } from "../db/keys.ts";
+import { loadConfigOrExit } from "../infra/main.ts";
 
 export function registerKeyCommands(program: Command): void {
   const keys = program.command("keys").description("API keys of the service's tenants");

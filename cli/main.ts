@@ -1,7 +1,7 @@
 import { Command } from "commander";
-import { registerKeyCommands } from "./keys.ts";
 import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
 import { describeError } from "../worker/engine/cli/errors.ts";
+import { registerKeyCommands } from "./keys.ts";
 
 const program = new Command("grades").description(
   "GradES fine-tuning: engine, models and service administration",

@@ -4,10 +4,10 @@
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import { handle } from "hono/aws-lambda";
 import { createApp } from "../api/app.ts";
+import { createLogger } from "../common/logger.ts";
 import { openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
 import { loadConfig } from "./config.ts";
-import { createLogger } from "../common/logger.ts";
 
 type Handler = ReturnType<typeof handle>;
 let ready: Promise<Handler> | undefined;

@@ -1,9 +1,10 @@
 // Turns the engine's events into job events (lifecycle messages and `metrics` events at a bounded cadence)
 // and the job's progress row, written in batches by the lease holder with retries on transient errors.
+
+import type { Logger } from "../common/logger.ts";
 import type { SqlExecutor } from "../db/client.ts";
 import { emptyProgress, type JobProgress } from "../db/queue/progress.ts";
 import { addEvents, type NewEvent, updateProgress } from "../db/queue/queue.ts";
-import type { Logger } from "../common/logger.ts";
 import type { TrainEvent, TrainSummary } from "./engine/index.ts";
 import { withRetry } from "./transient.ts";
 

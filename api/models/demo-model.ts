@@ -6,11 +6,11 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
+import type { Logger } from "../../common/logger.ts";
 import type { Db } from "../../db/client.ts";
 import { insertModel } from "../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../db/schema/models.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import type { Logger } from "../../common/logger.ts";
 import { initTinyModel } from "../../worker/engine/model/init.ts";
 
 export const DEMO_MODEL_ID = "demo-tiny";
