@@ -37,11 +37,11 @@ export class JobReporter {
     private readonly jobId: string,
     private readonly workerId: string,
     private readonly log: Logger,
-    previous: Record<string, unknown> | null,
+    previous: Partial<JobProgress> | null,
     trainedTokens: number | null,
     resumeStep: number | null,
   ) {
-    this.progress = { ...emptyProgress(), ...(previous as Partial<JobProgress> | null) };
+    this.progress = { ...emptyProgress(), ...previous };
     this.trainedTokens = resumeStep === null ? 0 : (trainedTokens ?? 0);
     this.progress.resumed_from_step = resumeStep;
     if (resumeStep === null) {
@@ -196,7 +196,7 @@ export class JobReporter {
     return withRetry(
       () =>
         updateProgress(this.sql, this.jobId, this.workerId, {
-          progress: this.progress as unknown as Record<string, unknown>,
+          progress: this.progress,
           trainedTokens: this.trainedTokens,
           estimatedFinish: this.estimatedFinish(),
           backend: this.backend,

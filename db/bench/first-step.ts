@@ -67,10 +67,7 @@ export async function firstStepLatency(url: string, runs: number): Promise<void>
           suffix: null,
           seed: i,
           metadata: null,
-          config: resolveJobConfig(
-            { model: "demo-tiny", training_file: file.id, max_steps: 2 },
-            8,
-          ) as unknown as Record<string, unknown>,
+          config: resolveJobConfig({ model: "demo-tiny", training_file: file.id, max_steps: 2 }, 8),
           maxAttempts: 1,
         });
         await markQueued(tx, job.id);

@@ -2,8 +2,9 @@
 // job (validating_files → queued) in one transaction with its events and outbox rows.
 import type { Context } from "hono";
 import type { ZodError } from "zod";
+import { findFile } from "../../../db/files.ts";
+import { findModel } from "../../../db/models.ts";
 import { enqueue, markQueued } from "../../../db/queue/queue.ts";
-import { findFile, findModel } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { resolveJobConfig } from "./config.ts";
@@ -31,7 +32,7 @@ export function requestError(err: ZodError): ApiError {
 }
 
 async function checkFile(c: Context<AppEnv>, fileId: string, param: "training_file" | "validation_file") {
-  const file = await findFile(c.var.deps.db.sql, c.var.tenant.id, fileId);
+  const file = await findFile(c.var.deps.db.db, c.var.tenant.id, fileId);
   if (!file) {
     throw new ApiError(400, `invalid ${param}: no such file '${fileId}'`, { param, code: "invalid_file" });
   }
@@ -67,7 +68,7 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
       code: "invalid_value",
     });
   }
-  const model = await findModel(db.sql, tenant.id, body.model);
+  const model = await findModel(db.db, tenant.id, body.model);
   if (!model) {
     throw new ApiError(400, `The model '${body.model}' does not exist or you do not have access to it.`, {
       param: "model",
@@ -97,7 +98,7 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
       suffix: body.suffix ?? null,
       seed: body.seed ?? Math.floor(Math.random() * 2_147_483_647),
       metadata: body.metadata ?? null,
-      config: jobConfig as unknown as Record<string, unknown>,
+      config: jobConfig,
       maxAttempts: config.worker.maxAttempts,
     });
     // The files were validated line by line at upload and checked above: the job is ready to queue.

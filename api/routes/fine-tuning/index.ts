@@ -3,8 +3,9 @@
 import { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findModel } from "../../../db/models.ts";
 import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
-import { findModel, getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
+import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
@@ -198,7 +199,7 @@ export const fineTuningRoutes = router
     const storage = c.var.deps.storage;
     // The fine-tuned model's folder is the succeeded run's output.
     const model = job.fineTunedModel
-      ? await findModel(c.var.deps.db.sql, job.tenantId, job.fineTunedModel)
+      ? await findModel(c.var.deps.db.db, job.tenantId, job.fineTunedModel)
       : null;
     if (!model) throw ApiError.notFound("adapter for job", id, "fine_tuning_job_id");
     const prefix = model.storagePrefix;
