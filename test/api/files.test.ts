@@ -1,4 +1,5 @@
 import { count } from "drizzle-orm";
+import { testClient } from "hono/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { files } from "../../db/schema/files.ts";
 import { createTestApp, multipart, type TestApp } from "../support/app.ts";
@@ -45,6 +46,26 @@ describe("files API", () => {
 
     const got = await (await t.request(`/v1/files/${body.id}`)).json();
     expect(got).toEqual(body);
+  });
+
+  it("is part of the typed client: POST /v1/files answers a typed File", async () => {
+    const client = testClient(t.app, undefined, undefined, {
+      headers: { authorization: `Bearer ${t.apiKey}` },
+    });
+    const form = new FormData();
+    form.append("purpose", "fine-tune");
+    form.append("file", new File([CHAT], "typed.jsonl"));
+    const res = await client.v1.files.$post({}, { init: { body: form } });
+    expect(res.status).toBe(200);
+    if (res.status !== 200) return;
+    const file = await res.json();
+    // `file` is typed from the route's 200 response: a wrong field name would not compile.
+    expect([file.object, file.filename, file.bytes, file.purpose]).toEqual([
+      "file",
+      "typed.jsonl",
+      CHAT.length,
+      "fine-tune",
+    ]);
   });
 
   it("accepts each format the engine trains on: chat, prompt/completion, text, pre-tokenized", async () => {

@@ -1,12 +1,11 @@
 // /v1/files: upload (streamed to storage), list, retrieve, delete, content.
 import { Readable } from "node:stream";
-import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { deleteFile, findFile, insertFile, listFiles, newFileKey } from "../../../db/files.ts";
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
-import { receiveMultipart } from "../../multipart.ts";
+import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import {
@@ -79,8 +78,15 @@ const contentRoute = createRoute({
   },
 });
 
-/** Documented here, handled by `uploadFile`: the body is streamed, so it is not parsed by a validator. */
-const createFileDoc = createRoute({
+/** The upload form's fields; the body is streamed by `uploadFile`, so this documents them without a validator. */
+const UploadFileForm = z.object({
+  file: z.file(),
+  purpose: z.enum(UPLOAD_PURPOSES),
+  "expires_after[anchor]": z.literal("created_at").optional(),
+  "expires_after[seconds]": z.number().int().min(3600).max(2_592_000).optional(),
+});
+
+const uploadRoute = createRoute({
   method: "post",
   path: "/files",
   summary: "Upload a file",
@@ -90,16 +96,7 @@ const createFileDoc = createRoute({
   request: {
     body: {
       required: true,
-      content: {
-        "multipart/form-data": {
-          schema: z.object({
-            file: z.string().openapi({ format: "binary" }),
-            purpose: z.enum(UPLOAD_PURPOSES),
-            "expires_after[anchor]": z.literal("created_at").optional(),
-            "expires_after[seconds]": z.coerce.number().int().min(3600).max(2_592_000).optional(),
-          }),
-        },
-      },
+      content: { "multipart/form-data": { schema: streamedFormSchema(UploadFileForm) } },
     },
   },
   responses: {
@@ -118,7 +115,7 @@ function checkPurpose(purpose: string): void {
   }
 }
 
-async function uploadFile(c: Context<AppEnv>): Promise<Response> {
+const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
   const { db, storage, config } = c.var.deps;
   const tenant = c.var.tenant;
   const { id, storageKey } = newFileKey(tenant.id);
@@ -166,7 +163,7 @@ async function uploadFile(c: Context<AppEnv>): Promise<Response> {
     await storage.delete(storageKey);
     throw err;
   }
-}
+};
 
 function expiry(fields: Record<string, string>): Date | null {
   const anchor = fields["expires_after[anchor]"];
@@ -191,10 +188,7 @@ function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-const router = newRouter();
-router.openAPIRegistry.registerPath(createFileDoc);
-
-export const filesRoutes = router
+export const filesRoutes = newRouter()
   .openapi(listRoute, async (c) => {
     const page = c.req.valid("query");
     const rows = await listFiles(c.var.deps.db.db, c.var.tenant.id, page);
@@ -230,4 +224,4 @@ export const filesRoutes = router
       },
     });
   })
-  .post("/files", uploadFile);
+  .openapi(uploadRoute, uploadFile);

@@ -2,7 +2,7 @@
 // as OpenAI's Uploads API and its official clients do it.
 import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { findFile, insertFile, newFileKey } from "../../../db/files.ts";
 import type { UploadRow } from "../../../db/schema/uploads.ts";
@@ -19,7 +19,7 @@ import {
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
-import { receiveMultipart } from "../../multipart.ts";
+import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
 import { checkFilename } from "../files/schemas.ts";
 import {
@@ -51,7 +51,7 @@ const createUploadRoute = createRoute({
   },
 });
 
-const addPartDoc = createRoute({
+const addPartRoute = createRoute({
   method: "post",
   path: "/uploads/{upload_id}/parts",
   summary: "Add a part (at most 64 MB) to an upload",
@@ -61,7 +61,7 @@ const addPartDoc = createRoute({
     body: {
       required: true,
       content: {
-        "multipart/form-data": { schema: z.object({ data: z.string().openapi({ format: "binary" }) }) },
+        "multipart/form-data": { schema: streamedFormSchema(z.object({ data: z.file() })) },
       },
     },
   },
@@ -128,8 +128,9 @@ function concatenate(storage: ObjectStorage, keys: string[]): Readable {
   );
 }
 
-async function addPart(c: Context<AppEnv>): Promise<Response> {
-  const uploadId = c.req.param("upload_id") ?? "";
+/** The part is streamed to storage as it arrives; its form is documented, not validated (see streamedFormSchema). */
+const addPart: RouteHandler<typeof addPartRoute, AppEnv> = async (c) => {
+  const uploadId = c.req.valid("param").upload_id;
   const upload = await ownUpload(c, uploadId);
   assertPending(upload);
   const { db, storage } = c.var.deps;
@@ -149,12 +150,9 @@ async function addPart(c: Context<AppEnv>): Promise<Response> {
     await storage.delete(storageKey);
     throw err;
   }
-}
+};
 
-const router = newRouter();
-router.openAPIRegistry.registerPath(addPartDoc);
-
-export const uploadsRoutes = router
+export const uploadsRoutes = newRouter()
   .openapi(createUploadRoute, async (c) => {
     const body = c.req.valid("json");
     const max = c.var.deps.config.maxMultipartUploadBytes;
@@ -271,4 +269,4 @@ export const uploadsRoutes = router
     await c.var.deps.storage.deletePrefix(uploadPartsPrefix(upload.tenantId, upload.id));
     return c.json(uploadObject(row, null), 200);
   })
-  .post("/uploads/:upload_id/parts", addPart);
+  .openapi(addPartRoute, addPart);
