@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../infra/config.ts";
+import { ConfigError, loadConfig } from "../../common/config.ts";
 
 describe("configuration", () => {
   it("defaults to the embedded form on port 8080", () => {
