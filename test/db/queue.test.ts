@@ -85,23 +85,12 @@ beforeEach(async () => {
 
 describe("job queue", () => {
   it("stores exactly the statuses of the state machine: the CHECK is built from its list", async () => {
-    const tenant = await newTenant();
-    const job = await enqueue(db.sql, {
-      tenantId: tenant,
-      model: "m",
-      trainingFile: "f",
-      validationFile: null,
-      suffix: null,
-      seed: 0,
-      metadata: null,
-      config: plainJobConfig(),
-      maxAttempts: 3,
-    });
+    const jobId = await queuedJob(await newTenant());
     const accepted: string[] = [];
     for (const status of [...JOB_STATUSES, "archived"]) {
       const ok = await db.sql
         .transaction((tx) =>
-          tx.query("update fine_tuning_jobs set status = $2 where id = $1", [job.id, status]),
+          tx.query("update fine_tuning_jobs set status = $2 where id = $1", [jobId, status]),
         )
         .then(
           () => true,
@@ -111,7 +100,7 @@ describe("job queue", () => {
     }
     expect(accepted).toEqual([...JOB_STATUSES]);
     // Read back through the queue's mapping, the config is the stored JobConfig.
-    const [row] = await db.sql.query("select * from fine_tuning_jobs where id = $1", [job.id]);
+    const [row] = await db.sql.query("select * from fine_tuning_jobs where id = $1", [jobId]);
     expect(mapJob(row!).config).toEqual(plainJobConfig());
   });
 
