@@ -4,7 +4,7 @@ import { pipeline, Readable } from "node:stream";
 import busboy from "busboy";
 import type { Context } from "hono";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { DatasetCheck } from "../worker/engine/data/formats.ts";
+import type { DatasetCheck } from "../worker/engine/index.ts";
 import { ByteCounter, SizeLimitError } from "./datasets/byte-limit.ts";
 import { checkDatasetStream } from "./datasets/check-stream.ts";
 import { ApiError } from "./errors.ts";

@@ -19,12 +19,12 @@ import {
 import { findFile, findModel } from "../db/queue/reads.ts";
 import { downloadPrefix } from "./cache.ts";
 import type { WorkerContext } from "./context.ts";
-import { DataFormatError, type TrainEvent, TrainSpecError } from "./engine/index.ts";
+import type { TrainEvent } from "./engine/index.ts";
 import { LeaseKeeper } from "./lease.ts";
 import { JobReporter } from "./reporter.ts";
 import { LeaseLostError, publishResults } from "./results.ts";
 import { trainSpecFor } from "./train-spec.ts";
-import { withRetry } from "./transient.ts";
+import { inputFailure, withRetry } from "./transient.ts";
 import { uploadFolder } from "./uploads.ts";
 
 /** A failure that would repeat on every attempt: the job fails at once with this code and param. */
@@ -41,15 +41,8 @@ export class PermanentJobError extends Error {
 
 function permanentOf(err: unknown): PermanentJobError | null {
   if (err instanceof PermanentJobError) return err;
-  if (err instanceof DataFormatError)
-    return new PermanentJobError("invalid_training_file", err.message, "training_file");
-  if (err instanceof TrainSpecError)
-    return new PermanentJobError("invalid_hyperparameters", err.message, err.field);
-  const name = (err as Error)?.name;
-  if (name === "ModelLoadError" || name === "AdapterLoadError") {
-    return new PermanentJobError("invalid_model", (err as Error).message, "model");
-  }
-  return null;
+  const input = inputFailure(err);
+  return input ? new PermanentJobError(input.code, input.message, input.param) : null;
 }
 
 export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSignal): Promise<void> {

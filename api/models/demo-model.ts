@@ -11,7 +11,7 @@ import { insertModel } from "../../db/models.ts";
 import { models, SYSTEM_OWNER } from "../../db/schema/models.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
 import type { Logger } from "../../infra/logger.ts";
-import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { initTinyModel } from "../../worker/engine/index.ts";
 
 export const DEMO_MODEL_ID = "demo-tiny";
 const DEMO_PREFIX = `models/${SYSTEM_OWNER}/${DEMO_MODEL_ID}/`;

@@ -8,10 +8,11 @@ import { models } from "../../db/schema/models.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
 import { silentLogger } from "../../infra/logger.ts";
 import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { writeWordTokenizer } from "../engine/support/word-tokenizer.ts";
 import { createTestApp, multipart, type TestApp } from "../support/app.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
 
-/** A small llama-shaped HF folder with stand-in tokenizer files (validation reads them as JSON only). */
+/** A small llama-shaped HF folder with a small word-level tokenizer. */
 async function makeModelFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "grades-model-src-"));
   await initTinyModel(dir, {
@@ -20,8 +21,7 @@ async function makeModelFolder(): Promise<string> {
     withTokenizer: false,
     overrides: { vocab_size: 300 },
   });
-  await writeFile(join(dir, "tokenizer.json"), JSON.stringify({ version: "1.0", model: { type: "BPE" } }));
-  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ model_max_length: 4096 }));
+  await writeWordTokenizer(dir);
   return dir;
 }
 
