@@ -8,6 +8,7 @@ import { models } from "../../db/schema/models.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
 import { silentLogger } from "../../infra/logger.ts";
 import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { otherShard, writeShardedFolder } from "../engine/support/sharded-folder.ts";
 import { writeWordTokenizer } from "../engine/support/word-tokenizer.ts";
 import { createTestApp, multipart, type TestApp } from "../support/app.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
@@ -129,6 +130,29 @@ describe("models API", () => {
       const res = await register(t, { id: "broken", source: { type: "files", files } });
       expect(res.status).toBe(422);
       expect((await res.json()).error.param).toContain(param);
+    }
+  });
+
+  it("rejects a sharded folder the loader would refuse, and registers one it loads", async () => {
+    const sharded = await mkdtemp(join(tmpdir(), "grades-model-sharded-"));
+    try {
+      const moved = "model.norm.weight";
+      await writeShardedFolder(sharded, (name, shard) => (name === moved ? otherShard(shard) : shard));
+      const res = await register(t, {
+        id: "misplaced",
+        source: { type: "files", files: await uploadFolder(t, sharded) },
+      });
+      expect(res.status).toBe(422);
+      expect((await res.json()).error).toMatchObject({ param: moved, code: "invalid_model" });
+      await rm(sharded, { recursive: true });
+      await writeShardedFolder(sharded);
+      const ok = await register(t, {
+        id: "sharded",
+        source: { type: "files", files: await uploadFolder(t, sharded) },
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await rm(sharded, { recursive: true, force: true });
     }
   });
 

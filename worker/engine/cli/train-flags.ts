@@ -73,7 +73,8 @@ function describeDefault(path: OptionPath, value: unknown): string {
 /** What is wrong with a flag's value (for a list, with the element at fault). */
 function problem(value: unknown, issue: z.core.$ZodIssue): string {
   const bad = Array.isArray(value) && typeof issue.path[0] === "number" ? value[issue.path[0]] : value;
-  if (issue.code === "invalid_value") return `${JSON.stringify(bad)} is not one of ${issue.values.join(", ")}`;
+  if (issue.code === "invalid_value")
+    return `${JSON.stringify(bad)} is not one of ${issue.values.join(", ")}`;
   return `${JSON.stringify(bad)}: ${issue.message}`;
 }
 
@@ -89,7 +90,8 @@ function toOption(flag: Flag): Option {
     .argParser((raw: string) => {
       const value = read(raw);
       const parsed = field.schema.safeParse(value);
-      if (!parsed.success) throw new InvalidArgumentError(`${name}: ${problem(value, parsed.error.issues[0]!)}`);
+      if (!parsed.success)
+        throw new InvalidArgumentError(`${name}: ${problem(value, parsed.error.issues[0]!)}`);
       return parsed.data;
     })
     .default(undefined, describeDefault(flag.path, field.default));
