@@ -463,7 +463,8 @@ export class Trainer {
   private endsLastEpochs(): boolean {
     const n = this.spec.epochCheckpoints ?? 0;
     const endsEpoch = this.step % this.stepsPerEpoch === 0 || this.step === this.totalSteps;
-    return n > 0 && endsEpoch && this.step > this.totalSteps - n * this.stepsPerEpoch;
+    const epoch = Math.ceil(this.step / this.stepsPerEpoch);
+    return n > 0 && endsEpoch && epoch > Math.ceil(this.totalSteps / this.stepsPerEpoch) - n;
   }
 
   private async emitCheckpoint(emit: (e: TrainEvent) => Promise<void>): Promise<void> {
