@@ -134,7 +134,7 @@ describe("POST /v1/fine_tuning/jobs", () => {
       gradient_accumulation_steps: 2,
     });
     expect(res.status).toBe(200);
-    const job = (await res.json()) as Record<string, any>;
+    const job = (await res.json()) as { config: Record<string, unknown> };
     expect(job.config).toMatchObject({
       warmup_ratio: 0.1,
       lr_scheduler: "linear",
