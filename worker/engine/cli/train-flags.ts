@@ -3,14 +3,15 @@
 // the schema's defaults, exactly as a job's missing request fields are.
 import { InvalidArgumentError, Option } from "commander";
 import type { z } from "zod";
-import { PROJECTIONS } from "../model/types.ts";
-import { type OptionPath, optionField, type TrainOptionsInput } from "../train/options.ts";
+import { type OptionField, type OptionPath, optionField, type TrainOptionsInput } from "../train/options.ts";
 
 interface Flag {
   flags: string;
   path: OptionPath;
   /** The value a switch without an argument sets. */
   set?: unknown;
+  /** A switch's help, when the option's own description does not fit it. */
+  help?: string;
   /** Turns the text into the option's value before the schema checks it (default: a number). */
   read?: (raw: string) => unknown;
 }
@@ -25,13 +26,23 @@ const text = (raw: string) => raw;
 const numberOrAuto = (raw: string) => (raw === "auto" ? raw : raw.trim() === "" ? Number.NaN : Number(raw));
 
 export const TRAIN_FLAGS: Flag[] = [
-  { flags: "--full", path: "training_type", set: "full" },
+  {
+    flags: "--full",
+    path: "training_type",
+    set: "full",
+    help: "full fine-tuning of the target projections instead of LoRA",
+  },
   { flags: "--lora-r <n>", path: "lora.r" },
   { flags: "--lora-alpha <x>", path: "lora.alpha" },
   { flags: "--lora-dropout <p>", path: "lora.dropout" },
   { flags: "--lora-targets <list>", path: "lora.target_modules", read: list },
   { flags: "--rslora", path: "lora.use_rslora", set: true },
-  { flags: "--no-grades", path: "grades.enabled", set: false },
+  {
+    flags: "--no-grades",
+    path: "grades.enabled",
+    set: false,
+    help: "disable GradES (train for the full budget)",
+  },
   { flags: "--grades-tau <x>", path: "grades.tau" },
   { flags: "--grades-alpha <f>", path: "grades.alpha" },
   { flags: "--grades-metric <m>", path: "grades.metric", read: text },
@@ -62,12 +73,20 @@ export const TRAIN_FLAGS: Flag[] = [
 ];
 
 function describeDefault(path: OptionPath, value: unknown): string {
-  if (path === "learning_rate")
-    return "the training type's base rate times --lr-multiplier (LoRA 2e-4, full 1e-5)";
+  if (path === "learning_rate") return "LoRA 2e-4, full 1e-5, times --lr-multiplier";
   if (path === "hyperparameters.n_epochs" || path === "hyperparameters.batch_size")
     return "auto, from the dataset size";
-  if (path === "lora.target_modules") return PROJECTIONS.join(",");
+  if (Array.isArray(value)) return value.join(",");
   return value === null ? "none" : String(value);
+}
+
+/** A flag's help: the option's description, its choices when it has a fixed set, and its default. */
+function helpOf(flag: Flag, field: OptionField): string {
+  if (flag.help) return flag.help;
+  const choices = (field.schema as { options?: unknown[] }).options;
+  const oneOf =
+    Array.isArray(choices) && choices.every((c) => typeof c === "string") ? `: ${choices.join(", ")}` : "";
+  return `${field.description}${oneOf} (default: ${describeDefault(flag.path, field.default)})`;
 }
 
 /** What is wrong with a flag's value (for a list, with the element at fault). */
@@ -81,20 +100,17 @@ function problem(value: unknown, issue: z.core.$ZodIssue): string {
 /** The commander option of a flag; its value is checked by the option's schema as it is parsed. */
 function toOption(flag: Flag): Option {
   const field = optionField(flag.path);
-  const description = field.schema.description ?? flag.path;
-  const option = new Option(flag.flags, description);
+  const option = new Option(flag.flags, helpOf(flag, field));
   if (flag.set !== undefined) return option;
   const name = flag.flags.split(" ")[0];
   const read = flag.read ?? numberOrAuto;
-  return option
-    .argParser((raw: string) => {
-      const value = read(raw);
-      const parsed = field.schema.safeParse(value);
-      if (!parsed.success)
-        throw new InvalidArgumentError(`${name}: ${problem(value, parsed.error.issues[0]!)}`);
-      return parsed.data;
-    })
-    .default(undefined, describeDefault(flag.path, field.default));
+  return option.argParser((raw: string) => {
+    const value = read(raw);
+    const parsed = field.schema.safeParse(value);
+    if (!parsed.success)
+      throw new InvalidArgumentError(`${name}: ${problem(value, parsed.error.issues[0]!)}`);
+    return parsed.data;
+  });
 }
 
 export const trainFlagOptions = (): Option[] => TRAIN_FLAGS.map(toOption);

@@ -228,17 +228,26 @@ export type OptionPath =
   | keyof typeof topLevelFields
   | { [S in keyof typeof SECTIONS]: `${S}.${keyof (typeof SECTIONS)[S] & string}` }[keyof typeof SECTIONS];
 
-/** The schema of one option and its default ("auto" for the hyperparameters, derived for learning_rate). */
-export function optionField(path: OptionPath): { schema: z.ZodType; default: unknown } {
+export interface OptionField {
+  /** What a value given for the option must satisfy ("auto" is also allowed for the hyperparameters). */
+  schema: z.ZodType;
+  description: string;
+  /** The default ("auto" for the hyperparameters; learning_rate's is derived, see BASE_LEARNING_RATE). */
+  default: unknown;
+}
+
+/** One option's schema, description and default, by its path. */
+export function optionField(path: OptionPath): OptionField {
   const [head, leaf] = path.split(".") as [string, string | undefined];
   if (leaf === undefined) {
     const schema = topLevelFields[head as keyof typeof topLevelFields];
     const fallback =
       head === "learning_rate" ? BASE_LEARNING_RATE : TRAIN_DEFAULTS[head as keyof TrainDefaults];
-    return { schema, default: fallback };
+    return { schema, description: schema.description ?? path, default: fallback };
   }
-  const section = SECTIONS[head as keyof typeof SECTIONS] as Record<string, z.ZodType>;
-  if (head === "hyperparameters") return { schema: auto(section[leaf]!), default: "auto" };
+  const field = (SECTIONS[head as keyof typeof SECTIONS] as Record<string, z.ZodType>)[leaf]!;
+  const description = field.description ?? path;
+  if (head === "hyperparameters") return { schema: auto(field), description, default: "auto" };
   const defaults = TRAIN_DEFAULTS[head as "lora" | "grades" | "early_stopping"] as Record<string, unknown>;
-  return { schema: section[leaf]!, default: defaults[leaf] };
+  return { schema: field, description, default: defaults[leaf] };
 }
