@@ -13,7 +13,11 @@ import {
 } from "../engine/index.ts";
 import type { SerializedError, ThreadInput, ToMain, ToThread } from "./messages.ts";
 
-const BOOT = new URL("./boot.mjs", import.meta.url);
+// From the sources (tsx) the thread needs tsx's loader, which boot.mjs registers; the built form (dist/) starts
+// the compiled thread body directly, with plain node.
+const THREAD_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("./boot.mjs", import.meta.url)
+  : new URL("./train-thread.js", import.meta.url);
 
 /** Engine errors the worker tells apart (a bad dataset or spec fails the job; others are retried). */
 const ERROR_CLASSES: Record<string, { prototype: Error }> = {
@@ -38,7 +42,7 @@ export function reviveError(e: SerializedError): Error {
 
 export function trainInThread(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
   return new Promise<TrainSummary>((resolve, reject) => {
-    const thread = new Worker(BOOT, { workerData: { spec } satisfies ThreadInput });
+    const thread = new Worker(THREAD_ENTRY, { workerData: { spec } satisfies ThreadInput });
     const post = (m: ToThread) => thread.postMessage(m);
     let settled = false;
     const settle = (fn: () => void) => {
