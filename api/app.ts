@@ -1,10 +1,11 @@
 // The API: one factory building the Hono app from explicit dependencies. Runs on Node (infra/api.ts,
 // infra/start.ts) and anywhere Hono runs; it keeps no state of its own between requests.
-import { sql } from "drizzle-orm";
+import { metricsResponse } from "../metrics/routes.ts";
 import { requireApiKey } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
+import { checkHealth } from "./health.ts";
 import { limitJsonBodies } from "./json-limit.ts";
 import { RateLimiter, rateLimit } from "./rate-limit.ts";
 import { requestContext } from "./request-context.ts";
@@ -26,19 +27,11 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/*", limitJsonBodies);
 
   app.get("/health", async (c) => {
-    const [database, storage] = await Promise.all([
-      deps.db.db.execute(sql`select 1`).then(
-        () => "ok",
-        (err: Error) => `error: ${err.message}`,
-      ),
-      deps.storage.ping().then(
-        () => "ok",
-        (err: Error) => `error: ${err.message}`,
-      ),
-    ]);
-    const ok = database === "ok" && storage === "ok";
-    return c.json({ status: ok ? "ok" : "degraded", database, storage }, ok ? 200 : 503);
+    const report = await checkHealth(deps);
+    return c.json(report, report.status === "ok" ? 200 : 503);
   });
+  const { metrics } = deps;
+  if (metrics) app.get("/metrics", () => metricsResponse(metrics));
 
   const routes = app
     .route("/v1", filesRoutes)

@@ -3,12 +3,15 @@ import type { Database } from "../db/client.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
 import type { Config } from "../infra/config.ts";
 import type { Logger } from "../infra/logger.ts";
+import type { ServiceMetrics } from "../metrics/service-metrics.ts";
 
 export interface AppDeps {
   config: Config;
   db: Database;
   storage: ObjectStorage;
   logger: Logger;
+  /** Served at /metrics when given (processes on Node; not on Lambda). */
+  metrics?: ServiceMetrics;
 }
 
 /** The tenant a request's API key belongs to. */

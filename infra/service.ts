@@ -2,6 +2,7 @@
 import { type Database, migrate, openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
+import { createServiceMetrics, type ServiceMetrics } from "../metrics/service-metrics.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
@@ -10,6 +11,7 @@ export interface Service {
   db: Database;
   storage: ObjectStorage;
   logger: Logger;
+  metrics: ServiceMetrics;
   close(): Promise<void>;
 }
 
@@ -29,5 +31,6 @@ export async function openService(config: Config, logger: Logger): Promise<Servi
     },
     "service opened",
   );
-  return { config, db, storage, logger, close: () => db.close() };
+  const metrics = createServiceMetrics({ sql: db.sql });
+  return { config, db, storage, logger, metrics, close: () => db.close() };
 }
