@@ -11,12 +11,12 @@ import { ensureBuilt } from "../support/build.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/postgres.ts";
 import { type LogLine, runOnce, type ServiceProcess, startProcess } from "../support/processes.ts";
 import { chatDataset } from "./helpers.ts";
+import type { Job } from "./training-support.ts";
 
 const onPostgres = Boolean(testDatabaseUrl());
 if (!onPostgres)
   console.warn("distributed suite skipped: it needs TEST_DATABASE_URL (a real PostgreSQL server)");
 
-type Job = Record<string, any> & { id: string; status: string };
 const FINISHED = ["succeeded", "failed", "cancelled"];
 
 let database: TestDatabase;
