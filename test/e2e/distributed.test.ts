@@ -11,7 +11,7 @@ import { ensureBuilt } from "../support/build.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/postgres.ts";
 import { type LogLine, runOnce, type ServiceProcess, startProcess } from "../support/processes.ts";
 import { chatDataset } from "./helpers.ts";
-import type { Job } from "./training-support.ts";
+import { DEMO_TINY_JOB, type Job } from "./training-support.ts";
 
 const onPostgres = Boolean(testDatabaseUrl());
 if (!onPostgres)
@@ -61,12 +61,8 @@ async function createJob(via: number, body: Record<string, unknown>): Promise<Jo
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
-      model: "demo-tiny",
+      ...DEMO_TINY_JOB,
       training_file: trainingFile,
-      seed: 3,
-      learning_rate: 0.01,
-      method: { type: "supervised", supervised: { hyperparameters: { batch_size: 4 } } },
-      lora: { r: 4, alpha: 8 },
       grades: { enabled: false },
       ...body,
     }),

@@ -7,7 +7,7 @@ import { startWorker } from "../../worker/index.ts";
 import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
 import { finished, type Job, waitForJob } from "../e2e/training-support.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
-import { standInTrain } from "../worker/stand-in-train.ts";
+import { registerStandInModel, standInTrain } from "../worker/stand-in-train.ts";
 
 let t: TestApp;
 let metrics: ServiceMetrics;
@@ -31,11 +31,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { GRADES_RETRY_BASE_SECONDS: "0" } });
   metrics = createServiceMetrics({ sql: t.db.sql });
   scrapeApp = createApp({ ...t.deps, metrics });
-  await t.db.sql.query(
-    `insert into models (id, name, owner, kind, model_type, storage_prefix, config, source)
-     values ('mdl_standin', 'stand-in-base', 'system', 'base', 'qwen3', 'models/system/stand-in/', '{}'::jsonb, '{}'::jsonb)`,
-  );
-  await t.storage.put("models/system/stand-in/config.json", "{}");
+  await registerStandInModel(t);
   trainingFile = await uploadDataset(t, chatDataset(4));
 });
 afterAll(async () => {
