@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   GRADES_TENANT_MAX_RUNNING_JOBS: z.coerce.number().int().min(1).default(2),
   GRADES_RETRY_BASE_SECONDS: z.coerce.number().min(0).default(5),
   GRADES_RETRY_MAX_SECONDS: z.coerce.number().min(0).default(600),
+  /** Port of a worker process's /health and /metrics listener (`npm run worker`; 0: any free port). */
+  GRADES_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Set to false to run `npm start` without its in-process worker. */
   GRADES_WORKER: boolish.default(true),
 });
@@ -87,6 +89,8 @@ export interface WorkerConfig {
   maxAttempts: number;
   runningPerTenant: number;
   retry: { baseSeconds: number; maxSeconds: number };
+  /** Port of a worker process's /health and /metrics listener (the API serves its own on `port`). */
+  httpPort: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.GRADES_JOB_MAX_ATTEMPTS,
       runningPerTenant: e.GRADES_TENANT_MAX_RUNNING_JOBS,
       retry: { baseSeconds: e.GRADES_RETRY_BASE_SECONDS, maxSeconds: e.GRADES_RETRY_MAX_SECONDS },
+      httpPort: e.GRADES_WORKER_HTTP_PORT,
     },
   };
 }

@@ -1,4 +1,4 @@
-// Serves the API over HTTP on Node.
+// Serves the API (and the worker processes' /health and /metrics) over HTTP on Node.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type AppDeps, createApp } from "../api/index.ts";
@@ -10,9 +10,16 @@ export interface RunningServer {
 }
 
 export function startServer(deps: AppDeps, opts: { port: number; host: string }): Promise<RunningServer> {
-  const app = createApp(deps);
+  return serveFetch(createApp(deps).fetch, opts);
+}
+
+/** Serves any fetch handler (the API app, a worker's /health and /metrics). */
+export function serveFetch(
+  fetch: (request: Request) => Response | Promise<Response>,
+  opts: { port: number; host: string },
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, (info: AddressInfo) => {
+    const server = serve({ fetch, port: opts.port, hostname: opts.host }, (info: AddressInfo) => {
       const host = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
       resolve({
         port: info.port,
