@@ -9,6 +9,9 @@ export interface MultipartFile {
 
 export type BodyFactory = () => { body: BodyInit; headers: Record<string, string>; stream: boolean };
 
+/** Bytes per read of a streamed body: the granularity of upload progress. */
+const PROGRESS_CHUNK = 64 * 1024;
+
 let streamingSupported: boolean | undefined;
 
 /** Whether fetch accepts a ReadableStream body (`duplex: "half"`): Node, Deno and Chromium do. */
@@ -65,27 +68,23 @@ export function multipartBody(
     if (!onBytes || !supportsRequestStreams()) {
       return { body: new Blob([pre, file.blob, post]), headers, stream: false };
     }
+    // Read in slices, one per pull: fetch pulls as the connection takes bytes, so the count follows the network.
     let sent = 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(pre);
         onBytes(0);
       },
       async pull(controller) {
-        reader ??= file.blob.stream().getReader();
-        const { done, value } = await reader.read();
-        if (done) {
+        if (sent >= file.blob.size) {
           controller.enqueue(post);
           controller.close();
           return;
         }
-        controller.enqueue(value);
-        sent += value.byteLength;
+        const end = Math.min(file.blob.size, sent + PROGRESS_CHUNK);
+        controller.enqueue(new Uint8Array(await file.blob.slice(sent, end).arrayBuffer()));
+        sent = end;
         onBytes(sent);
-      },
-      cancel(reason) {
-        return reader?.cancel(reason);
       },
     });
     return { body, headers, stream: true };
