@@ -5,6 +5,8 @@ import type { ObjectStorage } from "../../../db/storage/types.ts";
 import { type RunningServer, startServer } from "../../../infra/server.ts";
 import { startTestWorker, withDemoModel } from "../../../test/e2e/training-support.ts";
 import { createTestApp, type TestApp } from "../../../test/support/app.ts";
+import type { TrainFn } from "../../../worker/context.ts";
+import { train } from "../../../worker/engine/index.ts";
 import type { RunningWorker, WorkerOptions } from "../../../worker/index.ts";
 import { type ClientOptions, Grades } from "../../src/index.ts";
 
@@ -61,3 +63,15 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
 
 /** `n` chat examples teaching one reply, in OpenAI's chat format. */
 export { chatDataset } from "../../../test/e2e/helpers.ts";
+
+/** The real engine with a pause after each step, so that a pause or cancel reliably lands mid-run. */
+export function slowedTrain(ms: number): TrainFn {
+  return (spec, hooks) =>
+    train(spec, {
+      ...hooks,
+      onEvent: async (e) => {
+        await hooks.onEvent?.(e);
+        if (e.type === "step") await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+}
