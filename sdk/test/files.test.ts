@@ -178,7 +178,8 @@ describe("files list, retrieve, content and delete", () => {
     expect(await client.files.retrieve(file.id)).toEqual(file);
     const res = await client.files.content(file.id);
     const chunks: Uint8Array[] = [];
-    for await (const c of res.body!) chunks.push(c);
+    const reader = res.body!.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
     expect(Buffer.concat(chunks).toString()).toBe(DATA);
     expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: "file", deleted: true });
     const err = await client.files.retrieve(file.id).catch((e: unknown) => e);

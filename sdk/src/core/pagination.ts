@@ -53,7 +53,7 @@ export class CursorPage<T extends { id: string }> implements AsyncIterable<T> {
 }
 
 /** What a `list` call returns: await it for the first page, or iterate it for every item. */
-export class PagePromise<T extends { id: string }> implements PromiseLike<CursorPage<T>>, AsyncIterable<T> {
+export class PagePromise<T extends { id: string }> implements Promise<CursorPage<T>>, AsyncIterable<T> {
   readonly #page: Promise<CursorPage<T>>;
 
   constructor(fetchPage: FetchPage<T>, after?: string) {
@@ -67,6 +67,18 @@ export class PagePromise<T extends { id: string }> implements PromiseLike<Cursor
   ): Promise<R1 | R2> {
     return this.#page.then(onFulfilled, onRejected);
   }
+
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<CursorPage<T> | R> {
+    return this.#page.catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<CursorPage<T>> {
+    return this.#page.finally(onFinally);
+  }
+
+  readonly [Symbol.toStringTag] = "PagePromise";
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     yield* await this.#page;
