@@ -151,13 +151,13 @@ export class Grades {
     const options = req.options ?? {};
     const signal = options.signal;
     if (signal?.aborted) throw new APIUserAbortError();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    // The timeout covers the wait for the response headers; the caller's signal also covers reading the body
+    // (a long download), so it stays attached to the request after this attempt returns.
+    const timeout = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      timeout.abort();
     }, options.timeout ?? this.timeout);
     try {
       const headers: Record<string, string> = {
@@ -182,7 +182,7 @@ export class Grades {
         method: req.method,
         headers,
         body,
-        signal: controller.signal,
+        signal: signal ? anySignal(signal, timeout.signal) : timeout.signal,
       };
       if (stream) init.duplex = "half";
       return { response: await this.#fetch(url, init) };
@@ -192,7 +192,6 @@ export class Grades {
       return { error: new APIConnectionError(undefined, { cause: err }) };
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -218,6 +217,17 @@ async function errorFromResponse(response: Response): Promise<APIError> {
     body = undefined;
   }
   return APIError.generate(response.status, body, text || undefined, response.headers);
+}
+
+/** Aborts when either signal does (AbortSignal.any where the runtime has it). */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (any) return any([a, b]);
+  const both = new AbortController();
+  const abort = () => both.abort();
+  a.addEventListener("abort", abort, { once: true });
+  b.addEventListener("abort", abort, { once: true });
+  return both.signal;
 }
 
 function newIdempotencyKey(): string {

@@ -70,6 +70,10 @@ describe("errors by status", () => {
       param: "method.supervised.hyperparameters.n_epochs",
       code: "invalid_value",
     });
+    const steps = await rejection(
+      svc.client().fineTuning.jobs.create({ model: "demo-tiny", training_file: "file-x", max_steps: 0 }),
+    );
+    expect(steps).toMatchObject({ status: 400, param: "max_steps", code: "invalid_value" });
   });
 
   it("a conflict is a ConflictError, not retried when the service says x-should-retry: false", async () => {

@@ -169,6 +169,31 @@ describe("files list, retrieve, content and delete", () => {
     expect(pages).toEqual([created.slice(0, 2), created.slice(2, 4), created.slice(4)]);
   });
 
+  it("stops a download when the caller aborts after the headers arrived", async () => {
+    const big = chatDataset(20_000);
+    const file = await client.files.create({
+      file: Buffer.from(big),
+      filename: "big.jsonl",
+      purpose: "batch",
+    });
+    const controller = new AbortController();
+    const res = await client.files.content(file.id, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    controller.abort();
+    let received = first.value!.byteLength;
+    const err = await (async () => {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) return undefined;
+        received += r.value.byteLength;
+      }
+    })().catch((e: unknown) => e);
+    expect((err as Error | undefined)?.name).toBe("AbortError");
+    expect(received).toBeLessThan(Buffer.byteLength(big));
+  });
+
   it("retrieves, streams and deletes a file; then it is a NotFoundError", async () => {
     const file = await client.files.create({
       file: Buffer.from(DATA),

@@ -1,5 +1,6 @@
 // /v1/fine_tuning/jobs, with our extensions (pause, resume, the GradES freeze map, the adapter archive) and the
 // client-side helpers `wait` and `follow`.
+import { APIUserAbortError } from "../../core/errors.ts";
 import type { PagePromise } from "../../core/pagination.ts";
 import { readTarGz } from "../../core/tar.ts";
 import type { RequestOptions } from "../../core/types.ts";
@@ -99,8 +100,13 @@ export class Jobs extends APIResource {
     });
     const body = response.body ?? new Blob([]).stream();
     if (!params) return body;
-    const files = await writeEntries(readTarGz(body), params.dir, params.strip ?? 1);
-    return { dir: params.dir, files };
+    try {
+      const files = await writeEntries(readTarGz(body), params.dir, params.strip ?? 1);
+      return { dir: params.dir, files };
+    } catch (err) {
+      if (options?.signal?.aborted) throw new APIUserAbortError();
+      throw err;
+    }
   }
 
   /**
