@@ -207,7 +207,7 @@ describe("a 429 from the service's rate limiter", () => {
   });
 
   it("is a RateLimitError without retries, and is retried after retry-after-ms with them", async () => {
-    const noRetry = limited.client();
+    const noRetry = limited.client({ maxRetries: 0 });
     // Until a 429 that asks for more than half a second: the bucket has just been emptied, so the next call
     // is refused too unless it waits.
     let err: RateLimitError | undefined;

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { writeModelFolder } from "./support/model-folder.ts";
 import { chatDataset, startTestService, type TestService } from "./support/service.ts";
 
 const run = promisify(execFile);
@@ -95,19 +95,8 @@ describe("README and examples", () => {
   });
 
   it("runs examples/register-model.ts on a Hugging Face folder", async () => {
-    // A small llama-shaped folder; validation reads the tokenizer files as JSON only.
     const folder = join(work, "hf");
-    await initTinyModel(folder, {
-      preset: "llama-tiny",
-      seed: 7,
-      withTokenizer: false,
-      overrides: { vocab_size: 300 },
-    });
-    await writeFile(
-      join(folder, "tokenizer.json"),
-      JSON.stringify({ version: "1.0", model: { type: "BPE" } }),
-    );
-    await writeFile(join(folder, "tokenizer_config.json"), JSON.stringify({ model_max_length: 4096 }));
+    await writeModelFolder(folder);
     await writeFile(join(folder, "README.md"), "# not a model file: left out\n");
     const { stdout, stderr } = await script(join(sdkDir, "examples", "register-model.ts"), [
       "my-llama",

