@@ -11,7 +11,7 @@ import {
 import { type ListBody, PagePromise } from "./core/pagination.ts";
 import { DEFAULT_MAX_RETRIES, retryDelayMs, shouldRetryResponse, sleep } from "./core/retry.ts";
 import type { RequestOptions } from "./core/types.ts";
-import { Files, type UploadSettings } from "./resources/files.ts";
+import { DEFAULT_UPLOAD_SETTINGS, Files, type UploadSettings } from "./resources/files.ts";
 import { FineTuning } from "./resources/fine-tuning/index.ts";
 import { Models } from "./resources/models.ts";
 import { Uploads } from "./resources/uploads.ts";
@@ -60,7 +60,7 @@ export class Grades {
   readonly timeout: number;
   readonly maxRetries: number;
   readonly webhookSecret: string | undefined;
-  readonly uploadSettings: Partial<UploadSettings>;
+  readonly uploadSettings: UploadSettings;
   readonly #fetch: typeof fetch;
   readonly #defaultHeaders: Record<string, string>;
 
@@ -83,7 +83,7 @@ export class Grades {
     this.timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.webhookSecret = opts.webhookSecret ?? readEnv("GRADES_WEBHOOK_SECRET");
-    this.uploadSettings = opts.uploads ?? {};
+    this.uploadSettings = { ...DEFAULT_UPLOAD_SETTINGS, ...opts.uploads };
     const f = opts.fetch ?? globalThis.fetch;
     if (!f) throw new GradesError("No fetch implementation: pass `fetch` to the client.");
     // Called unbound: browsers and workers reject a fetch called on another `this`.

@@ -37,7 +37,8 @@ beforeAll(async () => {
   await mkdir(app);
   await writeFile(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
   await run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball], { cwd: app });
-});
+  // A build, a pack and an install: a minute on a busy 2-core machine, more than the default hook timeout.
+}, 300_000);
 afterAll(async () => {
   await svc?.close();
   if (work) await rm(work, { recursive: true, force: true });

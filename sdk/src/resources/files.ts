@@ -47,7 +47,7 @@ export class Files extends APIResource {
     const { blob: given, filename } = await toBlob(params.file, params.filename);
     const type = params.mimeType ?? (given.type || mimeTypeOf(filename));
     const blob = given.type === type ? given : given.slice(0, given.size, type);
-    const settings = { ...DEFAULT_UPLOAD_SETTINGS, ...this.client.uploadSettings, ...params.upload };
+    const settings = { ...this.client.uploadSettings, ...params.upload };
     if (blob.size > settings.threshold) {
       const upload = await this.client.uploads.uploadFile(
         {

@@ -19,7 +19,8 @@ export interface UploadFileParams {
   purpose: FilePurpose;
   expires_after?: UploadCreateParams["expires_after"];
   onProgress?: ((progress: UploadProgress) => void) | undefined;
-  settings: UploadSettings;
+  /** Part size and concurrency; default: the client's `uploads` settings. */
+  settings?: Partial<UploadSettings> | undefined;
 }
 
 export class Parts extends APIResource {
@@ -55,7 +56,8 @@ export class Uploads extends APIResource {
   }
 
   async uploadFile(params: UploadFileParams, options?: RequestOptions): Promise<Upload> {
-    const { blob, settings } = params;
+    const { blob } = params;
+    const settings = { ...this.client.uploadSettings, ...params.settings };
     const upload = await this.create(
       {
         bytes: blob.size,
