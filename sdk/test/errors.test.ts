@@ -183,6 +183,34 @@ describe("aborts, timeouts and connection failures", () => {
     expect(perCall).toBeInstanceOf(APITimeoutError);
   });
 
+  it("creates send one Idempotency-Key per call, the same on each retry", async () => {
+    const keys: (string | null)[] = [];
+    const client = new Grades({
+      apiKey: "k",
+      baseURL: stalledURL,
+      timeout: 100,
+      maxRetries: 2,
+      fetch: (input, init) => {
+        keys.push(new Headers(init?.headers).get("idempotency-key"));
+        return fetch(input, init);
+      },
+    });
+    const create = (key?: string) =>
+      rejection(client.fineTuning.jobs.create({ model: "m", training_file: "f" }, { idempotencyKey: key }));
+    await create();
+    await create();
+    await create("my-key");
+    await rejection(client.fineTuning.jobs.retrieve("ftjob-x"));
+    expect(keys).toHaveLength(12);
+    const [first, second, mine, read] = [keys.slice(0, 3), keys.slice(3, 6), keys.slice(6, 9), keys.slice(9)];
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]).toMatch(/^grades-sdk-[0-9a-f-]{36}$/);
+    expect(new Set(second).size).toBe(1);
+    expect(second[0]).not.toBe(first[0]);
+    expect(mine).toEqual(["my-key", "my-key", "my-key"]);
+    expect(read).toEqual([null, null, null]);
+  });
+
   it("a refused connection is an APIConnectionError carrying the cause", async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
