@@ -1,0 +1,1631 @@
+// Generated from the service's /openapi.json by sdk/scripts/generate-types.ts (openapi-typescript).
+// Do not edit: run `npm run generate --workspace sdk`.
+export interface paths {
+  "/v1/files": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List files */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+          order?: "asc" | "desc";
+          purpose?:
+            | "fine-tune"
+            | "assistants"
+            | "batch"
+            | "vision"
+            | "user_data"
+            | "evals"
+            | "fine-tune-results";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of files */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FileList"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Upload a file
+     * @description Multipart upload, streamed to storage. Files with purpose `fine-tune` are checked line by line; a rejected file is not kept.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "multipart/form-data": {
+            /** @enum {string} */
+            "expires_after[anchor]"?: "created_at";
+            "expires_after[seconds]"?: number;
+            /** Format: binary */
+            file: string;
+            /** @enum {string} */
+            purpose: "fine-tune" | "assistants" | "batch" | "vision" | "user_data" | "evals";
+          };
+        };
+      };
+      responses: {
+        /** @description The stored file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["File"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Larger than the configured limit */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Wrong Content-Type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/files/{file_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a file */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          file_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["File"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a file and its contents */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          file_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FileDeleted"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/files/{file_id}/content": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download a file's contents */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          file_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The bytes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List fine-tuning jobs (newest first); filter with metadata[key]=value */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of jobs */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJobList"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a fine-tuning job */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateFineTuningJobRequest"];
+        };
+      };
+      responses: {
+        /** @description The created job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a fine-tuning job */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/adapter": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download the trained adapter (or model) folder as one .tar.gz */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A gzipped tar archive */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/gzip": string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel a job; a running job stops within seconds */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a job's checkpoints (latest step first) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of checkpoints */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJobCheckpointList"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a job's events (newest first), including `metrics` events */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of events */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJobEventList"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/grades": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** GradES freeze map (layer × matrix: frozen step, latest G) and metric history */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The freeze map */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJobGrades"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause a job; a running job checkpoints first (pause_requested until then) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume a paused job from its latest checkpoint */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/models": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List models */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every model the tenant can use */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelList"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Register a base model (extension)
+     * @description From uploaded Hugging Face files or an S3 prefix. The folder is validated (config.json, supported architecture, every weight with its shape, tokenizer files) before the model is accepted.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RegisterModel"];
+        };
+      };
+      responses: {
+        /** @description The registered model */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Model"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation) */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/models/{model}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a model */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          model: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The model */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Model"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete one of the tenant's models */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          model: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ModelDeleted"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/uploads": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Create an upload */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateUpload"];
+        };
+      };
+      responses: {
+        /** @description The pending upload */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Upload"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Larger than the configured limit */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/uploads/{upload_id}/cancel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel an upload */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          upload_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The cancelled upload */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Upload"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/uploads/{upload_id}/complete": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Complete an upload: its parts, in the given order, become one file */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          upload_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CompleteUpload"];
+        };
+      };
+      responses: {
+        /** @description The completed upload with its file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Upload"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/uploads/{upload_id}/parts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add a part (at most 64 MB) to an upload */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          upload_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "multipart/form-data": {
+            /** Format: binary */
+            data: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The part */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["UploadPart"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Larger than the configured limit */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Wrong Content-Type */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    CompleteUpload: {
+      md5?: string;
+      part_ids: string[];
+    };
+    CreateFineTuningJobRequest: {
+      checkpoint_every?: number;
+      early_stopping?: components["schemas"]["EarlyStoppingOptions"];
+      grades?: components["schemas"]["GradesOptions"];
+      hyperparameters?: components["schemas"]["FineTuningHyperparameters"];
+      integrations?: unknown[] | null;
+      learning_rate?: number;
+      lora?: components["schemas"]["LoraOptions"];
+      max_seq_len?: number;
+      max_steps?: number;
+      metadata?: {
+        [key: string]: string;
+      } | null;
+      method?: {
+        supervised?: {
+          hyperparameters?: components["schemas"]["FineTuningHyperparameters"];
+        };
+        /** @enum {string} */
+        type: "supervised";
+      };
+      model: string;
+      seed?: number | null;
+      suffix?: string | null;
+      training_file: string;
+      /** @enum {string} */
+      training_type?: "lora" | "full";
+      validation_file?: string | null;
+    };
+    CreateUpload: {
+      bytes: number;
+      expires_after?: {
+        /** @enum {string} */
+        anchor: "created_at";
+        seconds: number;
+      };
+      filename: string;
+      mime_type: string;
+      /** @enum {string} */
+      purpose: "fine-tune" | "assistants" | "batch" | "vision" | "user_data" | "evals";
+    };
+    EarlyStoppingOptions: {
+      eval_interval?: number;
+      min_delta?: number;
+      patience?: number;
+    } | null;
+    Error: {
+      error: {
+        code: string | null;
+        message: string;
+        param: string | null;
+        type: string;
+      };
+    };
+    File: {
+      bytes: number;
+      /** @description Unix seconds */
+      created_at: number;
+      expires_at: number | null;
+      filename: string;
+      /** @example file-3dT2x9QxYy8oVZ0aA1b2C3d4 */
+      id: string;
+      /** @enum {string} */
+      object: "file";
+      purpose: string;
+      /** @enum {string} */
+      status: "uploaded" | "processed" | "error";
+      status_details: string | null;
+    };
+    FileDeleted: {
+      deleted: boolean;
+      id: string;
+      /** @enum {string} */
+      object: "file";
+    };
+    FileList: {
+      data: components["schemas"]["File"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    FineTuningHyperparameters: {
+      batch_size?: "auto" | number;
+      learning_rate_multiplier?: "auto" | number;
+      n_epochs?: "auto" | number;
+    };
+    FineTuningJob: {
+      backend: string | null;
+      /** @description The resolved training configuration */
+      config: {
+        [key: string]: unknown;
+      };
+      created_at: number;
+      error: {
+        code: string;
+        message: string;
+        param: string | null;
+      } | null;
+      estimated_finish: number | null;
+      fine_tuned_model: string | null;
+      finished_at: number | null;
+      grades: {
+        frozen_components: number;
+        frozen_fraction: number;
+        options: {
+          [key: string]: unknown;
+        };
+        steps_completed: number;
+        stop_reason: string | null;
+        total_components: number | null;
+        total_steps: number | null;
+      };
+      hyperparameters: {
+        batch_size: number;
+        learning_rate_multiplier: number;
+        n_epochs: number;
+      };
+      id: string;
+      integrations: unknown[];
+      metadata: {
+        [key: string]: string;
+      } | null;
+      method: {
+        supervised: {
+          hyperparameters: {
+            batch_size: number;
+            learning_rate_multiplier: number;
+            n_epochs: number;
+          };
+        };
+        /** @enum {string} */
+        type: "supervised";
+      };
+      model: string;
+      /** @enum {string} */
+      object: "fine_tuning.job";
+      organization_id: string;
+      pause_requested: boolean;
+      result_files: string[];
+      seed: number;
+      /** @enum {string} */
+      status: "validating_files" | "queued" | "running" | "succeeded" | "failed" | "cancelled" | "paused";
+      trained_tokens: number | null;
+      training_file: string;
+      /** @enum {string} */
+      training_type: "lora" | "full";
+      user_provided_suffix: string | null;
+      validation_file: string | null;
+    };
+    FineTuningJobCheckpoint: {
+      created_at: number;
+      fine_tuned_model_checkpoint: string;
+      fine_tuning_job_id: string;
+      id: string;
+      metrics: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      object: "fine_tuning.job.checkpoint";
+      step_number: number;
+    };
+    FineTuningJobCheckpointList: {
+      data: components["schemas"]["FineTuningJobCheckpoint"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    FineTuningJobEvent: {
+      created_at: number;
+      data: {
+        [key: string]: unknown;
+      } | null;
+      id: string;
+      /** @enum {string} */
+      level: "info" | "warn" | "error";
+      message: string;
+      /** @enum {string} */
+      object: "fine_tuning.job.event";
+      /** @enum {string} */
+      type: "message" | "metrics";
+    };
+    FineTuningJobEventList: {
+      data: components["schemas"]["FineTuningJobEvent"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    FineTuningJobGrades: {
+      [key: string]: unknown;
+    };
+    FineTuningJobList: {
+      data: components["schemas"]["FineTuningJob"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    GradesOptions: {
+      alpha?: number;
+      enabled?: boolean;
+      interval?: number;
+      max_frozen_ratio?: number;
+      /** @enum {string} */
+      metric?: "grad_change" | "weight_change";
+      /** @enum {string} */
+      normalize?: "sum" | "mean";
+      relative_tau?: number | null;
+      tau?: number;
+    };
+    LoraOptions: {
+      alpha?: number;
+      dropout?: number;
+      r?: number;
+      target_modules?: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj")[];
+      use_rslora?: boolean;
+    };
+    Model: {
+      created: number;
+      /** @example demo-tiny */
+      id: string;
+      /**
+       * @description Extension: base or fine-tuned
+       * @enum {string}
+       */
+      kind: "base" | "fine_tuned";
+      /** @description Extension: Hugging Face model_type (qwen3, qwen2, llama, mistral) */
+      model_type: string;
+      /** @enum {string} */
+      object: "model";
+      owned_by: string;
+      /** @description Extension: the base model of a fine-tuned model */
+      parent: string | null;
+    };
+    ModelDeleted: {
+      deleted: boolean;
+      id: string;
+      /** @enum {string} */
+      object: "model";
+    };
+    ModelList: {
+      data: components["schemas"]["Model"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    RegisterModel: {
+      /** @example my-qwen3-0.6b */
+      id: string;
+      /** @description Where the Hugging Face files are */
+      source:
+        | {
+            /**
+             * @description Hugging Face file name → id of an uploaded file
+             * @example {
+             *       "config.json": "file-abc"
+             *     }
+             */
+            files: {
+              [key: string]: string;
+            };
+            /** @enum {string} */
+            type: "files";
+          }
+        | {
+            /** @enum {string} */
+            type: "s3";
+            uri: string;
+          };
+    };
+    Upload: {
+      bytes: number;
+      created_at: number;
+      expires_at: number;
+      file: components["schemas"]["File"] & (Record<string, never> | null);
+      filename: string;
+      id: string;
+      /** @enum {string} */
+      object: "upload";
+      purpose: string;
+      /** @enum {string} */
+      status: "pending" | "completed" | "cancelled" | "expired";
+    };
+    UploadPart: {
+      created_at: number;
+      id: string;
+      /** @enum {string} */
+      object: "upload.part";
+      upload_id: string;
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
