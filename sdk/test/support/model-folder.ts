@@ -2,7 +2,7 @@
 // files as JSON only, so stand-ins keep it small.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { initTinyModel } from "../../../worker/engine/model/init.ts";
+import { initTinyModel } from "../../../worker/engine/index.ts";
 
 export async function writeModelFolder(dir: string): Promise<void> {
   await initTinyModel(dir, {
