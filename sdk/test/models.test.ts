@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDemoModel } from "../../api/models/demo-model.ts";
-import { S3Storage } from "../../db/storage/s3.ts";
 import { silentLogger } from "../../common/logger.ts";
+import { S3Storage } from "../../db/storage/s3.ts";
 import { startTestS3, type TestS3 } from "../../test/support/s3.ts";
 import {
   BadRequestError,

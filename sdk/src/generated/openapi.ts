@@ -1,6 +1,51 @@
 // Generated from the service's /openapi.json by sdk/scripts/generate-types.ts (openapi-typescript).
 // Do not edit: run `npm run generate --workspace sdk`.
 export interface paths {
+  "/health": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether the database and object storage are reachable (no API key needed) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Both reachable */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Health"];
+          };
+        };
+        /** @description Degraded: one of them is not */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Health"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/files": {
     parameters: {
       query?: never;
@@ -84,7 +129,7 @@ export interface paths {
       requestBody: {
         content: {
           "multipart/form-data": {
-            /** @enum {string} */
+            /** @constant */
             "expires_after[anchor]"?: "created_at";
             "expires_after[seconds]"?: number;
             /** Format: binary */
@@ -366,6 +411,33 @@ export interface paths {
             "application/json": components["schemas"]["FineTuningJobList"];
           };
         };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     put?: never;
@@ -390,6 +462,42 @@ export interface paths {
           };
           content: {
             "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Larger than the configured limit */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
           };
         };
       };
@@ -428,6 +536,33 @@ export interface paths {
             "application/json": components["schemas"]["FineTuningJob"];
           };
         };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     put?: never;
@@ -464,6 +599,42 @@ export interface paths {
           };
           content: {
             "application/gzip": string;
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
           };
         };
       };
@@ -506,6 +677,42 @@ export interface paths {
             "application/json": components["schemas"]["FineTuningJob"];
           };
         };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     delete?: never;
@@ -544,6 +751,42 @@ export interface paths {
           };
           content: {
             "application/json": components["schemas"]["FineTuningJobCheckpointList"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
           };
         };
       };
@@ -588,6 +831,42 @@ export interface paths {
             "application/json": components["schemas"]["FineTuningJobEventList"];
           };
         };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     put?: never;
@@ -624,6 +903,33 @@ export interface paths {
           };
           content: {
             "application/json": components["schemas"]["FineTuningJobGrades"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
           };
         };
       };
@@ -666,6 +972,42 @@ export interface paths {
             "application/json": components["schemas"]["FineTuningJob"];
           };
         };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
       };
     };
     delete?: never;
@@ -702,6 +1044,42 @@ export interface paths {
           };
           content: {
             "application/json": components["schemas"]["FineTuningJob"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
           };
         };
       };
@@ -1324,15 +1702,30 @@ export interface components {
       part_ids: string[];
     };
     CreateFineTuningJobRequest: {
+      /** @description steps between checkpoints */
       checkpoint_every?: number;
       early_stopping?: components["schemas"]["EarlyStoppingOptions"];
+      /** @description also checkpoint at the end of each of the last n epochs */
+      epoch_checkpoints?: number;
       grades?: components["schemas"]["GradesOptions"];
+      /** @description batches summed into one optimizer step */
+      gradient_accumulation_steps?: number;
       hyperparameters?: components["schemas"]["FineTuningHyperparameters"];
       integrations?: unknown[] | null;
+      /** @description peak learning rate */
       learning_rate?: number;
       lora?: components["schemas"]["LoraOptions"];
+      /**
+       * @description learning-rate decay after warmup
+       * @enum {string}
+       */
+      lr_scheduler?: "cosine" | "linear" | "constant";
+      /** @description clip gradients to this global norm (0: no clipping) */
+      max_grad_norm?: number;
+      /** @description truncate examples to this many tokens */
       max_seq_len?: number;
-      max_steps?: number;
+      /** @description cap on optimizer steps */
+      max_steps?: number | null;
       metadata?: {
         [key: string]: string;
       } | null;
@@ -1347,9 +1740,16 @@ export interface components {
       seed?: number | null;
       suffix?: string | null;
       training_file: string;
-      /** @enum {string} */
+      /**
+       * @description LoRA adapters, or full fine-tuning of the target projections
+       * @enum {string}
+       */
       training_type?: "lora" | "full";
       validation_file?: string | null;
+      /** @description warmup steps as a fraction of total steps */
+      warmup_ratio?: number;
+      /** @description AdamW weight decay */
+      weight_decay?: number;
     };
     CreateUpload: {
       bytes: number;
@@ -1364,8 +1764,11 @@ export interface components {
       purpose: "fine-tune" | "assistants" | "batch" | "vision" | "user_data" | "evals";
     };
     EarlyStoppingOptions: {
+      /** @description steps between validation-loss evaluations */
       eval_interval?: number;
+      /** @description minimum validation-loss improvement */
       min_delta?: number;
+      /** @description evaluations without improvement before training stops */
       patience?: number;
     } | null;
     Error: {
@@ -1527,22 +1930,47 @@ export interface components {
       object: "list";
     };
     GradesOptions: {
+      /** @description grace period as a fraction of total steps */
       alpha?: number;
+      /** @description GradES early stopping per weight matrix */
       enabled?: boolean;
+      /** @description measure G every n steps */
       interval?: number;
+      /** @description stop when this fraction of matrices is frozen */
       max_frozen_ratio?: number;
-      /** @enum {string} */
+      /**
+       * @description what G measures: the gradient's change (the paper's) or the weight's
+       * @enum {string}
+       */
       metric?: "grad_change" | "weight_change";
-      /** @enum {string} */
+      /**
+       * @description sum: plain L1; mean: L1 per element
+       * @enum {string}
+       */
       normalize?: "sum" | "mean";
+      /** @description freeze below this fraction of the matrix's G at the end of the grace period (replaces tau) */
       relative_tau?: number | null;
+      /** @description freeze threshold on G (after normalisation) */
       tau?: number;
     };
+    Health: {
+      /** @description `ok`, or the error reaching the database */
+      database: string;
+      /** @enum {string} */
+      status: "ok" | "degraded";
+      /** @description `ok`, or the error reaching object storage */
+      storage: string;
+    };
     LoraOptions: {
+      /** @description LoRA alpha (scaling alpha / r) */
       alpha?: number;
+      /** @description dropout on the LoRA input */
       dropout?: number;
+      /** @description LoRA rank */
       r?: number;
+      /** @description the projections LoRA wraps and GradES tracks */
       target_modules?: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj")[];
+      /** @description rank-stabilised LoRA: scaling alpha / sqrt(r) */
       use_rslora?: boolean;
     };
     Model: {
