@@ -159,7 +159,11 @@ describe("bad input is a 400 naming the field", () => {
   const cases: [string, unknown, string][] = [
     ["a URL that is not a URL", { url: "not a url" }, "url"],
     ["a missing URL", { events: ["*"] }, "url"],
-    ["an unknown event type", { url: "http://127.0.0.1:9/x", events: ["fine_tuning.job.exploded"] }, "events.0"],
+    [
+      "an unknown event type",
+      { url: "http://127.0.0.1:9/x", events: ["fine_tuning.job.exploded"] },
+      "events.0",
+    ],
     ["an empty event list", { url: "http://127.0.0.1:9/x", events: [] }, "events"],
     ["an unknown field", { url: "http://127.0.0.1:9/x", colour: "blue" }, "colour"],
     ["a wrong type", { url: "http://127.0.0.1:9/x", enabled: "yes" }, "enabled"],

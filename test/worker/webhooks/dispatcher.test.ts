@@ -4,9 +4,9 @@
 import OpenAI from "openai";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../infra/logger.ts";
 import type { WebhooksConfig } from "../../../db/webhooks/config.ts";
-import { startDispatcher, type RunningDispatcher } from "../../../worker/webhooks/index.ts";
+import { silentLogger } from "../../../infra/logger.ts";
+import { type RunningDispatcher, startDispatcher } from "../../../worker/webhooks/index.ts";
 import { postJson } from "../../e2e/helpers.ts";
 import { createTestApp, type TestApp } from "../../support/app.ts";
 import { FAST_WEBHOOKS_ENV, Receiver, runJob, waitFor } from "./support.ts";
@@ -144,7 +144,14 @@ describe("webhook delivery", () => {
 
     const log = await attempts(who, ep.id);
     expect(log).toHaveLength(4);
-    for (const a of log) expect(a).toMatchObject({ http_status: 200, response_body: "ok", error: null, attempt: 1, delivery_status: "succeeded" });
+    for (const a of log)
+      expect(a).toMatchObject({
+        http_status: 200,
+        response_body: "ok",
+        error: null,
+        attempt: 1,
+        delivery_status: "succeeded",
+      });
   });
 
   it("a wrong secret, a changed body or a stale timestamp fails verification", async () => {
@@ -174,7 +181,9 @@ describe("webhook delivery", () => {
     const expected = await outboxIds(who.tenantId);
     await waitFor("every event acknowledged", async () => {
       const log = await attempts(who, ep.id);
-      return new Set(log.filter((a) => a.http_status === 204).map((a) => a.event_id)).size === expected.length;
+      return (
+        new Set(log.filter((a) => a.http_status === 204).map((a) => a.event_id)).size === expected.length
+      );
     });
     const log = await attempts(who, ep.id);
     expect(new Set(receiver.ids())).toEqual(new Set(expected));
@@ -182,7 +191,11 @@ describe("webhook delivery", () => {
     for (const a of log.filter((x) => x.http_status === 500)) {
       expect(a).toMatchObject({ response_body: "try later", error: "HTTP 500" });
       // The retry of that delivery carried the same event id, and it was acknowledged.
-      expect(log.some((b) => b.delivery_id === a.delivery_id && b.event_id === a.event_id && b.http_status === 204)).toBe(true);
+      expect(
+        log.some(
+          (b) => b.delivery_id === a.delivery_id && b.event_id === a.event_id && b.http_status === 204,
+        ),
+      ).toBe(true);
     }
     const [ok] = await t.db.sql.query<{ n: number }>(
       "select count(*)::int as n from webhook_deliveries where endpoint_id = $1 and status = 'succeeded'",
@@ -263,7 +276,9 @@ describe("webhook delivery", () => {
     expect(log.map((a) => a.attempt)).toEqual([1, 2, 3]);
     expect(log.every((a) => a.delivery_status === "failed")).toBe(true);
     const shown = (await (
-      await t.request(`/v1/webhook_endpoints/${ep.id}`, { headers: { authorization: `Bearer ${who.apiKey}` } })
+      await t.request(`/v1/webhook_endpoints/${ep.id}`, {
+        headers: { authorization: `Bearer ${who.apiKey}` },
+      })
     ).json()) as Endpoint & { failing_since: number };
     expect(shown).toMatchObject({ enabled: false, status: "disabled" });
     expect(shown.disabled_reason).toMatch(/no delivery succeeded since/);
@@ -280,12 +295,19 @@ describe("webhook delivery", () => {
       who.apiKey,
     );
     expect(again.status).toBe(200);
-    await waitFor("the redelivery", async () => (await attempts(who, ep.id)).some((a) => a.http_status === 200));
+    await waitFor("the redelivery", async () =>
+      (await attempts(who, ep.id)).some((a) => a.http_status === 200),
+    );
     const after = await attempts(who, ep.id);
     expect(new Set(receiver.ids())).toEqual(new Set([log[0]!.event_id]));
     expect(after.at(-1)).toMatchObject({ http_status: 200, delivery_status: "succeeded", attempt: 1 });
     // A settled delivery can be redelivered; one still scheduled cannot; an unknown one is a 404.
-    const missing = await postJson(t, `/v1/webhook_endpoints/${ep.id}/deliveries/whdel_nope/redeliver`, {}, who.apiKey);
+    const missing = await postJson(
+      t,
+      `/v1/webhook_endpoints/${ep.id}/deliveries/whdel_nope/redeliver`,
+      {},
+      who.apiKey,
+    );
     expect(missing.status).toBe(404);
   });
 
@@ -294,7 +316,12 @@ describe("webhook delivery", () => {
     const ep = await endpoint(who, receiver.url);
     const rotate = async (overlap: number) =>
       (await (
-        await postJson(t, `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { overlap_seconds: overlap }, who.apiKey)
+        await postJson(
+          t,
+          `/v1/webhook_endpoints/${ep.id}/rotate_secret`,
+          { overlap_seconds: overlap },
+          who.apiKey,
+        )
       ).json()) as Endpoint;
     const rotated = await rotate(3600);
     await dispatcher();
@@ -323,9 +350,16 @@ describe("webhook delivery", () => {
     const byName = await endpoint(who, `https://localhost:${receiver.port}/hook`);
     await dispatcher({ allowPrivateTargets: false });
     for (const ep of [byIp, byName]) await postJson(t, `/v1/webhook_endpoints/${ep.id}/test`, {}, who.apiKey);
-    await waitFor("refusals", async () => (await attempts(who, byIp.id)).length > 0 && (await attempts(who, byName.id)).length > 0);
-    expect((await attempts(who, byIp.id))[0]!.error).toMatch(/refused: URL targets a non-public address \(127\.0\.0\.1\)/);
-    expect((await attempts(who, byName.id))[0]!.error).toMatch(/refused: localhost resolves to a non-public address/);
+    await waitFor(
+      "refusals",
+      async () => (await attempts(who, byIp.id)).length > 0 && (await attempts(who, byName.id)).length > 0,
+    );
+    expect((await attempts(who, byIp.id))[0]!.error).toMatch(
+      /refused: URL targets a non-public address \(127\.0\.0\.1\)/,
+    );
+    expect((await attempts(who, byName.id))[0]!.error).toMatch(
+      /refused: localhost resolves to a non-public address/,
+    );
     expect(receiver.received).toHaveLength(0);
   });
 

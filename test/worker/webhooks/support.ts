@@ -73,7 +73,8 @@ export class Receiver {
 /** Dispatcher settings that make the retry schedule, timeouts and leases take milliseconds, not hours. */
 export const FAST_WEBHOOKS_ENV: Record<string, string> = {
   GRADES_WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
-  GRADES_WEBHOOK_RETRY_SCHEDULE: "0,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05",
+  GRADES_WEBHOOK_RETRY_SCHEDULE:
+    "0,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05",
   GRADES_WEBHOOK_POLL_SECONDS: "0.05",
   GRADES_WEBHOOK_TIMEOUT_SECONDS: "5",
   GRADES_WEBHOOK_LEASE_SECONDS: "10",
