@@ -5,7 +5,7 @@ CREATE TABLE "webhook_deliveries" (
 	"tenant_id" text NOT NULL,
 	"job_id" text,
 	"event_created_at" timestamp with time zone NOT NULL,
-	"status" text DEFAULT 'pending' NOT NULL,
+	"status" text DEFAULT 'waiting' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"locked_by" text,
@@ -13,7 +13,7 @@ CREATE TABLE "webhook_deliveries" (
 	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone,
-	CONSTRAINT "webhook_deliveries_status_check" CHECK ("webhook_deliveries"."status" in ('pending', 'delivering', 'succeeded', 'failed'))
+	CONSTRAINT "webhook_deliveries_status_check" CHECK ("webhook_deliveries"."status" in ('waiting', 'pending', 'delivering', 'succeeded', 'failed'))
 );
 --> statement-breakpoint
 CREATE TABLE "webhook_delivery_attempts" (
@@ -53,7 +53,8 @@ ALTER TABLE "webhook_delivery_attempts" ADD CONSTRAINT "webhook_delivery_attempt
 ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_event_endpoint_idx" ON "webhook_deliveries" USING btree ("event_id","endpoint_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at") WHERE status in ('pending', 'delivering');--> statement-breakpoint
-CREATE INDEX "webhook_deliveries_order_idx" ON "webhook_deliveries" USING btree ("endpoint_id","job_id","event_created_at") WHERE status in ('pending', 'delivering');--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_order_idx" ON "webhook_deliveries" USING btree ("endpoint_id","job_id","event_created_at") WHERE status in ('waiting', 'pending', 'delivering');--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_waiting_idx" ON "webhook_deliveries" USING btree ("event_created_at") WHERE status = 'waiting';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_endpoint_idx" ON "webhook_deliveries" USING btree ("endpoint_id","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_delivery_attempts_id_idx" ON "webhook_delivery_attempts" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "webhook_delivery_attempts_endpoint_idx" ON "webhook_delivery_attempts" USING btree ("endpoint_id","seq");--> statement-breakpoint

@@ -66,7 +66,8 @@ export const webhookDeliveries = pgTable(
     jobId: text("job_id"),
     /** The event's created_at, copied: the order of a job's deliveries. */
     eventCreatedAt: tz("event_created_at").notNull(),
-    status: text("status").notNull().default("pending"),
+    /** db/webhooks/sql.ts describes the states. */
+    status: text("status").notNull().default("waiting"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: tz("next_attempt_at").notNull().defaultNow(),
     lockedBy: text("locked_by"),
@@ -78,13 +79,14 @@ export const webhookDeliveries = pgTable(
   (t) => [
     check(
       "webhook_deliveries_status_check",
-      sql`${t.status} in ('pending', 'delivering', 'succeeded', 'failed')`,
+      sql`${t.status} in ('waiting', 'pending', 'delivering', 'succeeded', 'failed')`,
     ),
     uniqueIndex("webhook_deliveries_event_endpoint_idx").on(t.eventId, t.endpointId),
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status in ('pending', 'delivering')`),
     index("webhook_deliveries_order_idx")
       .on(t.endpointId, t.jobId, t.eventCreatedAt)
-      .where(sql`status in ('pending', 'delivering')`),
+      .where(sql`status in ('waiting', 'pending', 'delivering')`),
+    index("webhook_deliveries_waiting_idx").on(t.eventCreatedAt).where(sql`status = 'waiting'`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt, t.id),
   ],
 );

@@ -2,7 +2,7 @@
 
 import type { SqlExecutor } from "../client.ts";
 import { randomToken } from "../ids.ts";
-import { CLAIM, FAN_OUT, SETTLE } from "./sql.ts";
+import { CLAIM, FAN_OUT, PROMOTE, SETTLE } from "./sql.ts";
 
 export function newDispatcherId(): string {
   return `webhooks:${process.pid}:${randomToken(6)}`;
@@ -15,6 +15,11 @@ export async function fanOut(
 ): Promise<{ events: number; deliveries: number }> {
   const [row] = await sql.query<{ events: number; deliveries: number }>(FAN_OUT, [limit]);
   return { events: Number(row?.events ?? 0), deliveries: Number(row?.deliveries ?? 0) };
+}
+
+/** Makes the heads of delivery lines pending; returns how many. */
+export async function promoteHeads(sql: SqlExecutor): Promise<number> {
+  return (await sql.query(PROMOTE)).length;
 }
 
 export interface ClaimedDelivery {

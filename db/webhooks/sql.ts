@@ -2,15 +2,18 @@
 // dispatcher runs on a delivery it holds is guarded by `locked_by = <dispatcher>`, so one whose lease expired
 // (and whose delivery another dispatcher took over) can no longer record anything about it.
 //
-//   pending     Waiting for an attempt, no earlier than next_attempt_at. In: fan-out (new event), a failed
-//               attempt with attempts left, the API's redeliver. Out: a claim → delivering.
+//   waiting     In line behind an earlier event of the same job to the same endpoint (see Order). In:
+//               fan-out, the API's redeliver. Out: PROMOTE → pending once it is the head of its line.
+//   pending     Due for an attempt no earlier than next_attempt_at. In: fan-out of a head, PROMOTE, a failed
+//               attempt with attempts left, a test event. Out: a claim → delivering.
 //   delivering  Held by one dispatcher's lease (locked_by, locked_until). Out, guarded by the holder: 2xx →
 //               succeeded; anything else → pending (retry schedule) or failed (schedule exhausted). An expired
 //               lease (the dispatcher died mid-request) makes it claimable again: delivered at least once.
-//   succeeded, failed   Final, until the API's redeliver moves them back to pending.
+//   succeeded, failed   Final, until the API's redeliver moves them back to waiting.
 //
-// Order: a delivery is claimable only when no earlier event of the same job is still pending or delivering to
-// the same endpoint, and no earlier event of that job is still waiting in the outbox to be fanned out.
+// Order: per job and endpoint, an event is first sent only after every earlier event of that job to that
+// endpoint has settled (acknowledged, or failed after its last attempt). Only the head of each line is pending,
+// so claiming stays an index scan however long the lines behind failing endpoints grow.
 import { TEST_EVENT, WEBHOOK_EVENT_TYPES } from "./events.ts";
 
 /** NOTIFY channel: outbox rows were written (a trigger, migration webhooks_notify) or a delivery was scheduled. */
@@ -20,9 +23,23 @@ const newId = (prefix: string) => `'${prefix}' || replace(gen_random_uuid()::tex
 const deliverable = WEBHOOK_EVENT_TYPES.map((t) => `'${t}'`).join(", ");
 
 /**
+ * Whether delivery-like row `d` (endpoint_id, tenant_id, job_id, event_created_at, event_id) has an earlier
+ * event of its job still unsettled for the same endpoint, or still in the outbox waiting to be fanned out.
+ */
+const behindEarlier = (d: string) => `(exists (
+    select 1 from webhook_deliveries p
+    where p.endpoint_id = ${d}.endpoint_id and p.job_id = ${d}.job_id and p.status in ('waiting', 'pending', 'delivering')
+      and (p.event_created_at, p.event_id) < (${d}.event_created_at, ${d}.event_id))
+  or exists (
+    select 1 from webhook_outbox o
+    where o.delivered_at is null and o.tenant_id = ${d}.tenant_id and o.data ->> 'id' = ${d}.job_id
+      and (o.created_at, o.id) < (${d}.event_created_at, ${d}.event_id)))`;
+
+/**
  * Fan-out: turns up to $1 outbox rows, oldest first, into one delivery per enabled endpoint of the tenant that
  * subscribes to the type, and marks them handed over (`delivered_at`). Rows other dispatchers hold are skipped.
- * Types no endpoint can subscribe to (validating_files) are marked without deliveries.
+ * Types no endpoint can subscribe to (validating_files) are marked without deliveries. A delivery is pending
+ * when it heads its line, waiting otherwise (two events of one job in the same batch: the later one waits).
  */
 export const FAN_OUT = `with picked as (
   select o.id, o.tenant_id, o.type, o.data, o.created_at from webhook_outbox o
@@ -30,40 +47,56 @@ export const FAN_OUT = `with picked as (
   order by o.created_at, o.id
   limit $1
   for update skip locked
-), fanned as (
-  insert into webhook_deliveries (id, event_id, endpoint_id, tenant_id, job_id, event_created_at)
-  select ${newId("whdel_")}, p.id, e.id, p.tenant_id, p.data ->> 'id', p.created_at
+), targets as (
+  select p.id as event_id, e.id as endpoint_id, p.tenant_id, p.data ->> 'id' as job_id, p.created_at as event_created_at
   from picked p
   join webhook_endpoints e on e.tenant_id = p.tenant_id and e.enabled
     and (e.events is null or e.events ? p.type)
   where p.type in (${deliverable})
+), fanned as (
+  insert into webhook_deliveries (id, event_id, endpoint_id, tenant_id, job_id, event_created_at, status)
+  select ${newId("whdel_")}, t.event_id, t.endpoint_id, t.tenant_id, t.job_id, t.event_created_at,
+    case when ${behindEarlier("t")} or exists (
+      select 1 from targets b where b.endpoint_id = t.endpoint_id and b.job_id = t.job_id
+        and (b.event_created_at, b.event_id) < (t.event_created_at, t.event_id))
+    then 'waiting' else 'pending' end
+  from targets t
   on conflict (event_id, endpoint_id) do nothing
-  returning 1
+  returning status
 ), marked as (
   update webhook_outbox o set delivered_at = now() from picked where o.id = picked.id
   returning 1
 )
-select (select count(*) from marked)::int as events, (select count(*) from fanned)::int as deliveries`;
+select (select count(*) from marked)::int as events, (select count(*) from fanned)::int as deliveries,
+       (select count(*) from fanned where status = 'waiting')::int as waiting`;
 
 /**
- * Claims up to $3 due deliveries (pending, or delivering with an expired lease) to enabled endpoints, heads of
- * their job's line only (see Order above), and leases them to $1 for $2 seconds. Returns what a delivery needs:
- * the event, the endpoint's URL and sealed secrets.
+ * Moves the head of every line to pending: the earliest waiting delivery of a job to an endpoint with nothing
+ * earlier unsettled. Run before claiming; it also catches a head whose predecessor settled while its own
+ * fan-out was committing. A waiting test event (redelivered) has no line.
+ */
+export const PROMOTE = `update webhook_deliveries d set status = 'pending', next_attempt_at = now()
+from (
+  select distinct on (w.endpoint_id, coalesce(w.job_id, w.id)) w.id, w.endpoint_id, w.tenant_id, w.job_id,
+         w.event_created_at, w.event_id
+  from webhook_deliveries w
+  where w.status = 'waiting'
+  order by w.endpoint_id, coalesce(w.job_id, w.id), w.event_created_at, w.event_id
+) head
+where d.id = head.id and d.status = 'waiting' and (head.job_id is null or not ${behindEarlier("head")})
+returning d.id`;
+
+/**
+ * Claims up to $3 due deliveries (pending, or delivering with an expired lease) to enabled endpoints, oldest
+ * due first, and leases them to $1 for $2 seconds. Returns what a delivery needs: the event, the endpoint's URL
+ * and sealed secrets.
  */
 export const CLAIM = `with due as (
   select d.id from webhook_deliveries d
   join webhook_endpoints e on e.id = d.endpoint_id and e.enabled
   where d.status in ('pending', 'delivering') and d.next_attempt_at <= now()
     and (d.status = 'pending' or d.locked_until < now())
-    and not exists (
-      select 1 from webhook_deliveries p
-      where p.endpoint_id = d.endpoint_id and p.job_id = d.job_id and p.status in ('pending', 'delivering')
-        and (p.event_created_at, p.event_id) < (d.event_created_at, d.event_id))
-    and not exists (
-      select 1 from webhook_outbox o
-      where o.delivered_at is null and o.tenant_id = d.tenant_id and o.data ->> 'id' = d.job_id
-        and (o.created_at, o.id) < (d.event_created_at, d.event_id))
-  order by d.next_attempt_at, d.event_created_at
+  order by d.next_attempt_at
   limit $3
   for update of d skip locked
 ), claimed as (
@@ -108,7 +141,8 @@ export const SETTLE = `with settled as (
     disabled_reason = case when $3 = 'failed' and e.failing_since < now() - make_interval(secs => $10::float8)
       then format('Disabled on %s: no delivery succeeded since %s', now(), e.failing_since) else e.disabled_reason end,
     updated_at = now()
-  from settled s where e.id = s.endpoint_id
+  -- A success on a healthy endpoint changes nothing on it: concurrent deliveries then never queue on its row.
+  from settled s where e.id = s.endpoint_id and ($3 = 'failed' or e.failing_since is not null)
 )
 select s.id, s.status from settled s`;
 
@@ -123,18 +157,18 @@ export const SEND_TEST = `with ep as (
   select $3, ep.tenant_id, '${TEST_EVENT}', jsonb_build_object('id', ep.id), clock_timestamp(), now() from ep
   returning *
 ), del as (
-  insert into webhook_deliveries (id, event_id, endpoint_id, tenant_id, job_id, event_created_at)
-  select $4, ev.id, ep.id, ep.tenant_id, null, ev.created_at from ev, ep
+  insert into webhook_deliveries (id, event_id, endpoint_id, tenant_id, job_id, event_created_at, status)
+  select $4, ev.id, ep.id, ep.tenant_id, null, ev.created_at, 'pending' from ev, ep
   returning *
 )
 select del.*, ev.type from del, ev`;
 
 /**
- * The API's redeliver: a settled delivery goes back to pending with a fresh schedule; its webhook-id stays the
- * event's. $1 delivery, $2 endpoint, $3 tenant.
+ * The API's redeliver: a settled delivery gets back in its line (waiting; PROMOTE makes it pending when it heads
+ * it) with a fresh schedule; its webhook-id stays the event's. $1 delivery, $2 endpoint, $3 tenant.
  */
 export const REDELIVER = `with moved as (
-  update webhook_deliveries d set status = 'pending', attempts = 0, next_attempt_at = now(), finished_at = null,
+  update webhook_deliveries d set status = 'waiting', attempts = 0, next_attempt_at = now(), finished_at = null,
     last_error = null
   where d.id = $1 and d.endpoint_id = $2 and d.tenant_id = $3 and d.status in ('succeeded', 'failed')
   returning d.*

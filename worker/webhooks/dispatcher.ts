@@ -1,4 +1,5 @@
-// The webhook dispatcher loop: fan new outbox rows out into deliveries, claim due deliveries under a lease
+// The webhook dispatcher loop: fan new outbox rows out into deliveries, move the heads of delivery lines
+// (one line per job and endpoint) to pending, claim due deliveries under a lease
 // (FOR UPDATE SKIP LOCKED: several dispatchers side by side never hold the same one), send each signed, and
 // record the attempt guarded by the lease. Woken by NOTIFY when outbox rows are written; polling is the
 // fallback and the cadence at which retries come due. stop() stops claiming and waits for the attempts in
@@ -10,6 +11,7 @@ import {
   claimDeliveries,
   fanOut,
   newDispatcherId,
+  promoteHeads,
   settleDelivery,
 } from "../../db/webhooks/dispatch.ts";
 import { eventPayload } from "../../db/webhooks/events.ts";
@@ -82,15 +84,21 @@ export async function startDispatcher(
     opts.onAttempt?.(d, status);
   };
 
+  // Claims come in batches: with most slots busy, a freed slot waits for others rather than costing a claim
+  // query of its own.
+  const batch = Math.ceil(cfg.concurrency / 2);
   const loop = async (): Promise<void> => {
     while (!stopping) {
+      const free = cfg.concurrency - inFlight.size;
       let claimed: ClaimedDelivery[] = [];
-      try {
-        while ((await fanOut(deps.db.sql, FAN_OUT_BATCH)).events === FAN_OUT_BATCH) {}
-        const free = cfg.concurrency - inFlight.size;
-        if (free > 0) claimed = await claimDeliveries(deps.db.sql, dispatcherId, cfg.leaseSeconds, free);
-      } catch (err) {
-        log.warn({ err }, "webhook dispatcher query failed; retrying after the poll interval");
+      if (free >= batch || inFlight.size === 0) {
+        try {
+          while ((await fanOut(deps.db.sql, FAN_OUT_BATCH)).events === FAN_OUT_BATCH) {}
+          await promoteHeads(deps.db.sql);
+          claimed = await claimDeliveries(deps.db.sql, dispatcherId, cfg.leaseSeconds, free);
+        } catch (err) {
+          log.warn({ err }, "webhook dispatcher query failed; retrying after the poll interval");
+        }
       }
       for (const d of claimed) {
         const p = deliver(d)
@@ -103,7 +111,7 @@ export async function startDispatcher(
       }
       // A full batch may mean more is due: go again at once. Otherwise wait for a NOTIFY, a finished attempt
       // (a slot freed, or the next event of a job became the head of its line), or the poll interval.
-      if (claimed.length === 0 || inFlight.size >= cfg.concurrency) await wakeup.wait(cfg.pollSeconds * 1000);
+      if (claimed.length === 0 || claimed.length < free) await wakeup.wait(cfg.pollSeconds * 1000);
     }
     await Promise.all(inFlight);
   };
