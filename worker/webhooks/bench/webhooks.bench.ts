@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -100,7 +100,7 @@ async function queuedJob(sql: SqlExecutor): Promise<string> {
 }
 
 async function setUp(url: string, receiver: Receiver): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: url, maxConnections: 4 });
+  const db = await openDatabase({ databaseUrl: url });
   await migrate(db);
   await db.sql.query("insert into tenants (id, name) values ($1, $1) on conflict do nothing", [TENANT]);
   await db.sql.query("delete from webhook_endpoints");
@@ -158,7 +158,7 @@ async function throughputBench(url: string, n: number, dispatchers: number): Pro
     });
   }
   const dbs = await Promise.all(
-    Array.from({ length: dispatchers }, () => openDatabase({ databaseUrl: url, maxConnections: 4 })),
+    Array.from({ length: dispatchers }, () => openDatabase({ databaseUrl: url })),
   );
   const t0 = performance.now();
   const running: RunningDispatcher[] = await Promise.all(
@@ -249,9 +249,15 @@ async function chaosBench(url: string, n: number): Promise<void> {
 }
 
 const server = values.server!;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+console.log(`machine: ${cpus().length} cores, load average ${load()} at start`);
 await withFreshDatabase(server, async (url) => {
   await latencyBench(url, Number(values.latency));
   await throughputBench(url, Number(values.backlog), 1);
   await throughputBench(url, Number(values.backlog), 4);
-  await chaosBench(url, Number(values.chaos));
+  if (Number(values.chaos) > 0) await chaosBench(url, Number(values.chaos));
 });
+console.log(`load average ${load()} at the end`);
