@@ -1,15 +1,14 @@
 // The webhook event types and the payload every delivery carries. One list: the API validates subscriptions
 // against it, the dispatcher fans out only these types, and docs/webhooks.md describes each.
+import { JOB_STATUSES, type JobStatus } from "../queue/states.ts";
 
-/** Job states that announce themselves (OpenAI's three terminal ones, and ours for queued/running/paused). */
-export const JOB_EVENT_STATUSES = [
-  "queued",
-  "running",
-  "paused",
-  "succeeded",
-  "failed",
-  "cancelled",
-] as const;
+/**
+ * Job states that announce themselves: OpenAI's three terminal ones, and ours for queued/running/paused.
+ * validating_files only lasts the create request, so it is no event type.
+ */
+export const JOB_EVENT_STATUSES = JOB_STATUSES.filter(
+  (s): s is Exclude<JobStatus, "validating_files"> => s !== "validating_files",
+);
 
 /** Sent beside `fine_tuning.job.succeeded` when GradES froze enough weight matrices to end training early. */
 export const EARLY_STOP_EVENT = "fine_tuning.job.early_stopped";

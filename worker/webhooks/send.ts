@@ -22,6 +22,12 @@ export function keepAliveAgents(): SendOptions["agents"] {
   return { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 }
 
+/** Agents that never reuse a connection, for the one retry after a reused connection was reset. */
+const freshAgents = {
+  http: new http.Agent({ keepAlive: false }),
+  https: new https.Agent({ keepAlive: false }),
+};
+
 /** A lookup that refuses, for this connection, any name resolving to an address the policy does not allow. */
 function guardedLookup(policy: UrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
@@ -49,6 +55,7 @@ export async function sendAttempt(
   headers: Record<string, string>,
   body: string,
   opts: SendOptions,
+  fresh = false,
 ): Promise<AttemptOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -98,7 +105,18 @@ export async function sendAttempt(
       });
       req.destroy();
     }, opts.timeoutMs);
-    req.on("error", (err) => finish({ ok: false, httpStatus: null, responseBody: null, error: err.message }));
+    req.on("error", (err) => {
+      // A kept-alive connection the receiver closed just as it was reused (its idle timeout): the request most
+      // likely never arrived, so it goes again once on a new connection, as Node's documentation advises for
+      // such resets; delivery is at least once anyway.
+      if (!fresh && req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET" && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(sendAttempt(target, headers, body, { ...opts, agents: freshAgents }, true));
+        return;
+      }
+      finish({ ok: false, httpStatus: null, responseBody: null, error: err.message });
+    });
     req.on("response", (res) => {
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];

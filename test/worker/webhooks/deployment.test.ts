@@ -57,7 +57,7 @@ describe("the webhook dispatcher in each deployment form", () => {
       child.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
       });
-      const url = await waitFor("the banner", () => /running at (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+      const url = await waitFor("the banner", () => /running at (http:\/\/\S+)/.exec(out)?.[1], 180_000);
       const auth = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
       const created = await fetch(`${url}/v1/webhook_endpoints`, {
         method: "POST",
@@ -73,7 +73,8 @@ describe("the webhook dispatcher in each deployment form", () => {
       expect(await stopChild(child)).toBe(0);
       receiver.received.length = 0;
     }
-  });
+    // A fresh data folder means initdb and every migration: minutes on a busy 2-core machine, seconds otherwise.
+  }, 240_000);
 
   it.skipIf(!testDatabaseUrl())("runs inside npm run worker (Postgres)", async () => {
     const t = await createTestApp({ env: FAST_WEBHOOKS_ENV });

@@ -267,19 +267,31 @@ describe("webhook delivery", () => {
     const who = await tenant();
     const ep = await endpoint(who, receiver.url);
     receiver.answer = () => ({ status: 500 });
-    // Attempt 2 fails well within the disable period, attempt 3 well after it.
-    await dispatcher({ retrySchedule: [0, 0.05, 0.5], disableAfterSeconds: 0.3 });
+    // The default disable period (5 days): the first delivery fails its 3 attempts, the endpoint stays enabled.
+    await dispatcher({ retrySchedule: [0, 0.05, 0.05] });
     await postJson(t, `/v1/webhook_endpoints/${ep.id}/test`, {}, who.apiKey);
     await waitFor("three attempts", async () => (await attempts(who, ep.id)).length >= 3);
     await new Promise((r) => setTimeout(r, 300));
     const log = await attempts(who, ep.id);
     expect(log.map((a) => a.attempt)).toEqual([1, 2, 3]);
     expect(log.every((a) => a.delivery_status === "failed")).toBe(true);
-    const shown = (await (
-      await t.request(`/v1/webhook_endpoints/${ep.id}`, {
-        headers: { authorization: `Bearer ${who.apiKey}` },
-      })
-    ).json()) as Endpoint & { failing_since: number };
+    const show = async () =>
+      (await (
+        await t.request(`/v1/webhook_endpoints/${ep.id}`, {
+          headers: { authorization: `Bearer ${who.apiKey}` },
+        })
+      ).json()) as Endpoint & { failing_since: number | null };
+    const failing = await show();
+    expect(failing).toMatchObject({ enabled: true, status: "enabled", disabled_reason: null });
+    expect(Math.abs(failing.failing_since! - Date.now() / 1000)).toBeLessThan(60);
+    // As if it had been failing for six days: its next failure disables it.
+    await t.db.sql.query(
+      "update webhook_endpoints set failing_since = now() - interval '6 days' where id = $1",
+      [ep.id],
+    );
+    await postJson(t, `/v1/webhook_endpoints/${ep.id}/test`, {}, who.apiKey);
+    await waitFor("the endpoint disabled", async () => (await show()).enabled === false);
+    const shown = await show();
     expect(shown).toMatchObject({ enabled: false, status: "disabled" });
     expect(shown.disabled_reason).toMatch(/no delivery succeeded since/);
     // A disabled endpoint receives nothing more, and says so to a test request.
@@ -295,12 +307,17 @@ describe("webhook delivery", () => {
       who.apiKey,
     );
     expect(again.status).toBe(200);
-    await waitFor("the redelivery", async () =>
-      (await attempts(who, ep.id)).some((a) => a.http_status === 200),
-    );
-    const after = await attempts(who, ep.id);
-    expect(new Set(receiver.ids())).toEqual(new Set([log[0]!.event_id]));
-    expect(after.at(-1)).toMatchObject({ http_status: 200, delivery_status: "succeeded", attempt: 1 });
+    const redelivered = async () =>
+      (await attempts(who, ep.id)).filter((a) => a.delivery_id === log[0]!.delivery_id).slice(3);
+    await waitFor("the redelivery", async () => (await redelivered()).some((a) => a.http_status === 200));
+    // Its schedule started afresh (attempt 1) and it carried the same event id as its first three attempts.
+    expect((await redelivered())[0]).toMatchObject({
+      http_status: 200,
+      attempt: 1,
+      event_id: log[0]!.event_id,
+    });
+    const sameId = receiver.received.filter((r) => r.headers["webhook-id"] === log[0]!.event_id);
+    expect(sameId.map((r) => r.headers["webhook-id"])).toHaveLength(4);
     // A settled delivery can be redelivered; one still scheduled cannot; an unknown one is a 404.
     const missing = await postJson(
       t,

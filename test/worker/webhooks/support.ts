@@ -3,8 +3,9 @@
 // the fast test settings of the dispatcher, and polling until a condition holds.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { queueStandInJob } from "../../../db/bench/stand-in-job.ts";
 import type { SqlExecutor } from "../../../db/client.ts";
-import { claim, DEFAULT_QUEUE_OPTIONS, enqueue, markQueued, succeed } from "../../../db/queue/queue.ts";
+import { claim, DEFAULT_QUEUE_OPTIONS, succeed } from "../../../db/queue/queue.ts";
 
 export interface Received {
   path: string;
@@ -123,18 +124,7 @@ export async function runJob(
   tenantId: string,
   stopReason: "all_frozen" | "max_steps" = "max_steps",
 ): Promise<string> {
-  const job = await enqueue(sql, {
-    tenantId,
-    model: "demo-tiny",
-    trainingFile: "file-x",
-    validationFile: null,
-    suffix: null,
-    seed: 1,
-    metadata: null,
-    config: {},
-    maxAttempts: 3,
-  });
-  await markQueued(sql, job.id);
+  const job = await queueStandInJob(sql, tenantId);
   const worker = `test-worker-${job.id}`;
   const claimed = await claim(sql, worker, { ...DEFAULT_QUEUE_OPTIONS, runningPerTenant: 1000 });
   if (claimed?.id !== job.id) throw new Error(`claimed ${claimed?.id}, expected ${job.id}`);

@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { percentile, withFreshDatabase } from "../../../db/bench/fresh-database.ts";
+import { queueStandInJob } from "../../../db/bench/stand-in-job.ts";
 import { type Database, migrate, openDatabase, type SqlExecutor } from "../../../db/client.ts";
-import { enqueue, markQueued } from "../../../db/queue/queue.ts";
 import { createEndpoint } from "../../../db/webhooks/endpoints.ts";
 import { secretBox } from "../../../db/webhooks/secrets.ts";
 import { loadConfig } from "../../../infra/config.ts";
@@ -83,21 +83,7 @@ class Receiver {
   }
 }
 
-async function queuedJob(sql: SqlExecutor): Promise<string> {
-  const job = await enqueue(sql, {
-    tenantId: TENANT,
-    model: "demo-tiny",
-    trainingFile: "file-bench",
-    validationFile: null,
-    suffix: null,
-    seed: 1,
-    metadata: null,
-    config: {},
-    maxAttempts: 3,
-  });
-  await markQueued(sql, job.id);
-  return job.id;
-}
+const queuedJob = async (sql: SqlExecutor) => (await queueStandInJob(sql, TENANT)).id;
 
 async function setUp(url: string, receiver: Receiver): Promise<Database> {
   const db = await openDatabase({ databaseUrl: url });
