@@ -15,6 +15,7 @@ import { filesRoutes } from "./routes/files/index.ts";
 import { fineTuningRoutes } from "./routes/fine-tuning/index.ts";
 import { modelsRoutes } from "./routes/models/index.ts";
 import { uploadsRoutes } from "./routes/uploads/index.ts";
+import { webhookEndpointsRoutes } from "./routes/webhook-endpoints/index.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -60,7 +61,8 @@ export function createApp(deps: AppDeps) {
     .route("/v1", filesRoutes)
     .route("/v1", uploadsRoutes)
     .route("/v1", modelsRoutes)
-    .route("/v1", fineTuningRoutes);
+    .route("/v1", fineTuningRoutes)
+    .route("/v1", webhookEndpointsRoutes);
   // Mount further resources here.
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer" });
