@@ -1693,6 +1693,605 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/webhook_endpoints": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List webhook endpoints (newest first) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpointList"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a webhook endpoint; the answer carries its signing secret, shown only here */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointCreateParams"];
+        };
+      };
+      responses: {
+        /** @description The endpoint, with `secret` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook_endpoints/{webhook_endpoint_id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Retrieve a webhook endpoint */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The endpoint */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Update a webhook endpoint (enabling it again clears `disabled_reason`) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointUpdateParams"];
+        };
+      };
+      responses: {
+        /** @description The endpoint */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    /** Delete a webhook endpoint and its delivery log */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpointDeleted"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook_endpoints/{webhook_endpoint_id}/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List delivery attempts (newest first): time, HTTP status, latency, the answer's first bytes, error */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Cursor: the id of the last object of the previous page */
+          after?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of attempts */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDeliveryAttemptList"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook_endpoints/{webhook_endpoint_id}/deliveries/{delivery_id}/redeliver": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a delivery again (same event id), with a fresh retry schedule */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          delivery_id: string;
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The scheduled delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook_endpoints/{webhook_endpoint_id}/rotate_secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rotate the signing secret; both secrets sign deliveries during the overlap */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointRotateSecretParams"];
+        };
+      };
+      responses: {
+        /** @description The endpoint, with the new `secret` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Invalid request: the message names the parameter (or dataset line) at fault */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/webhook_endpoints/{webhook_endpoint_id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test event (type webhook_endpoint.test) to this endpoint */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          webhook_endpoint_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The scheduled delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2047,6 +2646,120 @@ export interface components {
       /** @enum {string} */
       object: "upload.part";
       upload_id: string;
+    };
+    WebhookDelivery: {
+      event_id: string;
+      event_type: string;
+      id: string;
+      /** @enum {string} */
+      object: "webhook_endpoint.delivery";
+      status: string;
+    };
+    WebhookDeliveryAttempt: {
+      attempt: number;
+      created_at: number;
+      delivery_id: string;
+      /** @enum {string} */
+      delivery_status: "pending" | "delivering" | "succeeded" | "failed";
+      error: string | null;
+      /** @description The webhook-id header: the same on every attempt of a delivery */
+      event_id: string;
+      event_type: string;
+      http_status: number | null;
+      id: string;
+      latency_ms: number;
+      /** @enum {string} */
+      object: "webhook_endpoint.delivery_attempt";
+      /** @description The first bytes of the answer */
+      response_body: string | null;
+    };
+    WebhookDeliveryAttemptList: {
+      data: components["schemas"]["WebhookDeliveryAttempt"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    WebhookEndpoint: {
+      created_at: number;
+      description: string | null;
+      /** @description Set when the service disabled the endpoint */
+      disabled_reason: string | null;
+      enabled: boolean;
+      events: string[];
+      /** @description Unix seconds of the first failure since the last success */
+      failing_since: number | null;
+      /** @example we_3dT2x9QxYy8oVZ0aA1b2C3d4 */
+      id: string;
+      /** @enum {string} */
+      object: "webhook_endpoint";
+      previous_secret_expires_at: number | null;
+      /** @description whsec_…, only in the answers to create and rotate_secret */
+      secret?: string;
+      /** @enum {string} */
+      status: "enabled" | "disabled";
+      updated_at: number;
+      url: string;
+    };
+    WebhookEndpointCreateParams: {
+      description?: string | null;
+      /** @default true */
+      enabled: boolean;
+      /** @description Event types to receive; ["*"] for all. Types: fine_tuning.job.queued, fine_tuning.job.running, fine_tuning.job.paused, fine_tuning.job.succeeded, fine_tuning.job.failed, fine_tuning.job.cancelled, fine_tuning.job.early_stopped */
+      events?: (
+        | "fine_tuning.job.queued"
+        | "fine_tuning.job.running"
+        | "fine_tuning.job.paused"
+        | "fine_tuning.job.succeeded"
+        | "fine_tuning.job.failed"
+        | "fine_tuning.job.cancelled"
+        | "fine_tuning.job.early_stopped"
+        | "*"
+      )[];
+      /**
+       * @description https URL receiving the events
+       * @example https://example.com/hooks
+       */
+      url: string;
+    };
+    WebhookEndpointDeleted: {
+      deleted: boolean;
+      id: string;
+      /** @enum {string} */
+      object: "webhook_endpoint";
+    };
+    WebhookEndpointList: {
+      data: components["schemas"]["WebhookEndpoint"][];
+      first_id: string | null;
+      has_more: boolean;
+      last_id: string | null;
+      /** @enum {string} */
+      object: "list";
+    };
+    WebhookEndpointRotateSecretParams: {
+      /** @description How long the old secret keeps signing beside the new one (default: 24 h) */
+      overlap_seconds?: number;
+    };
+    WebhookEndpointUpdateParams: {
+      description?: string | null;
+      enabled?: boolean;
+      /** @description Event types to receive; ["*"] for all. Types: fine_tuning.job.queued, fine_tuning.job.running, fine_tuning.job.paused, fine_tuning.job.succeeded, fine_tuning.job.failed, fine_tuning.job.cancelled, fine_tuning.job.early_stopped */
+      events?: (
+        | "fine_tuning.job.queued"
+        | "fine_tuning.job.running"
+        | "fine_tuning.job.paused"
+        | "fine_tuning.job.succeeded"
+        | "fine_tuning.job.failed"
+        | "fine_tuning.job.cancelled"
+        | "fine_tuning.job.early_stopped"
+        | "*"
+      )[];
+      /**
+       * @description https URL receiving the events
+       * @example https://example.com/hooks
+       */
+      url?: string;
     };
   };
   responses: never;
