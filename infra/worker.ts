@@ -7,7 +7,7 @@ import { startBackendGuarded } from "./process-guard.ts";
 import { openService } from "./service.ts";
 
 runMain("grades-worker", async (config, logger) => {
-  await startBackendGuarded(config.backend, logger);
+  await startBackendGuarded(config.backend, logger, config.threads);
   const service = await openService(config, logger);
   const worker = await startWorker(service);
   return async () => {

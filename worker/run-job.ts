@@ -124,6 +124,7 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
       { modelDir, trainFile, validationFile, outputDir, checkpointDir, resumeFrom },
       ctx.backend,
       model.name,
+      ctx.threads,
     );
 
     const onEvent = async (e: TrainEvent) => {

@@ -17,6 +17,7 @@ export function trainSpecFor(
   paths: SpecPaths,
   backend: BackendName,
   baseModelName: string,
+  threads?: number,
 ): TrainSpec {
   const g = config.grades;
   const es = config.early_stopping;
@@ -61,6 +62,7 @@ export function trainSpecFor(
     checkpointEvery: config.checkpoint_every,
     ...(paths.resumeFrom ? { resumeFrom: paths.resumeFrom } : {}),
     backend,
+    ...(threads !== undefined ? { threads } : {}),
     baseModelName,
   };
 }

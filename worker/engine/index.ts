@@ -1,5 +1,5 @@
 // The engine's public API: what the worker (and other programs) import.
-export { initBackend } from "./backend.ts";
+export { backendLabel, initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
 export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";

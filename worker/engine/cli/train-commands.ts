@@ -4,7 +4,7 @@ import { PROJECTIONS, type Projection } from "../model/types.ts";
 import { score } from "../train/score.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
-import { backendOption } from "./backend-option.ts";
+import { backendOption, threadsOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
 
@@ -76,6 +76,7 @@ interface TrainFlags {
   checkpointEvery?: number;
   resume?: string;
   backend: BackendName;
+  threads?: number;
   events?: boolean;
 }
 
@@ -127,6 +128,7 @@ export function specFromFlags(f: TrainFlags): TrainSpec {
     ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
     ...(f.resume ? { resumeFrom: f.resume } : {}),
     backend: f.backend,
+    ...(f.threads !== undefined ? { threads: f.threads } : {}),
   };
 }
 
@@ -263,6 +265,7 @@ export function registerTrainCommands(program: Command): void {
     .option("--checkpoint-every <n>", "checkpoint every n steps", positiveInt("--checkpoint-every"))
     .option("--resume <dir>", "resume from a checkpoint folder")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--events", "print every event as a JSON line on stdout")
     .action((flags: TrainFlags) => reporting("train", () => runTrain(flags)));
 

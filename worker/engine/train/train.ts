@@ -1,6 +1,6 @@
 // The training entry point the worker and the CLI call.
 
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../data/dataset.ts";
 import { DataFormatError } from "../data/formats.ts";
 import { loadModel } from "../model/loader.ts";
@@ -27,7 +27,7 @@ async function loadValidation(path: string, opts: LoadDatasetOptions): Promise<L
  */
 export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
   checkTrainSpec(spec);
-  const backend = await initBackend(spec.backend ?? "auto");
+  const backend = backendLabel(await initBackend(spec.backend ?? "auto", { threads: spec.threads }));
   const tokenizer = await loadTokenizerIfPresent(spec.modelDir);
   const model = await loadModel(spec.modelDir);
   let trainer: Trainer | undefined;
