@@ -203,4 +203,4 @@ export function maxSeqLenThatFits(shape: MemoryShape, limit: number, step = 64):
   return lo;
 }
 
-export const formatGb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
+export const formatGb = (bytes: number, digits = 1) => `${(bytes / 2 ** 30).toFixed(digits)} GB`;
