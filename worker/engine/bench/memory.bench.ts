@@ -74,7 +74,7 @@ function estimates(): void {
       ] as const) {
         const shape = shapeOf(config, type, b, t);
         const e = estimateTrainingMemory(shape);
-        const fits = neededBytes(e) <= WASM ? "fits" : `no (${formatGb(neededBytes(e, 2))})`;
+        const fits = neededBytes(e) <= WASM ? "fits" : `no (${formatGb(neededBytes(e), 2)})`;
         const longest = maxSeqLenThatFits(shape, WASM);
         console.log(
           `${name.padEnd(12)} ${type.padEnd(5)} ${`${b} x ${t}`.padEnd(9)} ${formatGb(e.weightsBytes, 2).padStart(7)}  ` +
