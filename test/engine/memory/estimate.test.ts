@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../worker/engine/backend.ts";
+import { MODEL as BENCH_MODEL, QWEN3_06B } from "../../../worker/engine/bench/bench-model.ts";
 import { TrainSpecError, train } from "../../../worker/engine/index.ts";
 import {
   estimateTrainingMemory,
@@ -14,29 +15,10 @@ import {
   parameterCount,
 } from "../../../worker/engine/memory/estimate.ts";
 import { checkTrainingFits } from "../../../worker/engine/memory/fit-check.ts";
-import { trackWasmAllocations } from "../../../worker/engine/memory/measure.ts";
+import { measureTrainingSteps } from "../../../worker/engine/memory/measure.ts";
 import { parseModelConfig } from "../../../worker/engine/model/config.ts";
-import { loadModel } from "../../../worker/engine/model/loader.ts";
 import { PROJECTIONS } from "../../../worker/engine/model/types.ts";
-import { Trainer } from "../../../worker/engine/train/trainer.ts";
-import { baseSpec, makeTinyModel } from "../train/support/fixtures.ts";
-
-/** Qwen/Qwen3-0.6B's config.json (the fields the decoder reads). */
-const QWEN3_06B = {
-  model_type: "qwen3",
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  max_position_embeddings: 40960,
-  rope_theta: 1000000,
-  rms_norm_eps: 1e-6,
-  tie_word_embeddings: true,
-  attention_bias: false,
-};
+import { baseSpec, makeTinyModel, TINY } from "../train/support/fixtures.ts";
 
 const shapeOf = (config: MemoryShape["config"], over: Partial<MemoryShape> = {}): MemoryShape => ({
   config,
@@ -66,32 +48,14 @@ describe("training-memory estimate, hand-computed", () => {
     // h 32, I 64, 4 heads and 2 kv heads of 8: q 32, kv 16. Per token and layer: norms and residuals 10h = 320,
     // q and k (1 + 3 + 1 + 5.5)(q + kv) = 504, v and attention output 2kv + 2q = 96, MLP 5I = 320,
     // attention 4 heads x T 16 x 4 = 256: 1496 floats, twice (saved and gradient), float32.
-    const config = parseModelConfig({
-      ...QWEN3_06B,
-      vocab_size: 48,
-      hidden_size: 32,
-      intermediate_size: 64,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      head_dim: 8,
-    });
+    const config = parseModelConfig({ ...QWEN3_06B, ...TINY });
     const e = estimateTrainingMemory(shapeOf(config, { trainingType: "full", batchSize: 4, seqLen: 16 }));
     expect(e.activationBytes).toBe(2 * 4 * (4 * 16) * 2 * 1496);
     expect(e.attentionBytes).toBe(2 * 4 * (4 * 16) * 2 * 256);
   });
 
   it("finds the longest max_seq_len that fits as the largest whose estimate is under the limit", () => {
-    const config = parseModelConfig({
-      ...QWEN3_06B,
-      vocab_size: 4096,
-      hidden_size: 256,
-      intermediate_size: 768,
-      num_hidden_layers: 4,
-      num_attention_heads: 8,
-      num_key_value_heads: 4,
-      head_dim: 32,
-    });
+    const config = parseModelConfig({ ...QWEN3_06B, ...BENCH_MODEL });
     const shape = shapeOf(config, { batchSize: 4 });
     const limit = 2 ** 30;
     const longest = maxSeqLenThatFits(shape, limit);
@@ -123,46 +87,23 @@ describe("training-memory estimate against a real step on wasm", () => {
         head_dim: 32,
         max_position_embeddings: 256,
       });
+      const lora = { ...baseSpec(root).lora, r: 8 };
+      const grades = { ...baseSpec(root).grades, enabled: true };
       const spec = baseSpec(root, {
         modelDir: dir,
         trainingType,
         batchSize,
         maxSeqLen: seqLen,
-        lora: { ...baseSpec(root).lora, r: 8 },
-        grades: { ...baseSpec(root).grades, enabled: true },
+        lora,
+        grades,
       });
-      const tracker = trackWasmAllocations();
-      try {
-        const model = await loadModel(dir);
-        const weights = tracker.live();
-        const examples = Array.from({ length: 4 }, (_, r) => {
-          const ids = Array.from({ length: seqLen }, (_, i) => (i * 7 + r) % 512);
-          return { inputIds: ids, labels: ids };
-        });
-        const trainer = new Trainer({
-          spec,
-          model,
-          train: { examples, format: "tokens", dropped: 0 },
-          padId: 0,
-          backend: "wasm",
-        });
-        let peak = 0;
-        for (let i = 0; i < 2; i++) {
-          tracker.resetPeak();
-          await trainer.trainStep();
-          peak = Math.max(peak, tracker.peak());
-        }
-        trainer.dispose();
-        model.dispose();
-        const e = checkTrainingFits(model.config, spec, "wasm");
-        // The model's weights were allocated before the step; the estimate's other terms are what the step adds.
-        expect(4 * parameterCount(model.config)).toBe(weights);
-        const stepBytes = e.totalBytes - 4 * parameterCount(model.config);
-        expect(stepBytes / peak).toBeGreaterThan(0.85);
-        expect(stepBytes / peak).toBeLessThan(1.15);
-      } finally {
-        tracker.stop();
-      }
+      const m = await measureTrainingSteps(spec);
+      // The weights were allocated before the step; the estimate's other terms are what the step adds.
+      expect(m.weightsBytes).toBe(4 * parameterCount(m.config));
+      const e = checkTrainingFits(m.config, spec, "wasm");
+      const ratio = (e.totalBytes - m.weightsBytes) / m.stepPeakBytes;
+      expect(ratio).toBeGreaterThan(0.85);
+      expect(ratio).toBeLessThan(1.15);
     });
   }
 });
@@ -177,7 +118,13 @@ describe("a job the backend cannot hold", () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it("fails at once on wasm naming the estimate, the limit and the way out", async () => {
-    const spec = baseSpec(root, { modelDir: root, batchSize: 4, maxSeqLen: 512, backend: "wasm", threads: 1 });
+    const spec = baseSpec(root, {
+      modelDir: root,
+      batchSize: 4,
+      maxSeqLen: 512,
+      backend: "wasm",
+      threads: 1,
+    });
     const err = await train(spec).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainSpecError);
     expect((err as TrainSpecError).field).toBe("model");
@@ -187,16 +134,7 @@ describe("a job the backend cannot hold", () => {
   });
 
   it("names the longest max_seq_len that fits when only the sequence is too long", () => {
-    const config = parseModelConfig({
-      ...QWEN3_06B,
-      vocab_size: 4096,
-      hidden_size: 256,
-      intermediate_size: 768,
-      num_hidden_layers: 4,
-      num_attention_heads: 8,
-      num_key_value_heads: 4,
-      head_dim: 32,
-    });
+    const config = parseModelConfig({ ...QWEN3_06B, ...BENCH_MODEL });
     const spec = baseSpec(root, { batchSize: 4, maxSeqLen: 8192 });
     const longest = maxSeqLenThatFits(
       shapeOf(config, {

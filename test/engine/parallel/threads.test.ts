@@ -34,15 +34,7 @@ describe("training on several wasm threads", () => {
       maxSteps: 4,
       maxSeqLen: 24,
       // tau 0 with a grace period of 0: G is measured (and reported) at every step, nothing freezes.
-      grades: {
-        enabled: true,
-        tau: 0,
-        alpha: 0,
-        metric: "grad_change",
-        normalize: "mean",
-        interval: 1,
-        maxFrozenRatio: 1,
-      },
+      grades: { ...baseSpec(root).grades, enabled: true, tau: 0, alpha: 0, interval: 1 },
       ...over,
     });
 

@@ -16,6 +16,22 @@ export const MODEL: Partial<ModelConfig> = {
   head_dim: 32,
   max_position_embeddings: 512,
 };
+/** Qwen/Qwen3-0.6B's config.json, the fields the decoder reads: the reference shape of the memory table. */
+export const QWEN3_06B = {
+  model_type: "qwen3" as const,
+  vocab_size: 151936,
+  hidden_size: 1024,
+  intermediate_size: 3072,
+  num_hidden_layers: 28,
+  num_attention_heads: 16,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  max_position_embeddings: 40960,
+  rope_theta: 1000000,
+  rms_norm_eps: 1e-6,
+  tie_word_embeddings: true,
+  attention_bias: false,
+};
 export const BATCH = 4;
 export const SEQ = 128;
 export const LORA_R = 8;

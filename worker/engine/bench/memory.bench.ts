@@ -17,29 +17,15 @@ import {
   neededBytes,
   parameterCount,
 } from "../memory/estimate.ts";
-import { trackWasmAllocations } from "../memory/measure.ts";
+import { measureTrainingSteps } from "../memory/measure.ts";
 import { type DecoderConfig, parseModelConfig } from "../model/config.ts";
 import { initTinyModel } from "../model/init.ts";
-import { loadModel } from "../model/loader.ts";
 import { type ModelConfig, PROJECTIONS } from "../model/types.ts";
-import { Trainer } from "../train/trainer.ts";
-import { benchSpec, LORA_R, MODEL } from "./bench-model.ts";
+import { benchSpec, LORA_R, MODEL, QWEN3_06B } from "./bench-model.ts";
 
 const { values: args } = parseArgs({ options: { large: { type: "boolean", default: false } } });
 
-/** Qwen/Qwen3-0.6B's config.json, the fields the decoder reads. */
-const QWEN3_06B: Partial<ModelConfig> = {
-  vocab_size: 151936,
-  hidden_size: 1024,
-  intermediate_size: 3072,
-  num_hidden_layers: 28,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  max_position_embeddings: 40960,
-};
-const configOf = (c: Partial<ModelConfig>) =>
-  parseModelConfig({ model_type: "qwen3", rope_theta: 1e6, tie_word_embeddings: true, ...c });
+const configOf = (c: Partial<ModelConfig>) => parseModelConfig({ ...QWEN3_06B, ...c });
 const WASM = BACKEND_MEMORY_LIMITS.wasm!;
 
 const shapeOf = (
@@ -115,40 +101,18 @@ async function measured(
   seq: number,
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "grades-bench-memory-"));
-  const tracker = trackWasmAllocations();
   try {
     await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: model, withTokenizer: false });
-    const m = await loadModel(dir);
     const spec = { ...benchSpec(dir, true, type), batchSize: batch, maxSeqLen: seq };
-    const V = m.config.vocab_size;
-    const examples = Array.from({ length: batch }, (_, r) => {
-      const ids = Array.from({ length: seq }, (_, i) => (i * 7 + r) % V);
-      return { inputIds: ids, labels: ids };
-    });
-    const trainer = new Trainer({
-      spec,
-      model: m,
-      train: { examples, format: "tokens", dropped: 0 },
-      padId: 0,
-      backend: "wasm",
-    });
-    let peak = 0;
-    for (let i = 0; i < 2; i++) {
-      tracker.resetPeak();
-      await trainer.trainStep();
-      peak = Math.max(peak, tracker.peak());
-    }
-    trainer.dispose();
-    m.dispose();
+    const m = await measureTrainingSteps(spec);
     const e = estimateTrainingMemory(shapeOf(m.config, type, batch, seq));
-    const weights = 4 * parameterCount(m.config);
-    const measuredTotal = peak + weights;
+    const measuredTotal = m.stepPeakBytes + 4 * parameterCount(m.config);
     console.log(
-      `${`h ${m.config.hidden_size}, ${m.config.num_hidden_layers} layers, vocab ${V}`.padEnd(32)} ${type.padEnd(5)} ${`${batch} x ${seq}`.padEnd(9)} ` +
-        `measured ${formatGb(measuredTotal, 2)}  estimated ${formatGb(e.totalBytes, 2)}  estimate / measured ${(e.totalBytes / measuredTotal).toFixed(2)}`,
+      `${`h ${m.config.hidden_size}, ${m.config.num_hidden_layers} layers, vocab ${m.config.vocab_size}`.padEnd(32)} ` +
+        `${type.padEnd(5)} ${`${batch} x ${seq}`.padEnd(9)} measured ${formatGb(measuredTotal, 2)}  ` +
+        `estimated ${formatGb(e.totalBytes, 2)}  estimate / measured ${(e.totalBytes / measuredTotal).toFixed(2)}`,
     );
   } finally {
-    tracker.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

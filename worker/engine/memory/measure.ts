@@ -1,5 +1,9 @@
 // Measured memory of the running backend, for checking the estimates in estimate.ts.
 import * as tf from "@tensorflow/tfjs-core";
+import type { DecoderConfig } from "../model/config.ts";
+import { loadModel } from "../model/loader.ts";
+import { Trainer } from "../train/trainer.ts";
+import type { TrainSpec } from "../train/types.ts";
 
 interface WasmBackendLike {
   wasm?: { HEAPU8?: Uint8Array };
@@ -72,4 +76,35 @@ export function trackWasmAllocations(): AllocationTracker {
       wasm._free = free;
     },
   };
+}
+
+/** Weights' bytes and the most bytes a training step added on top, over `steps` steps of `spec` on wasm. */
+export async function measureTrainingSteps(
+  spec: TrainSpec,
+  steps = 2,
+): Promise<{ weightsBytes: number; stepPeakBytes: number; config: DecoderConfig }> {
+  const tracker = trackWasmAllocations();
+  try {
+    const model = await loadModel(spec.modelDir);
+    const weightsBytes = tracker.live();
+    const V = model.config.vocab_size;
+    // Full-length rows, so every step has batchSize x maxSeqLen tokens: the shape the estimate plans for.
+    const examples = Array.from({ length: spec.batchSize }, (_, r) => {
+      const ids = Array.from({ length: spec.maxSeqLen }, (_, i) => (i * 7 + r) % V);
+      return { inputIds: ids, labels: ids };
+    });
+    const train = { examples, format: "tokens" as const, dropped: 0 };
+    const trainer = new Trainer({ spec, model, train, padId: 0, backend: "wasm" });
+    let stepPeakBytes = 0;
+    for (let i = 0; i < steps; i++) {
+      tracker.resetPeak();
+      await trainer.trainStep();
+      stepPeakBytes = Math.max(stepPeakBytes, tracker.peak() - weightsBytes);
+    }
+    trainer.dispose();
+    model.dispose();
+    return { weightsBytes, stepPeakBytes, config: model.config };
+  } finally {
+    tracker.stop();
+  }
 }
