@@ -19,7 +19,7 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-train-"));
-  await initBackend("wasm");
+  await initBackend("wasm", { threads: baseSpec(".").threads });
   await makeTinyModel(join(root, "model"));
   await writeCountingData(join(root, "train.jsonl"), 8, 12);
 });
