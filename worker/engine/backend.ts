@@ -21,7 +21,10 @@ export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 const NATIVE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
 export interface BackendOptions {
-  /** Threads the wasm backend computes with (default: every core). Fixed once wasm has started in a thread. */
+  /**
+   * Threads the wasm backend computes with (default: the count wasm already runs with in this thread, else every
+   * core). Fixed once wasm has started in a thread: asking for another count then is an error.
+   */
   threads?: number;
 }
 
@@ -114,7 +117,11 @@ export async function initBackend(
   choice: BackendChoice = "auto",
   options: BackendOptions = {},
 ): Promise<string> {
-  const threads = resolveThreadCount(options.threads);
+  // No count given: the one wasm already runs with in this thread, else every core.
+  const threads =
+    options.threads === undefined && wasmThreads !== undefined
+      ? wasmThreads
+      : resolveThreadCount(options.threads);
   if (choice === "wasm" || choice === "auto") checkWasmThreads(threads);
   if (active && active.choice === choice) {
     const name = await active.name;
