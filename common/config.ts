@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   /** Key prefix inside the bucket, so one bucket can hold several deployments. */
   S3_PREFIX: z.string().default(""),
   GRADES_BACKEND: z.enum(["auto", "tensorflow", "wasm", "cpu"]).default("auto"),
+  /** Threads a training job computes with on the wasm backend; absent: every core. */
+  GRADES_THREADS: z.coerce.number().int().min(1).max(8).optional(),
   GRADES_API_KEY: z.string().min(8, "must be at least 8 characters").optional(),
   /** Largest accepted file, in bytes (default 512 MB). */
   GRADES_MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
@@ -97,6 +99,8 @@ export interface Config {
   /** Absent: objects in `<dataDir>/objects`. */
   s3: S3Config | undefined;
   backend: "auto" | "tensorflow" | "wasm" | "cpu";
+  /** wasm threads per training job; undefined: every core. */
+  threads: number | undefined;
   apiKey: string | undefined;
   maxUploadBytes: number;
   maxMultipartUploadBytes: number;
@@ -171,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             prefix: e.S3_PREFIX,
           },
     backend: e.GRADES_BACKEND,
+    threads: e.GRADES_THREADS,
     apiKey: e.GRADES_API_KEY,
     maxUploadBytes: e.GRADES_MAX_UPLOAD_BYTES,
     maxMultipartUploadBytes: e.GRADES_MAX_MULTIPART_UPLOAD_BYTES,

@@ -36,11 +36,15 @@ export function guardProcess(logger: Logger): void {
  * installed stops the process at start rather than failing every job (jobs train on their own thread, which
  * starts its own), then guards the process. Returns the backend's name.
  */
-export async function startBackendGuarded(backend: BackendName, logger: Logger): Promise<string> {
+export async function startBackendGuarded(
+  backend: BackendName,
+  logger: Logger,
+  threads?: number,
+): Promise<string> {
   // Loaded here, not at the top: an API-only process never loads TensorFlow.js.
-  const { initBackend } = await import("../worker/engine/index.ts");
-  const name = await initBackend(backend);
+  const { backendLabel, initBackend } = await import("../worker/engine/index.ts");
+  const name = await initBackend(backend, { threads });
   guardProcess(logger);
-  logger.info({ backend: name }, "compute backend ready");
+  logger.info({ backend: backendLabel(name) }, "compute backend ready");
   return name;
 }

@@ -51,7 +51,7 @@ function banner(url: string, key: { key: string; seeded: boolean } | undefined):
 }
 
 runMain("grades", async (config, logger) => {
-  if (config.worker.inProcess) await startBackendGuarded(config.backend, logger);
+  if (config.worker.inProcess) await startBackendGuarded(config.backend, logger, config.threads);
   else guardProcess(logger);
   const service = await openService(config, logger);
   if (config.demoModel.enabled)

@@ -11,7 +11,7 @@ import { openService } from "./service.ts";
 import { startWorkerHttp } from "./worker-http.ts";
 
 runMain("grades-worker", async (config, logger) => {
-  await startBackendGuarded(config.backend, logger);
+  await startBackendGuarded(config.backend, logger, config.threads);
   const service = await openService(config, logger);
   const worker = await startWorker(service);
   const http = await startWorkerHttp(service, worker, { port: config.worker.httpPort, host: config.host });

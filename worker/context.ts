@@ -19,5 +19,7 @@ export interface WorkerContext {
   /** Per-job scratch folders (outputs, checkpoints before upload, a checkpoint to resume from). */
   workDir: string;
   backend: BackendName;
+  /** wasm threads per job; undefined: every core. */
+  threads: number | undefined;
   train: TrainFn;
 }

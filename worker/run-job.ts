@@ -142,6 +142,7 @@ async function attempt(run: Run) {
     { modelDir, trainFile, validationFile, outputDir: run.outputDir, checkpointDir, resumeFrom },
     ctx.backend,
     model.name,
+    ctx.threads,
   );
 
   const onEvent = async (e: TrainEvent) => {

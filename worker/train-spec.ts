@@ -18,6 +18,7 @@ export function trainSpecFor(
   paths: SpecPaths,
   backend: BackendName,
   baseModelName: string,
+  threads?: number,
 ): TrainSpec {
-  return trainSpecFrom(parseJobConfig(config), { ...paths, seed, backend, baseModelName });
+  return trainSpecFrom(parseJobConfig(config), { ...paths, seed, backend, baseModelName, threads });
 }

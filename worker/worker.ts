@@ -75,6 +75,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     cache: new InputCache(wc.cacheDir, deps.storage),
     workDir,
     backend: deps.config.backend,
+    threads: deps.config.threads,
     train: opts.train ?? trainInThread,
   };
   const shutdown = new AbortController();

@@ -22,6 +22,7 @@ describe("configuration", () => {
       S3_FORCE_PATH_STYLE: "false",
       PORT: "9000",
       GRADES_BACKEND: "wasm",
+      GRADES_THREADS: "2",
     });
     expect(c.databaseUrl).toBe("postgres://u@db:5432/grades");
     expect(c.s3).toEqual({
@@ -33,6 +34,7 @@ describe("configuration", () => {
     });
     expect(c.port).toBe(9000);
     expect(c.backend).toBe("wasm");
+    expect(c.threads).toBe(2);
   });
 
   it("treats empty variables as unset", () => {
@@ -44,6 +46,7 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT.*"eighty"/);
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ GRADES_BACKEND: "gpu" })).toThrow(/GRADES_BACKEND/);
+    expect(() => loadConfig({ GRADES_THREADS: "9" })).toThrow(/GRADES_THREADS/);
     expect(() => loadConfig({ S3_ENDPOINT: "http://minio:9000" })).toThrow(/S3_BUCKET/);
   });
 });

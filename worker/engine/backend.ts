@@ -9,6 +9,9 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerGradients } from "./kernels/gradients.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
+import { sharedCopyKernels } from "./kernels/wasm-shared-copies.ts";
+import { registerThreadedWasm, wasmThreadCount } from "./parallel/threaded-wasm.ts";
+import { resolveThreadCount } from "./parallel/threads.ts";
 
 // tfjs-core alone registers no gradients (the union package @tensorflow/tfjs would); training needs them.
 registerGradients();
@@ -17,12 +20,32 @@ export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
 const NATIVE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
-let wasmPrepared = false;
+export interface BackendOptions {
+  /**
+   * Threads the wasm backend computes with (default: the count wasm already runs with in this thread, else every
+   * core). Fixed once wasm has started in a thread: asking for another count then is an error.
+   */
+  threads?: number;
+}
+
+/** Thread count the wasm backend was prepared with in this thread; undefined until it is. */
+let wasmThreads: number | undefined;
 let active: { choice: BackendChoice; name: Promise<string> } | undefined;
 
-function prepareWasm(): void {
-  if (wasmPrepared) return;
-  wasmPrepared = true;
+/** A wasm module keeps its thread pool for its life: asking for another count later is a mistake, said so. */
+function checkWasmThreads(threads: number): void {
+  if (wasmThreads !== undefined && wasmThreads !== threads) {
+    throw new Error(
+      `backend wasm: already started with ${wasmThreads} thread(s) in this thread; it cannot switch to ${threads}`,
+    );
+  }
+}
+
+function prepareWasm(threads: number): void {
+  if (wasmThreads !== undefined) return;
+  wasmThreads = threads;
+  // One thread: the stock single-threaded SIMD build. More: the pthreads build (parallel/threaded-wasm.ts).
+  if (threads > 1) registerThreadedWasm(threads);
   // In Node the wasm binaries are read from the package's dist folder, not fetched from a CDN.
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
@@ -31,9 +54,9 @@ function prepareWasm(): void {
     tf.registerKernel(unsortedSegmentSumWasmConfig);
   }
   const matMul = fastTransposedMatMulConfig();
-  if (matMul) {
-    tf.unregisterKernel(matMul.kernelName, "wasm");
-    tf.registerKernel(matMul);
+  for (const kernel of [...(matMul ? [matMul] : []), ...sharedCopyKernels()]) {
+    tf.unregisterKernel(kernel.kernelName, "wasm");
+    tf.registerKernel(kernel);
   }
 }
 
@@ -51,9 +74,9 @@ async function tryNative(): Promise<string | undefined> {
   return undefined;
 }
 
-async function tryWasm(): Promise<string | undefined> {
+async function tryWasm(threads: number): Promise<string | undefined> {
   try {
-    prepareWasm();
+    prepareWasm(threads);
     if (await tf.setBackend("wasm")) return "wasm";
   } catch {
     // No WebAssembly support: fall back to cpu.
@@ -61,7 +84,7 @@ async function tryWasm(): Promise<string | undefined> {
   return undefined;
 }
 
-async function select(choice: BackendChoice): Promise<string> {
+async function select(choice: BackendChoice, threads: number): Promise<string> {
   if (choice === "tensorflow") {
     const name = await tryNative();
     if (!name) {
@@ -72,7 +95,7 @@ async function select(choice: BackendChoice): Promise<string> {
     return name;
   }
   if (choice === "wasm") {
-    const name = await tryWasm();
+    const name = await tryWasm(threads);
     if (!name) throw new Error("backend wasm: could not initialise @tensorflow/tfjs-backend-wasm");
     return name;
   }
@@ -80,7 +103,7 @@ async function select(choice: BackendChoice): Promise<string> {
     await tf.setBackend("cpu");
     return "cpu";
   }
-  const name = (await tryNative()) ?? (await tryWasm());
+  const name = (await tryNative()) ?? (await tryWasm(threads));
   if (name) return name;
   await tf.setBackend("cpu");
   return "cpu";
@@ -90,14 +113,23 @@ async function select(choice: BackendChoice): Promise<string> {
  * Activates a backend and returns its tfjs name ("tensorflow", "wasm" or "cpu"). Calling it again with the
  * same choice returns the same backend without re-initialising; a different choice switches.
  */
-export async function initBackend(choice: BackendChoice = "auto"): Promise<string> {
+export async function initBackend(
+  choice: BackendChoice = "auto",
+  options: BackendOptions = {},
+): Promise<string> {
+  // No count given: the one wasm already runs with in this thread, else every core.
+  const threads =
+    options.threads === undefined && wasmThreads !== undefined
+      ? wasmThreads
+      : resolveThreadCount(options.threads);
+  if (choice === "wasm" || choice === "auto") checkWasmThreads(threads);
   if (active && active.choice === choice) {
     const name = await active.name;
     if (tf.getBackend() === name) return name;
   }
   // Silences tfjs' console advice to install tfjs-node (we choose the backend deliberately).
   tf.env().set("PROD", true);
-  const name = select(choice);
+  const name = select(choice, threads);
   active = { choice, name };
   try {
     const resolved = await name;
@@ -109,10 +141,14 @@ export async function initBackend(choice: BackendChoice = "auto"): Promise<strin
   }
 }
 
-/** Whether the wasm backend runs with SIMD and threads (for logs and benchmarks). */
-export function wasmFeatures(): { simd: boolean; threads: boolean } {
-  return {
-    simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
-    threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
-  };
+/** Whether the wasm backend runs with SIMD, and on how many threads (for logs and benchmarks). */
+export function wasmFeatures(): { simd: boolean; threads: number } {
+  return { simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: wasmThreadCount() };
+}
+
+/** The active backend as reported on jobs and in logs, e.g. "wasm (simd, 2 threads)". */
+export function backendLabel(name: string = tf.getBackend()): string {
+  if (name !== "wasm") return name;
+  const { simd, threads } = wasmFeatures();
+  return `wasm (${simd ? "simd, " : ""}${threads} thread${threads === 1 ? "" : "s"})`;
 }

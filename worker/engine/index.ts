@@ -1,5 +1,5 @@
 // The engine's public API: the only way into the engine for the worker, the API and other programs.
-export { initBackend } from "./backend.ts";
+export { backendLabel, initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
 export { registerEngineCommands } from "./cli/commands.ts";
 export { describeError } from "./cli/errors.ts";

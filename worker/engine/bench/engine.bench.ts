@@ -3,98 +3,106 @@
 // Configurations are interleaved round by round and compared by median, so drifting machine load hits all alike;
 // the process CPU time per step is reported next to wall time, since on a shared machine it is the steadier
 // measure (the wasm backend runs on this thread).
-// Usage: npm run bench:engine [-- --backend wasm --steps 12]
+// Then (first, in fact) the throughput of LoRA and full fine-tuning on one thread, on every core, and in PyTorch
+// on CPU when python3-torch is installed, side by side (side-by-side.ts), with the ratio and scaling efficiency.
+// Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --only compare|tables]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, wasmFeatures } from "../backend.ts";
-import type { LoadedDataset } from "../data/dataset.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { initTinyModel } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
-import type { ModelConfig } from "../model/types.ts";
-import { Rng } from "../train/rng.ts";
+import { resolveThreadCount } from "../parallel/threads.ts";
 import { Trainer } from "../train/trainer.ts";
-import type { BackendName, TrainSpec } from "../train/types.ts";
+import type { BackendName } from "../train/types.ts";
+import { BATCH, LORA_R, MODEL, median, randomData, SEQ, benchSpec as spec } from "./bench-model.ts";
+import { type Configuration, sideBySide, torchPython } from "./side-by-side.ts";
 
 const { values: args } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
     steps: { type: "string", default: "12" },
     warmup: { type: "string", default: "3" },
+    threads: { type: "string" },
+    rounds: { type: "string", default: "4" },
+    "round-steps": { type: "string", default: "3" },
+    only: { type: "string" },
   },
 });
 
-const MODEL: Partial<ModelConfig> = {
-  vocab_size: 4096,
-  hidden_size: 256,
-  intermediate_size: 768,
-  num_hidden_layers: 4,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  head_dim: 32,
-  max_position_embeddings: 512,
-};
-const BATCH = 4;
-const SEQ = 128;
-const LORA_R = 8;
-
-function spec(dir: string, gradesEnabled: boolean, trainingType: "lora" | "full" = "lora"): TrainSpec {
-  return {
-    modelDir: dir,
-    trainFile: "(in memory)",
-    outputDir: join(dir, "out"),
-    trainingType,
-    lora: {
-      r: LORA_R,
-      alpha: 16,
-      dropout: 0,
-      targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-      useRslora: false,
-    },
-    // tau 0: every component is measured at every step and none ever freezes.
-    grades: {
-      enabled: gradesEnabled,
-      tau: 0,
-      alpha: 0,
-      metric: "grad_change",
-      normalize: "mean",
-      interval: 1,
-      maxFrozenRatio: 1,
-    },
-    nEpochs: 1000,
-    batchSize: BATCH,
-    gradientAccumulationSteps: 1,
-    learningRate: 1e-4,
-    weightDecay: 0,
-    warmupRatio: 0,
-    lrScheduler: "constant",
-    maxGradNorm: 1,
-    maxSeqLen: SEQ,
-    seed: 1,
-  };
-}
-
-function randomData(n: number): LoadedDataset {
-  const rng = new Rng(7);
-  const examples = Array.from({ length: n }, () => {
-    const ids = Array.from({ length: SEQ }, () => rng.int(MODEL.vocab_size!));
-    return { inputIds: ids, labels: ids };
-  });
-  return { examples, format: "tokens", dropped: 0 };
-}
-
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(1).padStart(8)} ms`;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const gb = (bytes: number | undefined) => (bytes === undefined ? "-" : `${(bytes / 2 ** 30).toFixed(2)} GB`);
+
+async function compare(): Promise<void> {
+  const threads = resolveThreadCount(args.threads === undefined ? undefined : Number(args.threads));
+  const python = torchPython();
+  const configs: Configuration[] = [];
+  for (const type of ["lora", "full"] as const) {
+    configs.push({ name: `engine ${type}, 1 thread`, kind: "engine", type, threads: 1 });
+    if (threads > 1)
+      configs.push({ name: `engine ${type}, ${threads} threads`, kind: "engine", type, threads });
+    if (python) configs.push({ name: `pytorch ${type}, ${threads} threads`, kind: "torch", type, threads });
+  }
+  const rounds = Number(args.rounds);
+  const stepsPerRound = Number(args["round-steps"]);
+  console.log(
+    `throughput side by side: ${configs.length} processes, ${rounds} rounds of ${stepsPerRound} steps each after ` +
+      `${stepsPerRound} warmup, order alternating; median step time`,
+  );
+  if (!python)
+    console.log("pytorch: skipped (python3-torch is not importable; apt-get install python3-torch)");
+  const results = await sideBySide(configs, { rounds, stepsPerRound, warmupSteps: stepsPerRound, python });
+  const torchInfo = results.find((r) => r.config.kind === "torch")?.ready;
+  if (torchInfo)
+    console.log(`pytorch ${torchInfo.torch}, BLAS: ${torchInfo.blas}, ${torchInfo.threads} threads`);
+  const tps = (kind: string, type: string, t: number) =>
+    results.find((r) => r.config.kind === kind && r.config.type === type && r.config.threads === t)
+      ?.tokensPerSecond;
+  for (const r of results) {
+    const spread = r.perRound.map((x) => x.toFixed(0)).join(" ");
+    console.log(
+      `${r.config.name.padEnd(28)} ${r.tokensPerSecond.toFixed(0).padStart(6)} tokens/s   rounds: ${spread}   ` +
+        `peak wasm heap ${gb(r.peak.wasmHeapBytes)}, rss ${gb(r.peak.rssBytes ?? r.peak.maxRssBytes)}`,
+    );
+  }
+  const summary: Record<string, number | undefined> = {};
+  for (const type of ["lora", "full"] as const) {
+    const one = tps("engine", type, 1);
+    const all = tps("engine", type, threads);
+    const torch = tps("torch", type, threads);
+    if (one && all && threads > 1) {
+      const eff = all / one / threads;
+      summary[`${type}ScalingEfficiency`] = eff;
+      console.log(
+        `${type}: ${threads} threads / 1 thread = ${(all / one).toFixed(2)}x, scaling efficiency ${(eff * 100).toFixed(0)}%`,
+      );
+    }
+    if (all && torch) {
+      summary[`${type}OverPytorch`] = all / torch;
+      console.log(`${type}: engine / pytorch = ${(all / torch).toFixed(2)}x (goal 1.2x)`);
+    }
+  }
+  console.log(
+    JSON.stringify({
+      compare: results.map((r) => ({
+        ...r.config,
+        tokensPerSecond: r.tokensPerSecond,
+        perRound: r.perRound,
+        peak: r.peak,
+      })),
+      ...summary,
+    }),
+  );
+}
 
 async function main(): Promise<void> {
-  const backend = await initBackend(args.backend as BackendName);
+  if (args.only !== "tables") await compare();
+  if (args.only === "compare") return;
+  const threads = args.threads === undefined ? undefined : Number(args.threads);
+  const backend = await initBackend(args.backend as BackendName, threads === undefined ? {} : { threads });
   const dir = await mkdtemp(join(tmpdir(), "grades-bench-"));
   try {
     await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });
@@ -194,9 +202,8 @@ async function main(): Promise<void> {
     const cpuFullHalf = median(cpu.fullHalf);
     const cpuMonitor = median(isolatedCpu);
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-    const features = backend === "wasm" ? wasmFeatures() : undefined;
     const lines = [
-      `backend: ${backend}${features ? ` (simd ${features.simd}, threads ${features.threads})` : ""}`,
+      `backend: ${backendLabel(backend)}`,
       `model: qwen3-shaped, hidden ${MODEL.hidden_size}, intermediate ${MODEL.intermediate_size}, ${MODEL.num_hidden_layers} layers, ` +
         `${MODEL.num_attention_heads} heads / ${MODEL.num_key_value_heads} kv heads, vocab ${MODEL.vocab_size}; ` +
         `LoRA r ${LORA_R} on 7 projections (${components.length} components); batch ${BATCH} x ${SEQ} tokens`,

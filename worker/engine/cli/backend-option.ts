@@ -1,6 +1,7 @@
 // The --backend option every engine command shares. GRADES_BACKEND supplies it when the flag is absent (the
 // same variable the service reads), and commander checks that value against the choices as it checks the flag.
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { resolveThreadCount } from "../parallel/threads.ts";
 import type { BackendName } from "../train/types.ts";
 
 export const BACKENDS: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
@@ -10,4 +11,17 @@ export function backendOption(): Option {
     .choices(BACKENDS)
     .env("GRADES_BACKEND")
     .default("auto");
+}
+
+/** --threads: the wasm backend's thread count (GRADES_THREADS when absent; default every core). */
+export function threadsOption(): Option {
+  return new Option("--threads <n>", "threads the wasm backend computes with (default: every core)")
+    .env("GRADES_THREADS")
+    .argParser((v) => {
+      try {
+        return resolveThreadCount(Number(v));
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    });
 }

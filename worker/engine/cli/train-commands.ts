@@ -6,7 +6,7 @@ import { score } from "../train/score.ts";
 import { trainSpecFrom } from "../train/spec-options.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
-import { backendOption } from "./backend-option.ts";
+import { backendOption, threadsOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
 import { optionsFromFlags, trainFlagOptions } from "./train-flags.ts";
@@ -33,6 +33,7 @@ interface RunFlags {
   checkpointDir?: string;
   resume?: string;
   backend: BackendName;
+  threads?: number;
   events?: boolean;
 }
 
@@ -54,6 +55,7 @@ export async function specFromFlags(flags: RunFlags & Record<string, unknown>): 
     resumeFrom: flags.resume,
     seed: flags.seed,
     backend: flags.backend,
+    threads: flags.threads,
   });
 }
 
@@ -122,6 +124,7 @@ export function registerTrainCommands(program: Command): void {
     .option("--checkpoint-dir <dir>", "write checkpoints to dir/step-N")
     .option("--resume <dir>", "resume from a checkpoint folder")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--events", "print every event as a JSON line on stdout");
   for (const option of trainFlagOptions()) trainCommand.addOption(option);
   trainCommand.action((flags: RunFlags & Record<string, unknown>) =>

@@ -17,6 +17,8 @@ export interface RunSettings {
   seed: number;
   backend?: BackendName | undefined;
   baseModelName?: string | undefined;
+  /** Compute threads of the backend (a property of the worker, not of the job). */
+  threads?: number | undefined;
 }
 
 export function trainSpecFrom(o: TrainOptions, run: RunSettings): TrainSpec {
@@ -65,6 +67,7 @@ export function trainSpecFrom(o: TrainOptions, run: RunSettings): TrainSpec {
     ...(run.resumeFrom ? { resumeFrom: run.resumeFrom } : {}),
     ...(run.backend ? { backend: run.backend } : {}),
     ...(run.baseModelName ? { baseModelName: run.baseModelName } : {}),
+    ...(run.threads !== undefined ? { threads: run.threads } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 // The training entry point the worker and the CLI call.
 
-import { initBackend } from "../backend.ts";
+import { backendLabel, initBackend } from "../backend.ts";
 import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../data/dataset.ts";
 import { DataFormatError } from "../data/formats.ts";
+import { checkTrainingFits } from "../memory/fit-check.ts";
+import { readModelConfig } from "../model/config.ts";
 import { loadModel } from "../model/loader.ts";
 import { loadTokenizerIfPresent } from "./model-files.ts";
 import { checkTrainSpec } from "./spec-options.ts";
@@ -27,7 +29,10 @@ async function loadValidation(path: string, opts: LoadDatasetOptions): Promise<L
  */
 export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
   checkTrainSpec(spec);
-  const backend = await initBackend(spec.backend ?? "auto");
+  const backendName = await initBackend(spec.backend ?? "auto", { threads: spec.threads });
+  // Memory hook: a job the backend cannot hold fails here, before any weight is loaded.
+  checkTrainingFits(await readModelConfig(spec.modelDir), spec, backendName);
+  const backend = backendLabel(backendName);
   const tokenizer = await loadTokenizerIfPresent(spec.modelDir);
   const model = await loadModel(spec.modelDir);
   let trainer: Trainer | undefined;

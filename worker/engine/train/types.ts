@@ -59,6 +59,8 @@ export interface TrainSpec {
   resumeFrom?: string;
   /** Compute backend (default "auto"). */
   backend?: BackendName;
+  /** Threads the wasm backend computes with (default: every core; see parallel/threads.ts). */
+  threads?: number;
   /** base_model_name_or_path written into adapter_config.json (default: the model folder's name). */
   baseModelName?: string;
 }

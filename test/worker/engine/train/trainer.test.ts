@@ -19,7 +19,7 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-train-"));
-  await initBackend("wasm");
+  await initBackend("wasm", { threads: baseSpec(".").threads });
   await makeTinyModel(join(root, "model"));
   await writeCountingData(join(root, "train.jsonl"), 8, 12);
 });
@@ -79,7 +79,7 @@ describe("training a tiny model", () => {
     expect(losses[0]![1]).toBeGreaterThan(3);
     expect(summary.finalTrainLoss).toBeLessThan(0.3);
     expect(summary.stopReason).toBe("max_steps");
-    expect(summary.backend).toBe("wasm");
+    expect(summary.backend).toMatch(/^wasm \(simd, \d+ threads?\)$/);
     const stop = events.at(-1);
     expect(stop).toEqual({ type: "stop", step: 60, reason: "max_steps" });
   });

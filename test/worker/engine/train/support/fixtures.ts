@@ -85,6 +85,9 @@ export function baseSpec(root: string, over: Partial<TrainSpec> = {}): TrainSpec
     maxSeqLen: 16,
     seed: 3,
     backend: "wasm",
+    // Tiny models: the thread pool's hand-offs cost more than their matmuls save (measured: 170 ms per step on
+    // one thread, 250-290 ms on two, on a loaded 2-core machine). threads.test.ts covers several threads.
+    threads: 1,
     ...over,
   };
 }
