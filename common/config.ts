@@ -1,7 +1,7 @@
 // The service's configuration: every environment variable is read here, once, and validated with zod, by the
 // entry points (infra/). Everything else receives a Config object; nothing deeper reads process.env.
 import { z } from "zod";
-import { WEBHOOK_DEFAULTS, type WebhooksConfig } from "../db/webhooks/config.ts";
+import { WEBHOOK_DEFAULTS, type WebhooksConfig } from "./webhooks-config.ts";
 
 const boolish = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   GRADES_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Set to false to run `npm start` without its in-process worker. */
   GRADES_WORKER: boolish.default(true),
-  // Webhooks (docs/webhooks.md); the defaults are db/webhooks/config.ts's.
+  // Webhooks (docs/webhooks.md); the defaults are common/webhooks-config.ts's.
   /** Set to false to run `npm start` and workers without their in-process webhook dispatcher. */
   GRADES_WEBHOOKS: boolish.default(true),
   /** base64 of 32 bytes; absent: a key file in GRADES_DATA_DIR (fine for one machine only). */

@@ -4,7 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { WebhooksConfig } from "./config.ts";
+import type { WebhooksConfig } from "../../common/webhooks-config.ts";
 
 const FORMAT = "v1";
 

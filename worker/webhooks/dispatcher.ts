@@ -6,8 +6,8 @@
 // flight (each bounded by the timeout) to be recorded.
 
 import type { Logger } from "../../common/logger.ts";
+import type { WebhooksConfig } from "../../common/webhooks-config.ts";
 import type { Database } from "../../db/client.ts";
-import type { WebhooksConfig } from "../../db/webhooks/config.ts";
 import {
   type ClaimedDelivery,
   claimDeliveries,

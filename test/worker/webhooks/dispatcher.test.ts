@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/logger.ts";
-import type { WebhooksConfig } from "../../../db/webhooks/config.ts";
+import type { WebhooksConfig } from "../../../common/webhooks-config.ts";
 import { type RunningDispatcher, startDispatcher } from "../../../worker/webhooks/index.ts";
 import { postJson } from "../../e2e/helpers.ts";
 import { createTestApp, type TestApp } from "../../support/app.ts";

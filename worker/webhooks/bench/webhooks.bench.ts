@@ -16,11 +16,17 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../../common/config.ts";
 import { silentLogger } from "../../../common/logger.ts";
-import { percentile, withFreshDatabase } from "../../../db/bench/fresh-database.ts";
-import { queueStandInJob } from "../../../db/bench/stand-in-job.ts";
-import { type Database, migrate, openDatabase, type SqlExecutor } from "../../../db/client.ts";
-import { createEndpoint } from "../../../db/webhooks/endpoints.ts";
-import { secretBox } from "../../../db/webhooks/secrets.ts";
+import {
+  createEndpoint,
+  type Database,
+  migrate,
+  openDatabase,
+  percentile,
+  queueStandInJob,
+  type SqlExecutor,
+  secretBox,
+  withFreshDatabase,
+} from "../../../db/index.ts";
 import { type RunningDispatcher, startDispatcher } from "../index.ts";
 
 const { values } = parseArgs({

@@ -1,5 +1,8 @@
 // The webhook settings every part receives (API, dispatcher); common/config.ts fills them from the environment.
-import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./retry.ts";
+// They live below db/ and worker/ because the configuration (common/) is built from them.
+// The schedule itself is applied by db/webhooks/retry.ts.
+/** Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts over about 27.6 hours. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE: readonly number[] = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
 
 export interface WebhooksConfig {
   /** Whether `npm start` and `npm run worker` run a dispatcher in their process. */
