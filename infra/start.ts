@@ -60,7 +60,7 @@ runMain("grades", async (config, logger) => {
   const server = await startServer(service, { port: config.port, host: config.host });
   const worker = config.worker.inProcess ? await startWorker(service) : undefined;
   const webhooks = config.webhooks.inProcess
-    ? await startDispatcher({ db: service.db, logger, config: config.webhooks })
+    ? await startDispatcher({ db: service.db, logger, config: config.webhooks, metrics: service.metrics })
     : undefined;
   process.stdout.write(banner(server.url, key));
   return async () => {

@@ -1,15 +1,15 @@
-// A worker process's own small HTTP listener: /health for Docker's HEALTHCHECK and Kubernetes' probes, /metrics
-// for Prometheus. Workers take no other requests.
+// A worker (or dedicated webhook dispatcher) process's own small HTTP listener: /health for Docker's HEALTHCHECK
+// and Kubernetes' probes, /metrics for Prometheus. These processes take no other requests.
 import { Hono } from "hono";
 import { checkHealth } from "../api/health.ts";
 import { metricsResponse } from "../metrics/routes.ts";
-import type { RunningWorker } from "../worker/index.ts";
 import { type RunningServer, serveFetch } from "./server.ts";
 import type { Service } from "./service.ts";
 
 export function startWorkerHttp(
   service: Service,
-  worker: RunningWorker,
+  /** The process's main loop (a worker's, a dispatcher's): /health turns 503 once it has ended. */
+  worker: { drained: Promise<void> },
   opts: { port: number; host: string },
 ): Promise<RunningServer> {
   let loopEnded = false;

@@ -17,7 +17,7 @@ runMain("grades-worker", async (config, logger) => {
   const http = await startWorkerHttp(service, worker, { port: config.worker.httpPort, host: config.host });
   logger.info({ url: http.url }, "worker health and metrics listening");
   const webhooks = config.webhooks.inProcess
-    ? await startDispatcher({ db: service.db, logger, config: config.webhooks })
+    ? await startDispatcher({ db: service.db, logger, config: config.webhooks, metrics: service.metrics })
     : undefined;
   return async () => {
     await Promise.all([worker.stop(), webhooks?.stop()]);

@@ -4,6 +4,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { SqlExecutor } from "../db/client.ts";
 import { queueCounts } from "../db/queue/demand.ts";
+import { deliveryBacklog } from "../db/webhooks/dispatch.ts";
 
 /**
  * What a worker's run of a job ended in: the job's status afterwards ("queued": retried or handed back; "lost":
@@ -11,13 +12,17 @@ import { queueCounts } from "../db/queue/demand.ts";
  */
 export type RunOutcome = "succeeded" | "failed" | "queued" | "paused" | "cancelled" | "lost" | "unknown";
 
+/** A failed webhook attempt: "retrying" when the schedule has attempts left, "failed" when it gave up. */
+export type DeliveryFailure = "retrying" | "failed";
+
 export interface ServiceMetrics {
   registry: Registry;
   /** Expired leases this process's rescuer reclaimed, by where the job went (queued again, or failed). */
   leaseExpiries: Counter<"result">;
   /** Runs of jobs by this process's worker, by outcome. */
   jobRuns: Counter<"outcome">;
-  // Webhook delivery failures: the dispatcher (infra/webhooks.ts) registers its counter here when it lands.
+  /** Failed webhook attempts by this process's dispatcher (worker/webhooks), by what became of the delivery. */
+  webhookDeliveryFailures: Counter<"result">;
 }
 
 const SCRAPE_REUSE_MS = 1000;
@@ -63,6 +68,14 @@ export function createServiceMetrics(deps: { sql: SqlExecutor }): ServiceMetrics
       for (const [status, n] of Object.entries((await counts()).byStatus)) this.set({ status }, n);
     },
   });
+  new Gauge({
+    name: "grades_webhook_delivery_backlog",
+    help: "Webhook deliveries not settled yet (waiting behind an earlier event, due, or being sent).",
+    registers: [registry],
+    async collect() {
+      this.set(await deliveryBacklog(deps.sql));
+    },
+  });
 
   return {
     registry,
@@ -76,6 +89,12 @@ export function createServiceMetrics(deps: { sql: SqlExecutor }): ServiceMetrics
       name: "grades_job_runs_total",
       help: "Job runs by this process's worker, by the job's status afterwards (queued: retried or handed back; lost: held by another worker by then).",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    webhookDeliveryFailures: new Counter({
+      name: "grades_webhook_delivery_failures_total",
+      help: "Failed webhook delivery attempts by this process's dispatcher (retrying: attempts left; failed: the delivery gave up).",
+      labelNames: ["result"],
       registers: [registry],
     }),
   };

@@ -2,7 +2,7 @@
 
 import type { SqlExecutor } from "../client.ts";
 import { randomToken } from "../ids.ts";
-import { CLAIM, FAN_OUT, PROMOTE, SETTLE } from "./sql.ts";
+import { CLAIM, DELIVERY_BACKLOG, FAN_OUT, PROMOTE, SETTLE } from "./sql.ts";
 
 export function newDispatcherId(): string {
   return `webhooks:${process.pid}:${randomToken(6)}`;
@@ -92,4 +92,10 @@ export async function settleDelivery(
     disableAfterSeconds,
   ]);
   return row?.status ?? null;
+}
+
+/** Deliveries still to settle, across every dispatcher (the partial index webhook_deliveries_order_idx covers it). */
+export async function deliveryBacklog(sql: SqlExecutor): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(DELIVERY_BACKLOG);
+  return row?.n ?? 0;
 }

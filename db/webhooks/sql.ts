@@ -35,6 +35,10 @@ const behindEarlier = (d: string) => `(exists (
     where o.delivered_at is null and o.tenant_id = ${d}.tenant_id and o.data ->> 'id' = ${d}.job_id
       and (o.created_at, o.id) < (${d}.event_created_at, ${d}.event_id)))`;
 
+/** Deliveries not settled yet (waiting, pending or delivering): what /metrics reports as the backlog. */
+export const DELIVERY_BACKLOG =
+  "select count(*)::int as n from webhook_deliveries where status in ('waiting', 'pending', 'delivering')";
+
 /**
  * Fan-out: turns up to $1 outbox rows, oldest first, into one delivery per enabled endpoint of the tenant that
  * subscribes to the type, and marks them handed over (`delivered_at`). Rows other dispatchers hold are skipped.

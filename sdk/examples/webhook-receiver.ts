@@ -2,6 +2,9 @@
 // before trusting them, and looks the job up when one has finished.
 //
 //   GRADES_API_KEY=… GRADES_WEBHOOK_SECRET=whsec_… PORT=3000 npx tsx webhook-receiver.ts
+//
+// The secret is the answer's `secret` when the receiver's URL is registered:
+//   await client.webhookEndpoints.create({ url: "https://receiver.example.com/" })
 import { createServer } from "node:http";
 import Grades, { WebhookVerificationError } from "@grades-finetune/sdk";
 

@@ -15,6 +15,7 @@ import { DEFAULT_UPLOAD_SETTINGS, Files, type UploadSettings } from "./resources
 import { FineTuning } from "./resources/fine-tuning/index.ts";
 import { Models } from "./resources/models.ts";
 import { Uploads } from "./resources/uploads.ts";
+import { WebhookEndpoints } from "./resources/webhook-endpoints/index.ts";
 import { Webhooks } from "./resources/webhooks.ts";
 
 export const DEFAULT_BASE_URL = "http://localhost:8080/v1";
@@ -69,7 +70,7 @@ export class Grades {
   readonly models: Models;
   readonly fineTuning: FineTuning;
   readonly webhooks: Webhooks;
-  // webhookEndpoints (/v1/webhook_endpoints) joins here once the service has those routes.
+  readonly webhookEndpoints: WebhookEndpoints;
 
   constructor(opts: ClientOptions = {}) {
     const apiKey = opts.apiKey ?? readEnv("GRADES_API_KEY");
@@ -95,6 +96,7 @@ export class Grades {
     this.models = new Models(this);
     this.fineTuning = new FineTuning(this);
     this.webhooks = new Webhooks(this);
+    this.webhookEndpoints = new WebhookEndpoints(this);
   }
 
   /** A request whose response body is JSON. */

@@ -42,6 +42,27 @@ export type JobListParams = Query<"/v1/fine_tuning/jobs", "get"> & {
 export type JobListEventsParams = Query<"/v1/fine_tuning/jobs/{fine_tuning_job_id}/events", "get">;
 export type CheckpointListParams = Query<"/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", "get">;
 
+export type WebhookEndpoint = Schemas["WebhookEndpoint"];
+export type WebhookEndpointDeleted = Schemas["WebhookEndpointDeleted"];
+/** The document states `enabled` as the server sees it after its default (true); a caller may leave it out. */
+export type WebhookEndpointCreateParams = Omit<Schemas["WebhookEndpointCreateParams"], "enabled"> & {
+  enabled?: boolean;
+};
+export type WebhookEndpointUpdateParams = Schemas["WebhookEndpointUpdateParams"];
+export type WebhookEndpointRotateSecretParams = Schemas["WebhookEndpointRotateSecretParams"];
+export type WebhookEndpointListParams = Query<"/v1/webhook_endpoints", "get">;
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+export type WebhookDeliveryAttempt = Schemas["WebhookDeliveryAttempt"];
+export type WebhookDeliveryListParams = Query<
+  "/v1/webhook_endpoints/{webhook_endpoint_id}/deliveries",
+  "get"
+>;
+/** The job event types an endpoint can subscribe to (`"*"` in `events` means all of them). */
+export type WebhookEventType = Exclude<
+  NonNullable<Schemas["WebhookEndpointCreateParams"]["events"]>[number],
+  "*"
+>;
+
 export type ErrorObject = Schemas["Error"]["error"];
 
 export type { components, paths };

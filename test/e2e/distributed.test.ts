@@ -1,16 +1,18 @@
 // The distributed form as an operator runs it, every part a process of its own on the production build (plain
 // node, no tsx): PostgreSQL (TEST_DATABASE_URL's server, a fresh database), an S3-compatible server (s3rver's
 // CLI), a one-shot migrate, 2 API processes on different ports and 3 worker processes, training the built-in demo
-// model for a few steps. Skipped without TEST_DATABASE_URL (CI's second pass runs it). About 100 s on an idle
+// model for a few steps, and 2 webhook dispatcher processes delivering to a real HTTP receiver. Skipped without TEST_DATABASE_URL (CI's second pass runs it). About 100 s on an idle
 // 2-core machine; the timeouts leave room for a loaded one.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../support/build.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/postgres.ts";
 import { type LogLine, runOnce, type ServiceProcess, startProcess } from "../support/processes.ts";
+import { Receiver, waitFor } from "../worker/webhooks/support.ts";
 import { chatDataset } from "./helpers.ts";
 import { DEMO_TINY_JOB, type Job } from "./training-support.ts";
 
@@ -26,6 +28,9 @@ let tmp: string;
 let s3: ServiceProcess;
 let apis: { proc: ServiceProcess; url: string }[] = [];
 let workers: { proc: ServiceProcess; url: string; id: string }[] = [];
+let dispatchers: { proc: ServiceProcess; url: string }[] = [];
+let receiver: Receiver;
+let endpoint: { id: string; secret: string };
 let apiKey: string;
 let trainingFile: string;
 
@@ -47,6 +52,12 @@ function env(dataDir: string): Record<string, string> {
     GRADES_RETRY_BASE_SECONDS: "0",
     GRADES_TENANT_MAX_RUNNING_JOBS: "10",
     GRADES_RATE_LIMIT_PER_MINUTE: "0",
+    // The dedicated dispatchers deliver (workers run none), to a receiver on 127.0.0.1, with endpoint secrets
+    // encrypted under one key shared by the APIs that store them and the dispatchers that sign with them.
+    GRADES_WEBHOOKS: "false",
+    GRADES_WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    GRADES_WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString("base64"),
+    GRADES_WEBHOOK_POLL_SECONDS: "0.25",
   };
 }
 let s3Endpoint = "";
@@ -153,12 +164,38 @@ describe.skipIf(!onPostgres)("the distributed form: separate API and worker proc
     form.set("file", new Blob([chatDataset(8)]), "train.jsonl");
     const res = await api(0, "/v1/files", { method: "POST", body: form });
     trainingFile = ((await res.json()) as { id: string }).id;
-    // Spot for the webhook dispatcher (`node dist/infra/webhooks.js`) once it lands: start it here beside the
-    // workers, with a real HTTP receiver, and check in the last test that each event is delivered once.
+
+    // The webhook endpoint exists before any job, so every job event is delivered to it.
+    receiver = new Receiver();
+    await receiver.start();
+    const registered = await api(1, "/v1/webhook_endpoints", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: receiver.url }),
+    });
+    endpoint = (await registered.json()) as typeof endpoint;
+    expect(registered.status).toBe(200);
+    dispatchers = await Promise.all(
+      [0, 1].map(async (i) => {
+        const proc = startProcess(
+          `webhooks-${i}`,
+          ["dist/infra/webhooks.js"],
+          env(join(tmp, `webhooks-${i}`)),
+        );
+        const line = await proc.waitFor((l) => l.msg === "dispatcher health and metrics listening");
+        await proc.waitFor((l) => l.msg === "webhook dispatcher started");
+        return { proc, url: String(line.url) };
+      }),
+    );
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...apis.map((a) => a.proc.stop()), ...workers.map((w) => w.proc.stop("SIGKILL"))]);
+    await Promise.all([
+      ...apis.map((a) => a.proc.stop()),
+      ...workers.map((w) => w.proc.stop("SIGKILL")),
+      ...dispatchers.map((d) => d.proc.stop()),
+    ]);
+    await receiver?.stop();
     await s3?.stop();
     await sql?.end({ timeout: 5 });
     await database?.drop();
@@ -166,7 +203,8 @@ describe.skipIf(!onPostgres)("the distributed form: separate API and worker proc
   });
 
   it("serves /health on every process and reads, cancels and pauses through one API a job created through the other", async () => {
-    for (const p of [...apis, ...workers]) expect((await fetch(`${p.url}/health`)).status, p.url).toBe(200);
+    for (const p of [...apis, ...workers, ...dispatchers])
+      expect((await fetch(`${p.url}/health`)).status, p.url).toBe(200);
 
     const queued = await createJob(0, { max_steps: 4 });
     const read = (await (await api(1, `/v1/fine_tuning/jobs/${queued.id}`)).json()) as Job;
@@ -267,4 +305,48 @@ describe.skipIf(!onPostgres)("the distributed form: separate API and worker proc
     expect(sum('grades_job_runs_total{outcome="succeeded"}')).toBe(jobs.length);
     expect(sample(await scrape(apis[1]!.url), 'grades_jobs{status="succeeded"}')).toBe(jobs.length);
   }, 360_000);
+
+  it("delivers every job event once, signed with the endpoint's secret, in each job's order of state changes", async () => {
+    // Every event the outbox holds (validating_files is no event type and is never delivered).
+    const outbox = await sql<{ id: string; type: string; job: string }[]>`
+      select id, type, data->>'id' as job from webhook_outbox
+      where type <> 'fine_tuning.job.validating_files' order by created_at, id`;
+    expect(outbox.length).toBeGreaterThan(10);
+    await waitFor(
+      "every outbox event at the receiver",
+      () => outbox.every((o) => receiver.ids().includes(o.id)),
+      60_000,
+    );
+    // Nothing arrives twice, even with two dispatchers side by side; no late duplicate either.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.ids().sort()).toEqual(outbox.map((o) => o.id).sort());
+
+    const verifier = new Webhook(endpoint.secret);
+    const received = receiver.received.map((r) => ({
+      at: r.at,
+      event: verifier.verify(r.body, {
+        "webhook-id": String(r.headers["webhook-id"]),
+        "webhook-timestamp": String(r.headers["webhook-timestamp"]),
+        "webhook-signature": String(r.headers["webhook-signature"]),
+      }) as { id: string; type: string; data: { id: string } },
+    }));
+    for (const job of new Set(outbox.map((o) => o.job))) {
+      const arrived = received
+        .filter((r) => r.event.data.id === job)
+        .sort((a, b) => a.at - b.at)
+        .map((r) => r.event.type);
+      expect(arrived, job).toEqual(outbox.filter((o) => o.job === job).map((o) => o.type));
+    }
+    // Each success once: the jobs of the test before, each announced a single time.
+    const succeeded = received.filter((r) => r.event.type === "fine_tuning.job.succeeded");
+    expect(new Set(succeeded.map((r) => r.event.data.id)).size).toBe(succeeded.length);
+    expect(succeeded.length).toBeGreaterThanOrEqual(5);
+
+    // What /metrics says once all is delivered: no failed attempt, nothing left in the backlog.
+    const texts = await Promise.all(dispatchers.map((d) => scrape(d.url)));
+    for (const t of texts) {
+      expect(sample(t, 'grades_webhook_delivery_failures_total{result="retrying"}')).toBe(0);
+      expect(sample(t, "grades_webhook_delivery_backlog")).toBe(0);
+    }
+  }, 120_000);
 });

@@ -9,9 +9,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ensureBuilt, ROOT } from "../support/build.ts";
 
-/** Built entry points the compose file may name before their feature lands (the webhook dispatcher). */
-const PENDING_ENTRIES = ["dist/infra/webhooks.js"];
-
 // The file names draft-07 as https://json-schema.org/draft-07/schema, ajv by http://…#: without the reference
 // ajv compiles it as draft-07, its default.
 const { $schema: _draft07, ...schema } = JSON.parse(
@@ -54,6 +51,15 @@ describe("infra/compose.yaml", () => {
     }
   });
 
+  it("delivers webhooks from the webhooks service only, with the API's key for endpoint secrets", () => {
+    const { api, worker, webhooks } = compose.services;
+    expect(webhooks!.command).toEqual(["node", "dist/infra/webhooks.js"]);
+    expect(worker!.environment.GRADES_WEBHOOKS).toBe("false");
+    // No shared folder between containers: the key must come from the environment, the same for both.
+    expect(Buffer.from(api!.environment.GRADES_WEBHOOK_SECRET_KEY, "base64")).toHaveLength(32);
+    expect(webhooks!.environment.GRADES_WEBHOOK_SECRET_KEY).toBe(api!.environment.GRADES_WEBHOOK_SECRET_KEY);
+  });
+
   it("runs each service of the image with an entry point of the build, from a Dockerfile that exists", () => {
     for (const [name, service] of Object.entries(compose.services)) {
       if (service.image !== "grades-finetune:local") continue;
@@ -62,8 +68,7 @@ describe("infra/compose.yaml", () => {
       );
       const [node, entry] = service.command as string[];
       expect(node, name).toBe("node");
-      if (!PENDING_ENTRIES.includes(entry!))
-        expect(existsSync(join(ROOT, entry!)), `${name}: ${entry}`).toBe(true);
+      expect(existsSync(join(ROOT, entry!)), `${name}: ${entry}`).toBe(true);
       // Every service of the image reaches the same database and bucket.
       expect(service.environment.DATABASE_URL, name).toMatch(/^postgres:\/\/.*@postgres:5432\//);
       expect(service.environment.S3_ENDPOINT, name).toBe("http://minio:9000");

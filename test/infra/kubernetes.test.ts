@@ -96,6 +96,26 @@ describe("infra/k8s", () => {
     expect(worker.spec.replicas).toBeUndefined();
   });
 
+  it("delivers webhooks from a Deployment of its own, since workers scale to 0 and run no dispatcher", () => {
+    const webhooks = find("Deployment", "grades-webhooks")!;
+    const pod = webhooks.spec.template.spec;
+    expect(pod.containers[0].command).toEqual(["node", "dist/infra/webhooks.js"]);
+    expect(webhooks.spec.replicas).toBeGreaterThanOrEqual(1);
+    // Its /health and /metrics listener is the probe's and the scrape's port.
+    const port = pod.containers[0].env.find(
+      (e: { name: string }) => e.name === "GRADES_WORKER_HTTP_PORT",
+    ).value;
+    expect(pod.containers[0].ports).toContainEqual({ name: "metrics", containerPort: Number(port) });
+    expect(webhooks.spec.template.metadata.annotations["prometheus.io/port"]).toBe(port);
+    const worker = find("Deployment", "grades-worker")!;
+    expect(worker.spec.template.spec.containers[0].env).toContainEqual({
+      name: "GRADES_WEBHOOKS",
+      value: "false",
+    });
+    // The API that stores endpoint secrets and the dispatcher that signs with them read the same key.
+    expect(find("Secret", "grades-secrets")!.stringData.GRADES_WEBHOOK_SECRET_KEY).toBeDefined();
+  });
+
   it("scales workers from 0 with KEDA's PostgreSQL scaler on the service's own demand query", () => {
     const scaled = find("ScaledObject", "grades-worker")!;
     expect(scaled.spec.scaleTargetRef.name).toBe("grades-worker");

@@ -1,13 +1,17 @@
-// /metrics in Prometheus' text format: queue figures read from the database, and a worker's counters of rescued
-// leases and job outcomes (a stand-in engine keeps it fast; the distributed suite scrapes real processes).
+// /metrics in Prometheus' text format: queue figures read from the database, a worker's counters of rescued
+// leases and job outcomes (a stand-in engine keeps it fast; the distributed suite scrapes real processes), and
+// the webhook dispatcher's failed attempts and delivery backlog against a real receiver answering 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../metrics/service-metrics.ts";
 import { startWorker } from "../../worker/index.ts";
+import { startDispatcher } from "../../worker/webhooks/index.ts";
 import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
 import { finished, type Job, waitForJob } from "../e2e/training-support.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { registerStandInModel, standInTrain } from "../worker/stand-in-train.ts";
+import { FAST_WEBHOOKS_ENV, Receiver, waitFor } from "../worker/webhooks/support.ts";
 
 let t: TestApp;
 let metrics: ServiceMetrics;
@@ -28,7 +32,14 @@ async function scrape(): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { GRADES_RETRY_BASE_SECONDS: "0" } });
+  // Three webhook attempts, milliseconds apart: the first, then two retries.
+  t = await createTestApp({
+    env: {
+      GRADES_RETRY_BASE_SECONDS: "0",
+      ...FAST_WEBHOOKS_ENV,
+      GRADES_WEBHOOK_RETRY_SCHEDULE: "0,0.05,0.05",
+    },
+  });
   metrics = createServiceMetrics({ sql: t.db.sql });
   scrapeApp = createApp({ ...t.deps, metrics });
   await registerStandInModel(t);
@@ -103,5 +114,44 @@ describe("/metrics", () => {
     expect(sample(text, 'grades_lease_expiries_total{result="queued"}')).toBe(1);
     expect(sample(text, 'grades_job_runs_total{outcome="succeeded"}')).toBe(1);
     expect(sample(text, 'grades_job_runs_total{outcome="failed"}')).toBeUndefined();
+  });
+
+  it("counts the dispatcher's failed webhook attempts (retrying, then failed) and reports the delivery backlog", async () => {
+    const receiver = new Receiver();
+    receiver.answer = () => ({ status: 500, body: "down" });
+    await receiver.start();
+    // A tenant of its own: the jobs above are not fanned out to this endpoint.
+    const who = await t.addTenant("metrics-webhooks");
+    const res = await postJson(t, "/v1/webhook_endpoints", { url: receiver.url }, who.apiKey);
+    const endpoint = (await res.json()) as { id: string };
+    expect(res.status).toBe(200);
+    const test = await postJson(t, `/v1/webhook_endpoints/${endpoint.id}/test`, {}, who.apiKey);
+    expect(test.status).toBe(200);
+    // Scheduled, not yet sent: no dispatcher runs.
+    expect(sample(await scrape(), "grades_webhook_delivery_backlog")).toBe(1);
+
+    const dispatcher = await startDispatcher({
+      db: t.db,
+      logger: silentLogger(),
+      config: t.config.webhooks,
+      metrics,
+    });
+    try {
+      await waitFor("the delivery to give up", async () => {
+        const log = await t.request(`/v1/webhook_endpoints/${endpoint.id}/deliveries`, {
+          headers: { authorization: `Bearer ${who.apiKey}` },
+        });
+        const { data } = (await log.json()) as { data: { delivery_status: string }[] };
+        return data.length === 3 && data.every((a) => a.delivery_status === "failed");
+      });
+    } finally {
+      await dispatcher.stop();
+      await receiver.stop();
+    }
+    expect(receiver.received).toHaveLength(3);
+    const text = await scrape();
+    expect(sample(text, 'grades_webhook_delivery_failures_total{result="retrying"}')).toBe(2);
+    expect(sample(text, 'grades_webhook_delivery_failures_total{result="failed"}')).toBe(1);
+    expect(sample(text, "grades_webhook_delivery_backlog")).toBe(0);
   });
 });

@@ -13,7 +13,9 @@ const STAMP = join(DIST, ".built");
 const LOCK = join(ROOT, ".cache", "build.lock");
 const SOURCES = [
   "api",
+  "common",
   "db",
+  "metrics",
   "worker",
   "infra",
   "cli",

@@ -20,6 +20,7 @@ import { eventPayload } from "../../db/webhooks/events.ts";
 import { nextAttemptDelaySeconds } from "../../db/webhooks/retry.ts";
 import { type SecretBox, secretBox } from "../../db/webhooks/secrets.ts";
 import { WEBHOOKS_CHANNEL } from "../../db/webhooks/sql.ts";
+import type { ServiceMetrics } from "../../metrics/service-metrics.ts";
 import { Wakeup } from "../wake.ts";
 import { keepAliveAgents, type SendOptions, sendAttempt } from "./send.ts";
 import { signedHeaders } from "./sign.ts";
@@ -28,6 +29,8 @@ export interface DispatcherDeps {
   db: Database;
   logger: Logger;
   config: WebhooksConfig;
+  /** Counts failed attempts (grades_webhook_delivery_failures_total) when given. */
+  metrics?: Pick<ServiceMetrics, "webhookDeliveryFailures"> | undefined;
 }
 
 export interface DispatcherOptions {
@@ -77,11 +80,13 @@ export async function startDispatcher(
       cfg.disableAfterSeconds,
     );
     if (status === null) log.warn({ delivery: d.id }, "lease lost before the attempt was recorded");
-    else if (!outcome.ok)
+    else if (!outcome.ok) {
       log.info(
         { delivery: d.id, attempt: d.attempt, status, error: outcome.error },
         "delivery attempt failed",
       );
+      deps.metrics?.webhookDeliveryFailures.inc({ result: status === "failed" ? "failed" : "retrying" });
+    }
     opts.onAttempt?.(d, status);
   };
 

@@ -2,18 +2,23 @@
 // `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, secrets `whsec_<base64>`), with Web Crypto only.
 import { WebhookVerificationError } from "../core/errors.ts";
 import { APIResource } from "../resource.ts";
+import type { WebhookEventType } from "../types.ts";
 
 /** Seconds a webhook's timestamp may differ from this clock, either way (the Standard Webhooks default). */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
-/** The event envelope every webhook carries; `data.id` is the object's id (a job's, for job events). */
+/**
+ * The event envelope every webhook carries; `data.id` is the object's id (a job's, for job events; the endpoint's
+ * for `webhook_endpoint.test`). The API document describes the routes, not the deliveries, so the envelope is
+ * written here; the job event types come from the document.
+ */
 export interface WebhookEvent {
   id: string;
   object: "event";
   created_at: number;
-  type: string;
+  type: WebhookEventType | "webhook_endpoint.test";
   data: { id: string; [key: string]: unknown };
 }
 

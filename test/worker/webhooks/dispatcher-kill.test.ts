@@ -30,6 +30,8 @@ function spawnDispatcher(): ChildProcess {
       DATABASE_URL: t.db.url!,
       // The same data folder: the same secret key file as the API that created the endpoint.
       GRADES_DATA_DIR: t.config.dataDir,
+      // Its /health and /metrics listener on any free port: several run side by side.
+      GRADES_WORKER_HTTP_PORT: "0",
       LOG_LEVEL: "error",
     },
   });

@@ -177,6 +177,8 @@ function spawnDispatcher(url: string): ChildProcess {
       ...ENV,
       DATABASE_URL: url,
       GRADES_DATA_DIR: join(tmpdir(), "grades-bench-webhooks"),
+      // Its /health and /metrics listener on any free port: several run side by side.
+      GRADES_WORKER_HTTP_PORT: "0",
     },
   });
 }
