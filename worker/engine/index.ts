@@ -2,6 +2,16 @@
 export { initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
 export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
+export {
+  type ChoiceEvaluation,
+  type ChoiceExample,
+  type ChoiceRow,
+  type ClassCounts,
+  choiceLogLikelihoods,
+  evaluateChoices,
+  tallyPredictions,
+} from "./eval/choices.ts";
+export { type EvalChoicesOptions, evalChoicesFile } from "./eval/eval-file.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";
 export { type ScoreOptions, type ScoreResult, score } from "./train/score.ts";
 export { checkTrainSpec, TrainSpecError } from "./train/spec-check.ts";
