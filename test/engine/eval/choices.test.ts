@@ -48,7 +48,7 @@ describe("label log-likelihood", () => {
     const expected = [Math.log(0.5 * 0.6), Math.log(0.25), Math.log((1 / 3) * 0.25)];
     for (const batchSize of [1, 2, 3]) {
       const ll = await choiceLogLikelihoods(model, rows, 0, batchSize);
-      ll.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+      for (const [i, v] of ll.entries()) expect(v).toBeCloseTo(expected[i]!, 5);
     }
     model.dispose();
   });
