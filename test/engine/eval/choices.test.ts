@@ -23,7 +23,7 @@ function bigramModel(): CausalLM {
   const table = tf.tensor2d(P.map((row) => row.map(Math.log)));
   return {
     config: { vocab_size: 3 } as ModelConfig,
-    forward: (ids) => tf.gather(table, ids) as tf.Tensor3D, // [B, T, V]
+    forward: (ids) => tf.gather(table, ids) as unknown as tf.Tensor3D, // [B, T, V]
     components: () => [],
     enableFullFineTuning: () => {},
     applyLora: () => {},

@@ -1,6 +1,7 @@
 // `grades train` and `grades score`: the training engine from the command line.
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { PROJECTIONS, type Projection } from "../model/types.ts";
+import { writeTrainPlots } from "../plot/train-plots.ts";
 import { score } from "../train/score.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
@@ -162,6 +163,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       },
     });
     bar.done();
+    const plots = await writeTrainPlots(spec.outputDir, summary, spec.grades.enabled);
     process.stdout.write(
       `${JSON.stringify({
         stopReason: summary.stopReason,
@@ -173,6 +175,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
         estimatedComputeSaved: summary.estimatedComputeSaved,
         backend: summary.backend,
         outputDir: spec.outputDir,
+        plots,
       })}\n`,
     );
   } finally {

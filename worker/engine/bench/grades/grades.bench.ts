@@ -1,0 +1,201 @@
+// npm run bench:grades -- --model <dir> [--tasks sentiment,spam,brown] [--modes lora,full] [--seeds 3] [--quick]
+// GradES against the full budget and validation-loss early stopping, on real labelled tasks: every task ×
+// training mode × method × seed is trained with the product's default options and the same step budget, then
+// scored on the task's test split by label log-likelihood. Each finished run is appended to
+// <out>/results.jsonl; a rerun skips the runs already there, so the benchmark can be interrupted and resumed.
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { initBackend } from "../../backend.ts";
+import { BACKENDS } from "../../cli/backend-option.ts";
+import { readModelConfig } from "../../model/config.ts";
+import { train } from "../../train/train.ts";
+import type { BackendName } from "../../train/types.ts";
+import { writeBenchPlots } from "./plots.ts";
+import { modelFingerprint, type PreparedTask, prepareTask, type Sizes } from "./prepare.ts";
+import { benchSpec, METHODS, type Method, MODES, type Mode } from "./product-options.ts";
+import { taskTable } from "./report.ts";
+import { appendResult, keyOf, type RunKey, readResults } from "./results.ts";
+import { runDir, runOne } from "./run.ts";
+import { TASKS } from "./tasks/index.ts";
+
+const FULL_SIZES: Sizes = { train: 600, validation: 150, test: 600 };
+const QUICK_SIZES: Sizes = { train: 240, validation: 80, test: 300 };
+
+interface Flags {
+  model: string;
+  tasks: string[];
+  modes: Mode[];
+  seeds: number;
+  quick?: boolean;
+  epochs: number;
+  out: string;
+  backend: BackendName;
+  estimateOnly?: boolean;
+  trainExamples?: number;
+  testExamples?: number;
+}
+
+function list<T extends string>(allowed: readonly T[], flag: string) {
+  return (raw: string): T[] => {
+    const items = raw.split(",").map((s) => s.trim());
+    for (const i of items)
+      if (!allowed.includes(i as T))
+        throw new InvalidArgumentError(`${flag}: ${JSON.stringify(i)} is not one of ${allowed.join(", ")}`);
+    return items as T[];
+  };
+}
+
+function positiveInt(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${raw} is not a positive integer`);
+  return n;
+}
+
+const fmtSeconds = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+
+/** Seconds per optimizer step of a task × mode, from a 4-step probe run (its first step excluded). */
+async function probeStepSeconds(
+  p: PreparedTask,
+  mode: Mode,
+  modelDir: string,
+  root: string,
+): Promise<number> {
+  const spec = benchSpec(mode, "full_budget", p.trainExamples, 1, 1, {
+    modelDir,
+    trainFile: p.trainFile,
+    validationFile: p.validationFile,
+    outputDir: join(root, "probe"),
+    checkpointDir: join(root, "probe-ck"),
+  });
+  const times: number[] = [];
+  let last = performance.now();
+  await train(
+    { ...spec, maxSteps: 5 },
+    {
+      onEvent: (e) => {
+        if (e.type !== "step") return;
+        const now = performance.now();
+        times.push((now - last) / 1000);
+        last = now;
+      },
+    },
+  );
+  const rest = times.slice(1);
+  return rest.reduce((a, b) => a + b, 0) / Math.max(1, rest.length);
+}
+
+async function main(f: Flags): Promise<void> {
+  const root = resolve(f.out);
+  const modelDir = resolve(f.model);
+  const backend = await initBackend(f.backend);
+  const config = await readModelConfig(modelDir);
+  const base = f.quick ? QUICK_SIZES : FULL_SIZES;
+  const sizes: Sizes = {
+    ...base,
+    ...(f.trainExamples ? { train: f.trainExamples } : {}),
+    ...(f.testExamples ? { test: f.testExamples } : {}),
+  };
+  const fingerprint = await modelFingerprint(modelDir);
+  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}`;
+  const resultsFile = join(root, "results.jsonl");
+  const done = new Map((await readResults(resultsFile)).map((r) => [keyOf(r), r]));
+  process.stdout.write(
+    `GradES benchmark: model ${modelDir} (${fingerprint}), backend ${backend}, ${f.epochs} epochs, ` +
+      `train/validation/test ${sizes.train}/${sizes.validation}/${sizes.test}, seeds 1..${f.seeds}; results in ${resultsFile}\n`,
+  );
+
+  const prepared = new Map<string, PreparedTask>();
+  for (const name of f.tasks) prepared.set(name, await prepareTask(TASKS[name]!, sizes, modelDir, root));
+
+  const plan: { p: PreparedTask; key: RunKey }[] = [];
+  for (const p of prepared.values())
+    for (const mode of f.modes)
+      for (const method of METHODS)
+        for (let seed = 1; seed <= f.seeds; seed++) {
+          const key: RunKey = { task: p.task.name, mode, method, seed, setup };
+          if (!done.has(keyOf(key))) plan.push({ p, key });
+        }
+
+  // Upper bound: every remaining run at the full budget, plus a test scoring of about one training epoch.
+  let estimate = 0;
+  const perStep = new Map<string, number>();
+  for (const p of prepared.values())
+    for (const mode of f.modes) {
+      const runs = plan.filter((r) => r.p === p && r.key.mode === mode);
+      if (runs.length === 0) continue;
+      const sec = await probeStepSeconds(p, mode, modelDir, root);
+      perStep.set(`${p.task.name}|${mode}`, sec);
+      const budget = benchSpec(mode, "grades", p.trainExamples, f.epochs, 1, {
+        modelDir,
+        trainFile: "",
+        validationFile: "",
+        outputDir: "",
+        checkpointDir: "",
+      });
+      const steps = f.epochs * Math.ceil(p.trainExamples / budget.batchSize);
+      estimate += runs.length * sec * (steps + steps / f.epochs);
+    }
+  process.stdout.write(
+    `${plan.length} runs to do (${done.size} cached); estimated at most ${fmtSeconds(estimate)} ` +
+      `(${[...perStep].map(([k, s]) => `${k} ${(s * 1000).toFixed(0)} ms/step`).join(", ")})\n`,
+  );
+  if (f.estimateOnly) return;
+
+  let i = 0;
+  for (const { p, key } of plan) {
+    i++;
+    const dir = runDir(root, key);
+    const spec = benchSpec(key.mode, key.method as Method, p.trainExamples, f.epochs, key.seed, {
+      modelDir,
+      trainFile: p.trainFile,
+      validationFile: p.validationFile,
+      outputDir: join(dir, "out"),
+      checkpointDir: join(dir, "checkpoints"),
+    });
+    const record = await runOne({
+      key,
+      spec: { ...spec, backend: f.backend },
+      config,
+      testFile: p.testFile,
+      choices: p.task.choices,
+      validationTokens: p.validationTokens,
+    });
+    await appendResult(resultsFile, record);
+    done.set(keyOf(record), record);
+    process.stdout.write(
+      `[${i}/${plan.length}] ${key.task} ${key.mode} ${key.method} seed ${key.seed}: ${record.wallSeconds.toFixed(1)} s, ` +
+        `${record.steps}/${record.budgetSteps} steps (${record.stopReason}), accuracy ${record.testAccuracy.toFixed(3)}, ` +
+        `frozen ${record.frozenFraction.toFixed(2)}\n`,
+    );
+  }
+
+  const runs = [...done.values()].filter((r) => r.setup === setup);
+  const tables: string[] = [];
+  for (const p of prepared.values())
+    for (const mode of f.modes) tables.push(taskTable(p.task.name, mode, runs, p.refs));
+  process.stdout.write(`\n${tables.join("\n")}\n`);
+  const plots = await writeBenchPlots(
+    join(root, "plots"),
+    runs.filter((r) => f.tasks.includes(r.task) && f.modes.includes(r.mode)),
+  );
+  process.stdout.write(`plots: ${plots.join(", ")}\n`);
+}
+
+const program = new Command("bench:grades")
+  .requiredOption("--model <dir>", "base model folder (Hugging Face format, with tokenizer.json)")
+  .option("--tasks <list>", "tasks", list(Object.keys(TASKS), "--tasks"), Object.keys(TASKS))
+  .option("--modes <list>", "training modes", list(MODES, "--modes"), [...MODES])
+  .option("--seeds <n>", "seeds per configuration", positiveInt, 3)
+  .option(
+    "--quick",
+    `smaller subsamples (${Object.values(QUICK_SIZES).join("/")} instead of ${Object.values(FULL_SIZES).join("/")})`,
+  )
+  .option("--train-examples <n>", "training examples per task (overrides the size preset)", positiveInt)
+  .option("--test-examples <n>", "test examples per task (overrides the size preset)", positiveInt)
+  .option("--epochs <n>", "the step budget in epochs", positiveInt, 3)
+  .option("--out <dir>", "results, data files and plots", "bench-results/grades")
+  .option("--backend <name>", `compute backend (${BACKENDS.join(", ")})`, "wasm")
+  .option("--estimate-only", "print the plan and the time estimate, run nothing")
+  .action((flags: Flags) => main(flags));
+
+await program.parseAsync();

@@ -1,0 +1,124 @@
+// The benchmark's figures, per task × training mode: the frozen fraction against the step of every GradES run
+// (the paper's Figure 3), each component's G over the steps in one layer of the first seed's GradES run (its
+// Figure 1), and the training-loss curves of the three methods (first seed).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gCurvesSpec, layerOf } from "../../plot/freeze-map.ts";
+import { type PlotSpec, renderSvg } from "../../plot/render.ts";
+import { METHOD_LABELS } from "./report.ts";
+import type { RunRecord } from "./results.ts";
+
+/** Steps averaged in the loss curves' rolling mean (one minibatch's loss is noisy). */
+const LOSS_WINDOW = 10;
+
+function frozenSpec(runs: RunRecord[], title: string): PlotSpec {
+  const values = runs.flatMap((r) =>
+    [{ step: 0, frozenFraction: 0 }, ...r.history].map((h) => ({
+      step: h.step,
+      frozen: h.frozenFraction,
+      seed: `seed ${r.seed}`,
+    })),
+  );
+  return {
+    title,
+    width: 520,
+    height: 220,
+    data: { values },
+    mark: { type: "line", interpolate: "step-after" },
+    encoding: {
+      x: {
+        field: "step",
+        type: "quantitative",
+        title: "step",
+        scale: { domain: [0, runs[0]?.budgetSteps ?? 1] },
+      },
+      y: { field: "frozen", type: "quantitative", title: "frozen fraction", scale: { domain: [0, 1] } },
+      color: { field: "seed", type: "nominal", title: null },
+    },
+  } as PlotSpec;
+}
+
+function lossCurvesSpec(runs: RunRecord[], title: string): PlotSpec {
+  const values = runs.flatMap((r) =>
+    r.trainLoss.map((loss, i) => ({ step: i + 1, loss, method: METHOD_LABELS[r.method] })),
+  );
+  return {
+    title,
+    width: 520,
+    height: 240,
+    data: { values },
+    transform: [
+      {
+        window: [{ op: "mean", field: "loss", as: "smoothed" }],
+        frame: [-(LOSS_WINDOW - 1), 0],
+        groupby: ["method"],
+        sort: [{ field: "step" }],
+      },
+    ],
+    mark: { type: "line", strokeWidth: 1.4 },
+    encoding: {
+      x: {
+        field: "step",
+        type: "quantitative",
+        title: "step",
+        scale: { domain: [0, runs[0]?.budgetSteps ?? 1] },
+      },
+      y: {
+        field: "smoothed",
+        type: "quantitative",
+        title: `training loss (mean of ${LOSS_WINDOW} steps)`,
+        scale: { zero: false },
+      },
+      color: { field: "method", type: "nominal", title: null },
+    },
+  } as PlotSpec;
+}
+
+/** Writes the figures under `dir` and returns their paths. */
+export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  const emit = async (name: string, spec: PlotSpec) => {
+    const path = join(dir, name);
+    await writeFile(path, await renderSvg(spec));
+    written.push(path);
+  };
+  const groups = [...new Set(runs.map((r) => `${r.task}|${r.mode}`))];
+  for (const g of groups) {
+    const [task, mode] = g.split("|") as [string, string];
+    const mine = runs.filter((r) => r.task === task && r.mode === mode);
+    const grades = mine.filter((r) => r.method === "grades").sort((a, b) => a.seed - b.seed);
+    const label = `${task}, ${mode === "lora" ? "LoRA" : "full fine-tuning"}`;
+    if (grades.length > 0) {
+      await emit(
+        `frozen-${task}-${mode}.svg`,
+        frozenSpec(grades, `frozen fraction per step, GradES, ${label}`),
+      );
+      const first = grades[0]!;
+      const layers = [
+        ...new Set(first.components.map((c) => layerOf(c.name)).filter((l) => l !== undefined)),
+      ];
+      const layer = layers[Math.floor(layers.length / 2)] ?? 0;
+      await emit(
+        `g-layer${layer}-${task}-${mode}.svg`,
+        gCurvesSpec(
+          {
+            history: first.history,
+            components: first.components,
+            stepsCompleted: first.steps,
+            totalSteps: first.budgetSteps,
+          },
+          { layer, title: `G per component of layer ${layer}, GradES seed ${first.seed}, ${label}` },
+        ),
+      );
+    }
+    const seed = Math.min(...mine.map((r) => r.seed));
+    const firstSeed = mine.filter((r) => r.seed === seed);
+    if (firstSeed.length > 0)
+      await emit(
+        `loss-${task}-${mode}.svg`,
+        lossCurvesSpec(firstSeed, `training loss, seed ${seed}, ${label}`),
+      );
+  }
+  return written;
+}
