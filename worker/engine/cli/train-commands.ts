@@ -57,6 +57,7 @@ interface TrainFlags {
   gradesMetric: "grad_change" | "weight_change";
   gradesNormalize: "sum" | "mean";
   gradesRelativeTau?: number;
+  gradesSmoothing?: number;
   gradesInterval: number;
   gradesMaxFrozenRatio: number;
   earlyStoppingPatience?: number;
@@ -101,6 +102,7 @@ export function specFromFlags(f: TrainFlags): TrainSpec {
       metric: f.gradesMetric,
       normalize: f.gradesNormalize,
       ...(f.gradesRelativeTau !== undefined ? { relativeTau: f.gradesRelativeTau } : {}),
+      ...(f.gradesSmoothing !== undefined ? { smoothing: f.gradesSmoothing } : {}),
       interval: f.gradesInterval,
       maxFrozenRatio: f.gradesMaxFrozenRatio,
     },
@@ -222,6 +224,11 @@ export function registerTrainCommands(program: Command): void {
       "--grades-relative-tau <f>",
       "freeze below this fraction of the component's G at the end of the grace period (replaces tau)",
       positive("--grades-relative-tau"),
+    )
+    .option(
+      "--grades-smoothing <beta>",
+      "freeze on a moving average of G (S = beta * S + (1 - beta) * G) instead of each step's G; beta in [0, 1)",
+      num("--grades-smoothing", (v) => v >= 0 && v < 1, "a number in [0, 1)"),
     )
     .option("--grades-interval <n>", "measure every n steps", positiveInt("--grades-interval"), 1)
     .option(

@@ -65,6 +65,9 @@ export function checkTrainSpec(spec: TrainSpec): void {
     if (g.normalize !== "sum" && g.normalize !== "mean") {
       throw new TrainSpecError("grades.normalize", `must be sum or mean, got ${g.normalize}`);
     }
+    if (g.smoothing !== undefined && !(g.smoothing >= 0 && g.smoothing < 1)) {
+      throw new TrainSpecError("grades.smoothing", `must be in [0, 1), got ${g.smoothing}`);
+    }
     if (g.relativeTau !== undefined && !(g.relativeTau > 0)) {
       throw new TrainSpecError("grades.relativeTau", `must be positive, got ${g.relativeTau}`);
     }

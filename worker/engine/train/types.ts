@@ -15,6 +15,13 @@ export interface GradesOptions {
   normalize: "sum" | "mean";
   /** When set, freeze when G < relative_tau * (the component's G at the end of the grace period); replaces tau. */
   relativeTau?: number;
+  /**
+   * When set (0 <= smoothing < 1), the freeze test uses an exponential moving average of G,
+   * S_t = smoothing * S_(t-1) + (1 - smoothing) * G_t, instead of G_t itself: a minibatch's G is mostly noise,
+   * so a single low draw would freeze a matrix that is still learning. The relative reference is then S at the
+   * end of the grace period. Reported metrics stay the raw G.
+   */
+  smoothing?: number;
   /** Measure every `interval` optimizer steps. */
   interval: number;
   /** Stop training when this fraction of components is frozen. */

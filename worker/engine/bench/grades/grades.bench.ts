@@ -12,7 +12,15 @@ import { train } from "../../train/train.ts";
 import type { BackendName } from "../../train/types.ts";
 import { writeBenchPlots } from "./plots.ts";
 import { modelFingerprint, type PreparedTask, prepareTask, type Sizes } from "./prepare.ts";
-import { benchSpec, METHODS, type Method, MODES, type Mode } from "./product-options.ts";
+import {
+  type BaseMethod,
+  benchSpec,
+  type GradesOverrides,
+  METHODS,
+  type Method,
+  MODES,
+  type Mode,
+} from "./product-options.ts";
 import { taskTable } from "./report.ts";
 import { appendResult, keyOf, type RunKey, readResults } from "./results.ts";
 import { runDir, runOne } from "./run.ts";
@@ -33,6 +41,21 @@ interface Flags {
   estimateOnly?: boolean;
   trainExamples?: number;
   testExamples?: number;
+  methods: BaseMethod[];
+  variants: Record<string, GradesOverrides>;
+}
+
+/** --variants '{"name": {GradES options}}': each becomes a method grades:<name>. */
+function variants(raw: string): Record<string, GradesOverrides> {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new InvalidArgumentError(`--variants is not JSON (${(err as Error).message})`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new InvalidArgumentError('--variants must be an object {"name": {GradES options}}');
+  return v as Record<string, GradesOverrides>;
 }
 
 function list<T extends string>(allowed: readonly T[], flag: string) {
@@ -107,12 +130,22 @@ async function main(f: Flags): Promise<void> {
   const prepared = new Map<string, PreparedTask>();
   for (const name of f.tasks) prepared.set(name, await prepareTask(TASKS[name]!, sizes, modelDir, root));
 
+  const methods: Method[] = [...f.methods, ...Object.keys(f.variants).map((n) => `grades:${n}` as const)];
   const plan: { p: PreparedTask; key: RunKey }[] = [];
+  // Methods interleaved within a seed: a change in the machine's load hits all of them alike.
   for (const p of prepared.values())
     for (const mode of f.modes)
-      for (const method of METHODS)
-        for (let seed = 1; seed <= f.seeds; seed++) {
-          const key: RunKey = { task: p.task.name, mode, method, seed, setup };
+      for (let seed = 1; seed <= f.seeds; seed++)
+        for (const method of methods) {
+          const overrides = method.startsWith("grades:") ? f.variants[method.slice(7)] : undefined;
+          const key: RunKey = {
+            task: p.task.name,
+            mode,
+            method,
+            seed,
+            setup,
+            ...(overrides ? { overrides } : {}),
+          };
           if (!done.has(keyOf(key))) plan.push({ p, key });
         }
 
@@ -145,13 +178,21 @@ async function main(f: Flags): Promise<void> {
   for (const { p, key } of plan) {
     i++;
     const dir = runDir(root, key);
-    const spec = benchSpec(key.mode, key.method as Method, p.trainExamples, f.epochs, key.seed, {
-      modelDir,
-      trainFile: p.trainFile,
-      validationFile: p.validationFile,
-      outputDir: join(dir, "out"),
-      checkpointDir: join(dir, "checkpoints"),
-    });
+    const spec = benchSpec(
+      key.mode,
+      key.method as Method,
+      p.trainExamples,
+      f.epochs,
+      key.seed,
+      {
+        modelDir,
+        trainFile: p.trainFile,
+        validationFile: p.validationFile,
+        outputDir: join(dir, "out"),
+        checkpointDir: join(dir, "checkpoints"),
+      },
+      key.overrides,
+    );
     const record = await runOne({
       key,
       spec: { ...spec, backend: f.backend },
@@ -163,7 +204,7 @@ async function main(f: Flags): Promise<void> {
     await appendResult(resultsFile, record);
     done.set(keyOf(record), record);
     process.stdout.write(
-      `[${i}/${plan.length}] ${key.task} ${key.mode} ${key.method} seed ${key.seed}: ${record.wallSeconds.toFixed(1)} s, ` +
+      `[${i}/${plan.length}] ${key.task} ${key.mode} ${key.method} seed ${key.seed}: ${record.wallSeconds.toFixed(1)} s (CPU ${record.cpuSeconds.toFixed(1)} s), ` +
         `${record.steps}/${record.budgetSteps} steps (${record.stopReason}), accuracy ${record.testAccuracy.toFixed(3)}, ` +
         `frozen ${record.frozenFraction.toFixed(2)}\n`,
     );
@@ -185,6 +226,8 @@ const program = new Command("bench:grades")
   .requiredOption("--model <dir>", "base model folder (Hugging Face format, with tokenizer.json)")
   .option("--tasks <list>", "tasks", list(Object.keys(TASKS), "--tasks"), Object.keys(TASKS))
   .option("--modes <list>", "training modes", list(MODES, "--modes"), [...MODES])
+  .option("--methods <list>", "methods", list(METHODS, "--methods"), [...METHODS])
+  .option("--variants <json>", 'GradES variants to add, {"name": {GradES options}}', variants, {})
   .option("--seeds <n>", "seeds per configuration", positiveInt, 3)
   .option(
     "--quick",

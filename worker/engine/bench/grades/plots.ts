@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gCurvesSpec, layerOf } from "../../plot/freeze-map.ts";
 import { type PlotSpec, renderSvg } from "../../plot/render.ts";
-import { METHOD_LABELS } from "./report.ts";
+import { methodLabel } from "./report.ts";
 import type { RunRecord } from "./results.ts";
 
 /** Steps averaged in the loss curves' rolling mean (one minibatch's loss is noisy). */
@@ -40,7 +40,7 @@ function frozenSpec(runs: RunRecord[], title: string): PlotSpec {
 
 function lossCurvesSpec(runs: RunRecord[], title: string): PlotSpec {
   const values = runs.flatMap((r) =>
-    r.trainLoss.map((loss, i) => ({ step: i + 1, loss, method: METHOD_LABELS[r.method] })),
+    r.trainLoss.map((loss, i) => ({ step: i + 1, loss, method: methodLabel(r.method, r.overrides) })),
   );
   return {
     title,
@@ -87,20 +87,22 @@ export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<s
   for (const g of groups) {
     const [task, mode] = g.split("|") as [string, string];
     const mine = runs.filter((r) => r.task === task && r.mode === mode);
-    const grades = mine.filter((r) => r.method === "grades").sort((a, b) => a.seed - b.seed);
     const label = `${task}, ${mode === "lora" ? "LoRA" : "full fine-tuning"}`;
-    if (grades.length > 0) {
-      await emit(
-        `frozen-${task}-${mode}.svg`,
-        frozenSpec(grades, `frozen fraction per step, GradES, ${label}`),
-      );
+    for (const method of new Set(mine.map((r) => r.method).filter((m) => m.startsWith("grades")))) {
+      const grades = mine.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
       const first = grades[0]!;
+      const tag = method.replace(":", "-");
+      const title = `${methodLabel(method, first.overrides)}, ${label}`;
+      await emit(
+        `frozen-${tag}-${task}-${mode}.svg`,
+        frozenSpec(grades, `frozen fraction per step: ${title}`),
+      );
       const layers = [
         ...new Set(first.components.map((c) => layerOf(c.name)).filter((l) => l !== undefined)),
       ];
       const layer = layers[Math.floor(layers.length / 2)] ?? 0;
       await emit(
-        `g-layer${layer}-${task}-${mode}.svg`,
+        `g-layer${layer}-${tag}-${task}-${mode}.svg`,
         gCurvesSpec(
           {
             history: first.history,
@@ -108,7 +110,7 @@ export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<s
             stepsCompleted: first.steps,
             totalSteps: first.budgetSteps,
           },
-          { layer, title: `G per component of layer ${layer}, GradES seed ${first.seed}, ${label}` },
+          { layer, title: `G of layer ${layer}, seed ${first.seed}: ${title}` },
         ),
       );
     }

@@ -7,9 +7,12 @@ import { trainSpecFor } from "../../../train-spec.ts";
 import type { TrainSpec } from "../../train/types.ts";
 
 export type Mode = "lora" | "full";
-export type Method = "full_budget" | "early_stopping" | "grades";
+export type BaseMethod = "full_budget" | "early_stopping" | "grades";
+/** A base method, or `grades:<name>`: GradES with some options changed (a variant under study). */
+export type Method = BaseMethod | `grades:${string}`;
+export type GradesOverrides = Partial<TrainSpec["grades"]>;
 export const MODES: readonly Mode[] = ["lora", "full"];
-export const METHODS: readonly Method[] = ["full_budget", "early_stopping", "grades"];
+export const METHODS: readonly BaseMethod[] = ["full_budget", "early_stopping", "grades"];
 
 export interface RunFiles {
   modelDir: string;
@@ -23,7 +26,7 @@ export interface RunFiles {
  * The spec of one benchmark run: the product's defaults for `mode` and a training set of `examples` lines,
  * n_epochs fixed to `epochs` so every method has the same step budget. full_budget turns GradES off;
  * early_stopping turns it off and asks for the service's validation-loss early stopping (its defaults);
- * grades keeps the product's GradES defaults. No checkpoints are written (none of the methods needs them).
+ * grades keeps the product's GradES defaults, and a `grades:<name>` variant applies `overrides` to them. No checkpoints are written (none of the methods needs them).
  */
 export function benchSpec(
   mode: Mode,
@@ -32,14 +35,15 @@ export function benchSpec(
   epochs: number,
   seed: number,
   files: RunFiles,
-  gradesOverride: Partial<TrainSpec["grades"]> = {},
+  overrides: GradesOverrides = {},
 ): TrainSpec {
+  const grades = method === "grades" || method.startsWith("grades:");
   const body = {
     model: "bench",
     training_file: "bench",
     training_type: mode,
     hyperparameters: { n_epochs: epochs },
-    ...(method === "grades" ? {} : { grades: { enabled: false } }),
+    ...(grades ? {} : { grades: { enabled: false } }),
     ...(method === "early_stopping" ? { early_stopping: {} } : {}),
   } as CreateJobBody;
   const config = resolveJobConfig(body, examples);
@@ -57,5 +61,5 @@ export function benchSpec(
     "bench",
   );
   const { checkpointDir: _, checkpointEvery: __, ...rest } = spec;
-  return { ...rest, grades: { ...rest.grades, ...gradesOverride } };
+  return { ...rest, grades: { ...rest.grades, ...(method.startsWith("grades:") ? overrides : {}) } };
 }

