@@ -13,6 +13,15 @@ interface Message {
   text: string;
 }
 
+/**
+ * Header-like lines inside a body: MIME part headers, headers of forwarded or malformed messages. They carry the
+ * same give-aways as the message's own headers (relays, mailers, list names), so they go too, with their
+ * indented continuation lines.
+ */
+const HEADER_LINE = /^[A-Za-z][\w-]*:\s/;
+/** A line of base64 (an encoded attachment or body). */
+const BASE64_LINE = /^[A-Za-z0-9+/=]{40,}$/;
+
 /** Subject and cleaned start of the body of a raw message (headers, MIME parts and HTML markup removed). */
 export function subjectAndBody(raw: string): { subject: string; body: string } {
   const text = raw.replace(/\r\n/g, "\n");
@@ -21,10 +30,16 @@ export function subjectAndBody(raw: string): { subject: string; body: string } {
   const body = split < 0 ? "" : text.slice(split + 2);
   // A header value may continue on indented lines.
   const subject = /^subject:(.*(?:\n[ \t].*)*)/im.exec(headers)?.[1]?.replace(/\s+/g, " ").trim() ?? "";
-  const cleaned = body
-    .split("\n")
-    // MIME boundaries and part headers.
-    .filter((l) => !/^--\S*$/.test(l.trim()) && !/^content-[\w-]+:/i.test(l.trim()))
+  const kept: string[] = [];
+  let inHeader = false;
+  for (const line of body.split("\n")) {
+    const t = line.trim();
+    if (HEADER_LINE.test(line) && !/^https?:/i.test(t)) inHeader = true;
+    else if (!(inHeader && /^[ \t]/.test(line))) inHeader = false;
+    if (inHeader || /^--\S*$/.test(t) || BASE64_LINE.test(t)) continue;
+    kept.push(line);
+  }
+  const cleaned = kept
     .join(" ")
     .replace(/<style[\s\S]*?<\/style>/gi, " ")
     .replace(/<[^>]*>/g, " ")
