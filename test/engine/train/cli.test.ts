@@ -59,6 +59,9 @@ describe("grades train and score", () => {
     expect(summary).toMatchObject({ stopReason: "max_steps", stepsCompleted: 8, backend: "wasm" });
     expect(trained.stderr).toMatch(/step 8\/8 {2}loss \d+\.\d{4} {2}frozen 0%/);
     await access(join(out, "adapter_model.safetensors"));
+    // With GradES off there is no freeze map, only the loss curve.
+    expect(summary.plots).toEqual([join(out, "loss.svg")]);
+    await access(join(out, "loss.svg"));
 
     const base = await run([
       "score",

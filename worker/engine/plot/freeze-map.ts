@@ -2,7 +2,7 @@
 // tracked matrix froze, the frozen fraction over the steps (the paper's Figure 3), and each component's G over
 // the steps (its Figure 1). One line per component in the G chart, named by the component's HF path.
 import type { TrainSummary } from "../train/types.ts";
-import type { PlotSpec } from "./render.ts";
+import { type PlotSpec, renderSvg } from "./render.ts";
 
 /** The parts of a summary the freeze map reads. */
 export type FreezeMapInput = Pick<TrainSummary, "history" | "components" | "stepsCompleted" | "totalSteps">;
@@ -95,4 +95,9 @@ export function timelineSpec(input: FreezeMapInput): PlotSpec {
 export function freezeMapSpec(input: FreezeMapInput): PlotSpec {
   const parts = [timelineSpec(input), frozenFractionSpec(input), gCurvesSpec(input)];
   return { vconcat: parts as never[], resolve: { scale: { color: "independent" } } } as PlotSpec;
+}
+
+/** The freeze map as an SVG document (what `grades train` writes and the job's /grades route can serve). */
+export async function freezeMapSvg(input: FreezeMapInput): Promise<string> {
+  return renderSvg(freezeMapSpec(input));
 }

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TrainSummary } from "../train/types.ts";
-import { freezeMapSpec } from "./freeze-map.ts";
+import { freezeMapSvg } from "./freeze-map.ts";
 import { type PlotSpec, renderSvg } from "./render.ts";
 
 export function lossSpec(summary: Pick<TrainSummary, "history" | "totalSteps">): PlotSpec {
@@ -29,7 +29,7 @@ export async function writeTrainPlots(
   const written: string[] = [];
   if (gradesEnabled) {
     const path = join(dir, "freeze-map.svg");
-    await writeFile(path, await renderSvg(freezeMapSpec(summary)));
+    await writeFile(path, await freezeMapSvg(summary));
     written.push(path);
   }
   const loss = join(dir, "loss.svg");
