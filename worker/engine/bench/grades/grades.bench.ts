@@ -76,13 +76,16 @@ function positiveInt(raw: string): number {
 
 const fmtSeconds = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
-/** Seconds per optimizer step of a task × mode, from a 4-step probe run (its first step excluded). */
+/**
+ * Wall and CPU seconds per optimizer step of a task × mode, from a 5-step probe run (its first step, which
+ * compiles kernels, excluded). CPU time tells what the steps cost on an otherwise idle machine.
+ */
 async function probeStepSeconds(
   p: PreparedTask,
   mode: Mode,
   modelDir: string,
   root: string,
-): Promise<number> {
+): Promise<{ wall: number; cpu: number }> {
   const spec = benchSpec(mode, "full_budget", p.trainExamples, 1, 1, {
     modelDir,
     trainFile: p.trainFile,
@@ -90,21 +93,25 @@ async function probeStepSeconds(
     outputDir: join(root, "probe"),
     checkpointDir: join(root, "probe-ck"),
   });
-  const times: number[] = [];
-  let last = performance.now();
+  let firstWall = 0;
+  let firstCpu: NodeJS.CpuUsage | undefined;
+  let steps = 0;
   await train(
     { ...spec, maxSteps: 5 },
     {
       onEvent: (e) => {
         if (e.type !== "step") return;
-        const now = performance.now();
-        times.push((now - last) / 1000);
-        last = now;
+        steps++;
+        if (steps === 1) {
+          firstWall = performance.now();
+          firstCpu = process.cpuUsage();
+        }
       },
     },
   );
-  const rest = times.slice(1);
-  return rest.reduce((a, b) => a + b, 0) / Math.max(1, rest.length);
+  const cpu = process.cpuUsage(firstCpu);
+  const n = Math.max(1, steps - 1);
+  return { wall: (performance.now() - firstWall) / 1000 / n, cpu: (cpu.user + cpu.system) / 1e6 / n };
 }
 
 async function main(f: Flags): Promise<void> {
@@ -150,8 +157,8 @@ async function main(f: Flags): Promise<void> {
         }
 
   // Upper bound: every remaining run at the full budget, plus a test scoring of about one training epoch.
-  let estimate = 0;
-  const perStep = new Map<string, number>();
+  const estimate = { wall: 0, cpu: 0 };
+  const perStep = new Map<string, { wall: number; cpu: number }>();
   for (const p of prepared.values())
     for (const mode of f.modes) {
       const runs = plan.filter((r) => r.p === p && r.key.mode === mode);
@@ -166,11 +173,14 @@ async function main(f: Flags): Promise<void> {
         checkpointDir: "",
       });
       const steps = f.epochs * Math.ceil(p.trainExamples / budget.batchSize);
-      estimate += runs.length * sec * (steps + steps / f.epochs);
+      const work = runs.length * (steps + steps / f.epochs);
+      estimate.wall += work * sec.wall;
+      estimate.cpu += work * sec.cpu;
     }
   process.stdout.write(
-    `${plan.length} runs to do (${done.size} cached); estimated at most ${fmtSeconds(estimate)} ` +
-      `(${[...perStep].map(([k, s]) => `${k} ${(s * 1000).toFixed(0)} ms/step`).join(", ")})\n`,
+    `${plan.length} runs to do (${done.size} cached); estimated at most ${fmtSeconds(estimate.wall)} at the ` +
+      `machine's present load, ${fmtSeconds(estimate.cpu)} of CPU time ` +
+      `(per step, wall / CPU: ${[...perStep].map(([k, s]) => `${k} ${(s.wall * 1000).toFixed(0)} / ${(s.cpu * 1000).toFixed(0)} ms`).join(", ")})\n`,
   );
   if (f.estimateOnly) return;
 

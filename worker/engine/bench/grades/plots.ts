@@ -74,6 +74,62 @@ function lossCurvesSpec(runs: RunRecord[], title: string): PlotSpec {
   } as PlotSpec;
 }
 
+/** Moving-average factor of the smoothed line in the criterion figure. */
+const CRITERION_BETA = 0.9;
+
+/**
+ * Why a matrix freezes or not: per component of one layer, its raw G, a moving average of it, and the threshold
+ * the run's options test against (tau, or relative_tau × the reference taken at the end of the grace period).
+ */
+function criterionSpec(r: RunRecord, layer: number, title: string): PlotSpec {
+  const names = r.components.map((c) => c.name).filter((n) => layerOf(n) === layer);
+  const grace = Math.floor(r.grades.alpha * r.budgetSteps);
+  const values: { step: number; component: string; series: string; value: number }[] = [];
+  for (const name of names) {
+    const short = name.split(".").at(-1)!;
+    let avg: number | undefined;
+    let reference: number | undefined;
+    for (const h of r.history) {
+      const g = h.metrics[name];
+      if (g === null || g === undefined || !(g > 0)) continue;
+      avg = avg === undefined ? g : CRITERION_BETA * avg + (1 - CRITERION_BETA) * g;
+      const tested = r.grades.smoothing === undefined ? g : avg;
+      if (reference === undefined && h.step >= grace) reference = tested;
+      values.push({ step: h.step, component: short, series: "G", value: g });
+      values.push({
+        step: h.step,
+        component: short,
+        series: `moving average (β ${CRITERION_BETA})`,
+        value: avg,
+      });
+      const threshold =
+        r.grades.relativeTau !== undefined ? (reference ?? Number.NaN) * r.grades.relativeTau : r.grades.tau;
+      if (h.step >= grace && threshold > 0)
+        values.push({ step: h.step, component: short, series: "freeze threshold", value: threshold });
+    }
+  }
+  return {
+    title,
+    data: { values },
+    facet: { field: "component", type: "nominal", title: null, sort: null },
+    columns: 4,
+    spec: {
+      width: 220,
+      height: 150,
+      mark: { type: "line", strokeWidth: 1.2 },
+      encoding: {
+        x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, r.budgetSteps] } },
+        y: { field: "value", type: "quantitative", title: "G", scale: { type: "log" } },
+        color: { field: "series", type: "nominal", title: null },
+        strokeDash: {
+          condition: { test: "datum.series === 'freeze threshold'", value: [4, 3] },
+          value: [1, 0],
+        },
+      },
+    },
+  } as PlotSpec;
+}
+
 /** Writes the figures under `dir` and returns their paths. */
 export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<string[]> {
   await mkdir(dir, { recursive: true });
@@ -113,6 +169,15 @@ export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<s
           { layer, title: `G of layer ${layer}, seed ${first.seed}: ${title}` },
         ),
       );
+      if (first.grades)
+        await emit(
+          `criterion-layer${layer}-${tag}-${task}-${mode}.svg`,
+          criterionSpec(
+            first,
+            layer,
+            `G against its freeze threshold, layer ${layer}, seed ${first.seed}: ${title}`,
+          ),
+        );
     }
     const seed = Math.min(...mine.map((r) => r.seed));
     const firstSeed = mine.filter((r) => r.seed === seed);

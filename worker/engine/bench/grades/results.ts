@@ -3,7 +3,7 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ChoiceEvaluation } from "../../eval/choices.ts";
-import type { StopReason, TrainSummary } from "../../train/types.ts";
+import type { GradesOptions, StopReason, TrainSummary } from "../../train/types.ts";
 import type { GradesOverrides, Method, Mode } from "./product-options.ts";
 
 export interface RunKey {
@@ -34,6 +34,8 @@ export interface RunRecord extends RunKey {
   trainLoss: number[];
   validLoss: { step: number; loss: number }[];
   history: TrainSummary["history"];
+  /** The GradES options the run trained with. */
+  grades: GradesOptions;
   components: TrainSummary["components"];
 }
 

@@ -71,6 +71,7 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
     trainLoss,
     validLoss,
     history: summary.history,
+    grades: x.spec.grades,
     components: summary.components,
   };
 }
