@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerEvalCommand } from "../../../worker/engine/cli/eval-command.ts";
 import { initTinyModel } from "../../../worker/engine/model/init.ts";
 import { score } from "../../../worker/engine/train/score.ts";
+import { runCli } from "../support/run-cli.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 
 let root: string;
@@ -36,28 +36,20 @@ afterAll(async () => {
   await cleanup();
 });
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command("grades").exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerEvalCommand(program);
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "grades", ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const run = (args: string[]) => runCli(registerEvalCommand, args);
+/** `grades eval` on the test model and data file, with the given --choices arguments. */
+const evalWith = (...choices: string[]) =>
+  run([
+    "eval",
+    "--model",
+    join(root, "model"),
+    "--data",
+    join(root, "data.jsonl"),
+    "--choices",
+    ...choices,
+    "--backend",
+    "wasm",
+  ]);
 
 /** log p(completion + EOS | prompt) through the training loss path: -(mean loss × tokens) of a one-line file. */
 async function viaScore(prompt: string, completion: string, i: number): Promise<number> {
@@ -77,17 +69,7 @@ describe("grades eval --choices", () => {
       for (const c of choices) ll.push(await viaScore(l.prompt, c, k++));
       expected.push(ll[1]! > ll[0]! ? choices[1]! : choices[0]!);
     }
-    const { stdout, stderr } = await run([
-      "eval",
-      "--model",
-      join(root, "model"),
-      "--data",
-      join(root, "data.jsonl"),
-      "--choices",
-      JSON.stringify(choices),
-      "--backend",
-      "wasm",
-    ]);
+    const { stdout, stderr } = await evalWith(JSON.stringify(choices));
     expect(stderr).toBe("");
     const report = JSON.parse(stdout.trim());
     const correct = expected.filter((p, i) => p === lines[i]!.completion).length;
@@ -101,24 +83,9 @@ describe("grades eval --choices", () => {
   });
 
   it("takes the file's distinct completions when --choices has no value, and names a line whose label is not a choice", async () => {
-    const bare = await run([
-      "eval",
-      "--model",
-      join(root, "model"),
-      "--data",
-      join(root, "data.jsonl"),
-      "--choices",
-    ]);
+    const bare = await evalWith();
     expect(JSON.parse(bare.stdout.trim()).choices).toEqual([" negative", " positive"]);
-    const bad = await run([
-      "eval",
-      "--model",
-      join(root, "model"),
-      "--data",
-      join(root, "data.jsonl"),
-      "--choices",
-      " positive, neutral",
-    ]);
+    const bad = await evalWith(" positive, neutral");
     expect(bad.stderr).toMatch(/grades eval: line 2: completion " negative" is not one of the choices/);
     expect(process.exitCode).toBe(1);
     process.exitCode = 0;

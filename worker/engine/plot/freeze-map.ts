@@ -2,7 +2,7 @@
 // tracked matrix froze, the frozen fraction over the steps (the paper's Figure 3), and each component's G over
 // the steps (its Figure 1). One line per component in the G chart, named by the component's HF path.
 import type { TrainSummary } from "../train/types.ts";
-import { type PlotSpec, renderSvg } from "./render.ts";
+import { type PlotSpec, renderSvg, stepAxis } from "./render.ts";
 
 /** The parts of a summary the freeze map reads. */
 export type FreezeMapInput = Pick<TrainSummary, "history" | "components" | "stepsCompleted" | "totalSteps">;
@@ -43,7 +43,7 @@ export function gCurvesSpec(input: FreezeMapInput, opts: { layer?: number; title
     name: G_SERIES_MARK,
     mark: { type: "line", strokeWidth: 1.2, clip: true },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, input.totalSteps] } },
+      x: stepAxis(input.totalSteps),
       y: { field: "G", type: "quantitative", title: "G = ‖Δgrad‖₁ (as configured)", scale: { type: "log" } },
       color: { field: "component", type: "nominal", title: "component", legend: values.length ? {} : null },
     },
@@ -59,7 +59,7 @@ export function frozenFractionSpec(input: FreezeMapInput): PlotSpec {
     data: { values: input.history.map((h) => ({ step: h.step, frozen: h.frozenFraction })) },
     mark: { type: "line", interpolate: "step-after" },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, input.totalSteps] } },
+      x: stepAxis(input.totalSteps),
       y: { field: "frozen", type: "quantitative", title: "frozen fraction", scale: { domain: [0, 1] } },
     },
   } as PlotSpec;

@@ -27,3 +27,8 @@ export async function renderSvg(spec: PlotSpec): Promise<string> {
     view.finalize();
   }
 }
+
+/** The x encoding every training plot shares: the optimizer step, over the whole budget. */
+export function stepAxis(totalSteps: number) {
+  return { field: "step", type: "quantitative" as const, title: "step", scale: { domain: [0, totalSteps] } };
+}

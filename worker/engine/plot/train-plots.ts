@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TrainSummary } from "../train/types.ts";
 import { freezeMapSvg } from "./freeze-map.ts";
-import { type PlotSpec, renderSvg } from "./render.ts";
+import { type PlotSpec, renderSvg, stepAxis } from "./render.ts";
 
 export function lossSpec(summary: Pick<TrainSummary, "history" | "totalSteps">): PlotSpec {
   return {
@@ -13,7 +13,7 @@ export function lossSpec(summary: Pick<TrainSummary, "history" | "totalSteps">):
     data: { values: summary.history.filter((h) => Number.isFinite(h.trainLoss)) },
     mark: { type: "line" },
     encoding: {
-      x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, summary.totalSteps] } },
+      x: stepAxis(summary.totalSteps),
       y: { field: "trainLoss", type: "quantitative", title: "loss (nats per token)", scale: { zero: false } },
     },
   } as PlotSpec;

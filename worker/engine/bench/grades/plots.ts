@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gCurvesSpec, layerOf } from "../../plot/freeze-map.ts";
-import { type PlotSpec, renderSvg } from "../../plot/render.ts";
+import { type PlotSpec, renderSvg, stepAxis } from "../../plot/render.ts";
 import { methodLabel } from "./report.ts";
 import type { RunRecord } from "./results.ts";
 
@@ -26,12 +26,7 @@ function frozenSpec(runs: RunRecord[], title: string): PlotSpec {
     data: { values },
     mark: { type: "line", interpolate: "step-after" },
     encoding: {
-      x: {
-        field: "step",
-        type: "quantitative",
-        title: "step",
-        scale: { domain: [0, runs[0]?.budgetSteps ?? 1] },
-      },
+      x: stepAxis(runs[0]?.budgetSteps ?? 1),
       y: { field: "frozen", type: "quantitative", title: "frozen fraction", scale: { domain: [0, 1] } },
       color: { field: "seed", type: "nominal", title: null },
     },
@@ -57,12 +52,7 @@ function lossCurvesSpec(runs: RunRecord[], title: string): PlotSpec {
     ],
     mark: { type: "line", strokeWidth: 1.4 },
     encoding: {
-      x: {
-        field: "step",
-        type: "quantitative",
-        title: "step",
-        scale: { domain: [0, runs[0]?.budgetSteps ?? 1] },
-      },
+      x: stepAxis(runs[0]?.budgetSteps ?? 1),
       y: {
         field: "smoothed",
         type: "quantitative",
@@ -118,7 +108,7 @@ function criterionSpec(r: RunRecord, layer: number, title: string): PlotSpec {
       height: 150,
       mark: { type: "line", strokeWidth: 1.2 },
       encoding: {
-        x: { field: "step", type: "quantitative", title: "step", scale: { domain: [0, r.budgetSteps] } },
+        x: stepAxis(r.budgetSteps),
         y: { field: "value", type: "quantitative", title: "G", scale: { type: "log" } },
         color: { field: "series", type: "nominal", title: null },
         strokeDash: {
