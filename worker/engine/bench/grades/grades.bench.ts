@@ -42,6 +42,7 @@ interface Flags {
   trainExamples?: number;
   testExamples?: number;
   methods: BaseMethod[];
+  lrMultiplier: number;
   variants: Record<string, GradesOverrides>;
 }
 
@@ -86,12 +87,19 @@ async function probeStepSeconds(
   modelDir: string,
   root: string,
 ): Promise<{ wall: number; cpu: number }> {
-  const spec = benchSpec(mode, "full_budget", p.trainExamples, 1, 1, {
-    modelDir,
-    trainFile: p.trainFile,
-    validationFile: p.validationFile,
-    outputDir: join(root, "probe"),
-    checkpointDir: join(root, "probe-ck"),
+  const spec = benchSpec({
+    mode,
+    method: "full_budget",
+    examples: p.trainExamples,
+    epochs: 1,
+    seed: 1,
+    files: {
+      modelDir,
+      trainFile: p.trainFile,
+      validationFile: p.validationFile,
+      outputDir: join(root, "probe"),
+      checkpointDir: join(root, "probe-ck"),
+    },
   });
   let firstWall = 0;
   let firstCpu: NodeJS.CpuUsage | undefined;
@@ -126,7 +134,7 @@ async function main(f: Flags): Promise<void> {
     ...(f.testExamples ? { test: f.testExamples } : {}),
   };
   const fingerprint = await modelFingerprint(modelDir);
-  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}`;
+  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${f.lrMultiplier}`;
   const resultsFile = join(root, "results.jsonl");
   const done = new Map((await readResults(resultsFile)).map((r) => [keyOf(r), r]));
   process.stdout.write(
@@ -137,6 +145,25 @@ async function main(f: Flags): Promise<void> {
   const prepared = new Map<string, PreparedTask>();
   for (const name of f.tasks) prepared.set(name, await prepareTask(TASKS[name]!, sizes, modelDir, root));
 
+  // The options measured, as the service resolves them (the first task's training-set size).
+  const first = [...prepared.values()][0]!;
+  for (const mode of f.modes) {
+    const files = { modelDir, trainFile: "", validationFile: "", outputDir: "", checkpointDir: "" };
+    const base = {
+      mode,
+      examples: first.trainExamples,
+      epochs: f.epochs,
+      seed: 1,
+      files,
+      lrMultiplier: f.lrMultiplier,
+    };
+    const g = benchSpec({ ...base, method: "grades" });
+    const es = benchSpec({ ...base, method: "early_stopping" });
+    process.stdout.write(
+      `${mode}: lr ${g.learningRate}, batch ${g.batchSize}, ${g.lrScheduler} schedule, warmup ${g.warmupRatio}, ` +
+        `LoRA ${JSON.stringify(g.lora)}; GradES ${JSON.stringify(g.grades)}; early stopping ${JSON.stringify(es.earlyStopping)}\n`,
+    );
+  }
   const methods: Method[] = [...f.methods, ...Object.keys(f.variants).map((n) => `grades:${n}` as const)];
   const plan: { p: PreparedTask; key: RunKey }[] = [];
   // Methods interleaved within a seed: a change in the machine's load hits all of them alike.
@@ -165,12 +192,13 @@ async function main(f: Flags): Promise<void> {
       if (runs.length === 0) continue;
       const sec = await probeStepSeconds(p, mode, modelDir, root);
       perStep.set(`${p.task.name}|${mode}`, sec);
-      const budget = benchSpec(mode, "grades", p.trainExamples, f.epochs, 1, {
-        modelDir,
-        trainFile: "",
-        validationFile: "",
-        outputDir: "",
-        checkpointDir: "",
+      const budget = benchSpec({
+        mode,
+        method: "grades",
+        examples: p.trainExamples,
+        epochs: f.epochs,
+        seed: 1,
+        files: { modelDir, trainFile: "", validationFile: "", outputDir: "", checkpointDir: "" },
       });
       const steps = f.epochs * Math.ceil(p.trainExamples / budget.batchSize);
       const work = runs.length * (steps + steps / f.epochs);
@@ -188,21 +216,22 @@ async function main(f: Flags): Promise<void> {
   for (const { p, key } of plan) {
     i++;
     const dir = runDir(root, key);
-    const spec = benchSpec(
-      key.mode,
-      key.method as Method,
-      p.trainExamples,
-      f.epochs,
-      key.seed,
-      {
+    const spec = benchSpec({
+      mode: key.mode,
+      method: key.method,
+      examples: p.trainExamples,
+      epochs: f.epochs,
+      seed: key.seed,
+      files: {
         modelDir,
         trainFile: p.trainFile,
         validationFile: p.validationFile,
         outputDir: join(dir, "out"),
         checkpointDir: join(dir, "checkpoints"),
       },
-      key.overrides,
-    );
+      overrides: key.overrides,
+      lrMultiplier: f.lrMultiplier,
+    });
     const record = await runOne({
       key,
       spec: { ...spec, backend: f.backend },
@@ -245,6 +274,16 @@ const program = new Command("bench:grades")
   )
   .option("--train-examples <n>", "training examples per task (overrides the size preset)", positiveInt)
   .option("--test-examples <n>", "test examples per task (overrides the size preset)", positiveInt)
+  .option(
+    "--lr-multiplier <x>",
+    "the service's learning_rate_multiplier for every method (1: the product's base learning rates)",
+    (v: string) => {
+      const x = Number(v);
+      if (!(x > 0)) throw new InvalidArgumentError(`--lr-multiplier must be positive, got ${v}`);
+      return x;
+    },
+    1,
+  )
   .option("--epochs <n>", "the step budget in epochs", positiveInt, 3)
   .option("--out <dir>", "results, data files and plots", "bench-results/grades")
   .option("--backend <name>", `compute backend (${BACKENDS.join(", ")})`, "wasm")

@@ -22,44 +22,52 @@ export interface RunFiles {
   checkpointDir: string;
 }
 
+export interface BenchRun {
+  mode: Mode;
+  method: Method;
+  /** Lines of the training file (the service's "auto" hyperparameters depend on it). */
+  examples: number;
+  /** The step budget, the same for every method. */
+  epochs: number;
+  seed: number;
+  files: RunFiles;
+  /** The GradES options a `grades:<name>` variant changes. */
+  overrides?: GradesOverrides | undefined;
+  /** The service's learning_rate_multiplier (default 1: the base learning rate of the mode). */
+  lrMultiplier?: number | undefined;
+}
+
 /**
- * The spec of one benchmark run: the product's defaults for `mode` and a training set of `examples` lines,
- * n_epochs fixed to `epochs` so every method has the same step budget. full_budget turns GradES off;
- * early_stopping turns it off and asks for the service's validation-loss early stopping (its defaults);
- * grades keeps the product's GradES defaults, and a `grades:<name>` variant applies `overrides` to them. No checkpoints are written (none of the methods needs them).
+ * The spec of one benchmark run: the product's defaults for the mode and the training set's size, n_epochs
+ * fixed so every method has the same step budget. full_budget turns GradES off; early_stopping turns it off
+ * and asks for the service's validation-loss early stopping (its defaults); grades keeps the product's GradES
+ * defaults, and a `grades:<name>` variant applies its overrides to them. No checkpoints are written (none of
+ * the methods needs them).
  */
-export function benchSpec(
-  mode: Mode,
-  method: Method,
-  examples: number,
-  epochs: number,
-  seed: number,
-  files: RunFiles,
-  overrides: GradesOverrides = {},
-): TrainSpec {
-  const grades = method === "grades" || method.startsWith("grades:");
+export function benchSpec(r: BenchRun): TrainSpec {
+  const variant = r.method.startsWith("grades:");
   const body = {
     model: "bench",
     training_file: "bench",
-    training_type: mode,
-    hyperparameters: { n_epochs: epochs },
-    ...(grades ? {} : { grades: { enabled: false } }),
-    ...(method === "early_stopping" ? { early_stopping: {} } : {}),
+    training_type: r.mode,
+    hyperparameters: { n_epochs: r.epochs, learning_rate_multiplier: r.lrMultiplier ?? 1 },
+    ...(r.method === "grades" || variant ? {} : { grades: { enabled: false } }),
+    ...(r.method === "early_stopping" ? { early_stopping: {} } : {}),
   } as CreateJobBody;
-  const config = resolveJobConfig(body, examples);
+  const config = resolveJobConfig(body, r.examples);
   const spec = trainSpecFor(
     config,
-    seed,
+    r.seed,
     {
-      modelDir: files.modelDir,
-      trainFile: files.trainFile,
-      ...(method === "early_stopping" ? { validationFile: files.validationFile } : {}),
-      outputDir: files.outputDir,
-      checkpointDir: files.checkpointDir,
+      modelDir: r.files.modelDir,
+      trainFile: r.files.trainFile,
+      ...(r.method === "early_stopping" ? { validationFile: r.files.validationFile } : {}),
+      outputDir: r.files.outputDir,
+      checkpointDir: r.files.checkpointDir,
     },
     "auto",
     "bench",
   );
   const { checkpointDir: _, checkpointEvery: __, ...rest } = spec;
-  return { ...rest, grades: { ...rest.grades, ...(method.startsWith("grades:") ? overrides : {}) } };
+  return { ...rest, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
 }
