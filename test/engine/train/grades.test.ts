@@ -286,3 +286,24 @@ describe("GradES with a smoothed G", () => {
     expect(later).toEqual([7]);
   });
 });
+
+describe("GradES relative to the peak", () => {
+  it("takes the reference from the largest G so far, grace period included", () => {
+    // 20 steps, alpha 0.25: grace until step 5. G at steps 2..: 1, 8, 4, 3, 2, 1.5; the peak is 8 (step 3, in the
+    // grace period), relative 0.25 → threshold 2; G 1.5 < 2 first at step 7. Relative to the grace end (G 3 at
+    // step 5) the threshold would be 0.75 and nothing would freeze.
+    const gs = [1, 8, 4, 3, 2, 1.5];
+    const peak = new GradesController(
+      [{ name: "a", size: 1 }],
+      options({ alpha: 0.25, relativeTau: 0.25, relativeReference: "peak" }),
+      20,
+    );
+    expect(feed(peak, gs)).toEqual([7]);
+    const graceEnd = new GradesController(
+      [{ name: "a", size: 1 }],
+      options({ alpha: 0.25, relativeTau: 0.25 }),
+      20,
+    );
+    expect(feed(graceEnd, gs)).toEqual([]);
+  });
+});

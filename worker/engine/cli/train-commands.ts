@@ -58,6 +58,7 @@ interface TrainFlags {
   gradesNormalize: "sum" | "mean";
   gradesRelativeTau?: number;
   gradesSmoothing?: number;
+  gradesRelativeReference?: "grace_end" | "peak";
   gradesInterval: number;
   gradesMaxFrozenRatio: number;
   earlyStoppingPatience?: number;
@@ -103,6 +104,7 @@ export function specFromFlags(f: TrainFlags): TrainSpec {
       normalize: f.gradesNormalize,
       ...(f.gradesRelativeTau !== undefined ? { relativeTau: f.gradesRelativeTau } : {}),
       ...(f.gradesSmoothing !== undefined ? { smoothing: f.gradesSmoothing } : {}),
+      ...(f.gradesRelativeReference ? { relativeReference: f.gradesRelativeReference } : {}),
       interval: f.gradesInterval,
       maxFrozenRatio: f.gradesMaxFrozenRatio,
     },
@@ -224,6 +226,12 @@ export function registerTrainCommands(program: Command): void {
       "--grades-relative-tau <f>",
       "freeze below this fraction of the component's G at the end of the grace period (replaces tau)",
       positive("--grades-relative-tau"),
+    )
+    .addOption(
+      new Option(
+        "--grades-relative-reference <r>",
+        "what --grades-relative-tau is relative to: G after the grace period, or G's peak so far",
+      ).choices(["grace_end", "peak"]),
     )
     .option(
       "--grades-smoothing <beta>",

@@ -3,7 +3,7 @@
 // or || W_t - W_{t-1} ||_1 ("weight_change", what the authors' code measures), summed over a LoRA pair's A and B,
 // optionally divided by the element count ("mean") so a threshold transfers between matrix sizes.
 // After the grace period floor(alpha * total_steps), a matrix whose G falls below tau (or below relative_tau times
-// its own G at the end of the grace period) freezes for good. With `smoothing`, an exponential moving average of
+// its own G at the end of the grace period, or at its peak) freezes for good. With `smoothing`, an exponential moving average of
 // G stands in for G in that test (see GradesOptions.smoothing). Deliberate differences from the authors' code:
 // all metrics are computed on the device and reach the host in one read; a matrix's first measurement (there is
 // no previous value before it) never freezes it; the state, previous tensors included, is saved and restored.
@@ -183,6 +183,9 @@ export class GradesController {
       this.measurements.set(name, count);
       if (!Number.isFinite(raw)) return;
       const g = this.smooth(name, raw);
+      // The peak reference follows every measurement, those of the grace period included.
+      if (this.opts.relativeTau !== undefined && this.opts.relativeReference === "peak")
+        this.reference.set(name, Math.max(this.reference.get(name) ?? g, g));
       if (step < this.graceSteps) return;
       let threshold = this.opts.tau;
       if (this.opts.relativeTau !== undefined) {

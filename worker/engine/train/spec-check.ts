@@ -65,6 +65,16 @@ export function checkTrainSpec(spec: TrainSpec): void {
     if (g.normalize !== "sum" && g.normalize !== "mean") {
       throw new TrainSpecError("grades.normalize", `must be sum or mean, got ${g.normalize}`);
     }
+    if (
+      g.relativeReference !== undefined &&
+      g.relativeReference !== "grace_end" &&
+      g.relativeReference !== "peak"
+    ) {
+      throw new TrainSpecError(
+        "grades.relativeReference",
+        `must be grace_end or peak, got ${g.relativeReference}`,
+      );
+    }
     if (g.smoothing !== undefined && !(g.smoothing >= 0 && g.smoothing < 1)) {
       throw new TrainSpecError("grades.smoothing", `must be in [0, 1), got ${g.smoothing}`);
     }

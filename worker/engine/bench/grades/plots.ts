@@ -69,7 +69,8 @@ const CRITERION_BETA = 0.9;
 
 /**
  * Why a matrix freezes or not: per component of one layer, its raw G, a moving average of it, and the threshold
- * the run's options test against (tau, or relative_tau × the reference taken at the end of the grace period).
+ * the run's options test against (tau, or relative_tau × the reference: G at the end of the grace period, or its
+ * peak so far).
  */
 function criterionSpec(r: RunRecord, layer: number, title: string): PlotSpec {
   const names = r.components.map((c) => c.name).filter((n) => layerOf(n) === layer);
@@ -84,7 +85,8 @@ function criterionSpec(r: RunRecord, layer: number, title: string): PlotSpec {
       if (g === null || g === undefined || !(g > 0)) continue;
       avg = avg === undefined ? g : CRITERION_BETA * avg + (1 - CRITERION_BETA) * g;
       const tested = r.grades.smoothing === undefined ? g : avg;
-      if (reference === undefined && h.step >= grace) reference = tested;
+      if (r.grades.relativeReference === "peak") reference = Math.max(reference ?? tested, tested);
+      else if (reference === undefined && h.step >= grace) reference = tested;
       values.push({ step: h.step, component: short, series: "G", value: g });
       values.push({
         step: h.step,
