@@ -13,13 +13,8 @@ export {
 } from "./eval/choices.ts";
 export { type EvalChoicesOptions, evalChoicesFile } from "./eval/eval-file.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";
-export {
-  type FreezeMapInput,
-  freezeMapSpec,
-  freezeMapSvg,
-  gCurvesSpec,
-} from "./plot/freeze-map.ts";
-export { type PlotSpec, renderSvg } from "./plot/render.ts";
+export type { FreezeMapInput } from "./plot/freeze-map.ts";
+export { freezeMapSvg } from "./plot/lazy.ts";
 export { type ScoreOptions, type ScoreResult, score } from "./train/score.ts";
 export { checkTrainSpec, TrainSpecError } from "./train/spec-check.ts";
 export { train } from "./train/train.ts";

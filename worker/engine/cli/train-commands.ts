@@ -1,7 +1,6 @@
 // `grades train` and `grades score`: the training engine from the command line.
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { PROJECTIONS, type Projection } from "../model/types.ts";
-import { writeTrainPlots } from "../plot/train-plots.ts";
 import { score } from "../train/score.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
@@ -167,6 +166,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       },
     });
     bar.done();
+    // Loaded here, not at start: the plotting libraries are large and only `train` needs them.
+    const { writeTrainPlots } = await import("../plot/train-plots.ts");
     const plots = await writeTrainPlots(spec.outputDir, summary, spec.grades.enabled);
     process.stdout.write(
       `${JSON.stringify({
