@@ -1,5 +1,6 @@
 // The API: one factory building the Hono app from explicit dependencies. Runs on Node (infra/api.ts,
 // infra/start.ts) and anywhere Hono runs; it keeps no state of its own between requests.
+import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { requireApiKey } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
@@ -16,6 +17,26 @@ import { uploadsRoutes } from "./routes/uploads/index.ts";
 
 export const API_VERSION = "0.1.0";
 
+const Health = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    database: z.string().openapi({ description: "`ok`, or the error reaching the database" }),
+    storage: z.string().openapi({ description: "`ok`, or the error reaching object storage" }),
+  })
+  .openapi("Health");
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  summary: "Whether the database and object storage are reachable (no API key needed)",
+  tags: ["Service"],
+  security: [],
+  responses: {
+    200: { description: "Both reachable", content: { "application/json": { schema: Health } } },
+    503: { description: "Degraded: one of them is not", content: { "application/json": { schema: Health } } },
+  },
+});
+
 export function createApp(deps: AppDeps) {
   const app = newRouter();
 
@@ -25,7 +46,7 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/*", rateLimit(new RateLimiter({ perMinute: deps.config.rateLimitPerMinute })));
   app.use("/v1/*", limitJsonBodies);
 
-  app.get("/health", async (c) => {
+  app.openapi(healthRoute, async (c) => {
     const [database, storage] = await Promise.all([
       deps.db.db.execute(sql`select 1`).then(
         () => "ok",
@@ -36,8 +57,9 @@ export function createApp(deps: AppDeps) {
         (err: Error) => `error: ${err.message}`,
       ),
     ]);
-    const ok = database === "ok" && storage === "ok";
-    return c.json({ status: ok ? "ok" : "degraded", database, storage }, ok ? 200 : 503);
+    if (database === "ok" && storage === "ok")
+      return c.json({ status: "ok" as const, database, storage }, 200);
+    return c.json({ status: "degraded" as const, database, storage }, 503);
   });
 
   const routes = app

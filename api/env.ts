@@ -1,8 +1,9 @@
 // What every handler can reach: the dependencies the app was built with and the per-request context.
+
+import type { Config } from "../common/config.ts";
+import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { Config } from "../infra/config.ts";
-import type { Logger } from "../infra/logger.ts";
 
 export interface AppDeps {
   config: Config;

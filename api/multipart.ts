@@ -1,10 +1,11 @@
 // Streams a multipart/form-data request's one file part straight into object storage (busboy), counting bytes
 // and optionally checking dataset lines on the way; the other fields are collected as strings.
 import { pipeline, Readable } from "node:stream";
+import { z } from "@hono/zod-openapi";
 import busboy from "busboy";
 import type { Context } from "hono";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { DatasetCheck } from "../worker/engine/data/formats.ts";
+import type { DatasetCheck } from "../worker/engine/index.ts";
 import { ByteCounter, SizeLimitError } from "./datasets/byte-limit.ts";
 import { checkDatasetStream } from "./datasets/check-stream.ts";
 import { ApiError } from "./errors.ts";
@@ -32,6 +33,16 @@ export interface ReceiveOptions {
   checkLines: boolean;
   /** Checks the fields sent before the file part (e.g. a bad purpose), to refuse before reading the file. */
   beforeFile?: (fields: Record<string, string>) => void;
+}
+
+/**
+ * A streamed multipart body's OpenAPI schema: the zod object as JSON Schema. A route that declares it (rather
+ * than the zod object itself) documents its fields without getting a validator, which would read the whole
+ * body into memory before the handler streams it.
+ */
+export function streamedFormSchema(form: z.ZodObject) {
+  const { $schema: _, ...schema } = z.toJSONSchema(form, { io: "input" });
+  return schema as { type: "object" } & Record<string, unknown>;
 }
 
 /** Room for the other fields and multipart boundaries when comparing Content-Length with the file limit. */

@@ -1,7 +1,6 @@
 import { Command } from "commander";
-import { registerKeyCommands } from "../db/cli/keys.ts";
-import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
-import { describeError } from "../worker/engine/cli/errors.ts";
+import { describeError, registerEngineCommands } from "../worker/engine/index.ts";
+import { registerKeyCommands } from "./keys.ts";
 
 const program = new Command("grades").description(
   "GradES fine-tuning: engine, models and service administration",

@@ -1,9 +1,12 @@
 // One way to open the database: postgres.js when DATABASE_URL is set (the distributed deployment), embedded
 // PGlite otherwise. Both give the same drizzle API and the same raw SQL executor, and take the same migrations.
+// One connection pool per process: the raw executor runs its statements through drizzle's connection, so a
+// drizzle write and a queue statement can share one transaction (Database.transaction).
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { type SQL, sql as sqlTag } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -34,10 +37,20 @@ export interface Sql extends SqlExecutor {
   notify(channel: string, payload: string): Promise<void>;
 }
 
+/** One transaction seen both ways: drizzle for the tables' own modules, raw SQL for the queue. */
+export interface Tx {
+  db: Db;
+  sql: SqlExecutor;
+}
+
+type Driver = "postgres" | "pglite";
+
 export interface Database {
-  driver: "postgres" | "pglite";
+  driver: Driver;
   db: Db;
   sql: Sql;
+  /** Runs `fn` in one transaction on both APIs: committed when it resolves, rolled back when it throws. */
+  transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
   /** The embedded instance, when driver is pglite (e.g. to dump its data folder). */
   pglite?: PGlite;
   close(): Promise<void>;
@@ -94,92 +107,127 @@ const int8AsNumber = {
   },
 };
 
-/** As PGlite does: a string given for a json/jsonb parameter is taken as JSON text, anything else is stringified. */
-const jsonAsPglite = {
-  to: 114,
+const jsonParsed = {
+  to: 3802,
   from: [114, 3802],
-  serialize: (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x)),
+  serialize: JSON.stringify,
   parse: (x: string) => JSON.parse(x),
 };
 
-function openPostgres(url: string, max: number): Database {
-  const options = { max, onnotice: () => {}, types: { int8AsNumber, jsonAsPglite } } as const;
-  // drizzle changes its client's date parsers to return strings; raw SQL gets a client of its own so that
-  // timestamps there stay Date objects.
-  const drizzleClient = postgres(url, options);
-  const rawClient = postgres(url, options);
-  const db = drizzlePostgres(drizzleClient, { schema }) as unknown as Db;
+/**
+ * A parameter as both drivers take it under drizzle (which hands dates and JSON to the driver as text): a Date
+ * as ISO text, a plain object as JSON text (so a json/jsonb parameter may be an object or JSON text). Arrays
+ * stay arrays: both drivers send them as Postgres arrays (`= any($1::text[])`).
+ */
+function driverValue(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array))
+    return JSON.stringify(v);
+  return v;
+}
 
-  const executor = (client: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
-    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
-      return (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
-    },
-    async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>) {
-      if ("savepoint" in client) return (await client.savepoint((tx) => fn(executor(tx)))) as R;
-      return (await (client as postgres.Sql).begin((tx) => fn(executor(tx)))) as R;
-    },
-  });
+/** `text` with `$1 … $n` as a drizzle statement, so raw SQL runs on drizzle's connection or transaction. */
+function statement(text: string, params: readonly unknown[]): SQL {
+  const chunks: SQL[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/\$(\d+)/g)) {
+    chunks.push(sqlTag.raw(text.slice(last, m.index)));
+    chunks.push(sqlTag`${sqlTag.param(driverValue(params[Number(m[1]) - 1]))}`);
+    last = m.index + m[0].length;
+  }
+  chunks.push(sqlTag.raw(text.slice(last)));
+  return sqlTag.join(chunks);
+}
 
-  const sql: Sql = {
-    ...executor(rawClient),
-    async listen(channel, onPayload) {
-      const sub = await rawClient.listen(channel, onPayload);
-      return () => sub.unlisten();
-    },
-    async notify(channel, payload) {
-      await rawClient.unsafe("select pg_notify($1, $2)", [channel, payload]);
-    },
-  };
+const TIMESTAMP_TYPES = new Set([1114, 1184]);
+
+interface Column {
+  name: string;
+  type: number;
+}
+
+/** Rows of a drizzle `execute` result, with timestamps as Date (drizzle has the drivers leave them as text). */
+function rowsOf<T>(driver: Driver, result: unknown): T[] {
+  let rows: Row[];
+  let columns: Column[];
+  if (driver === "postgres") {
+    const list = result as Row[] & { columns?: { name: string; type: number }[] };
+    rows = [...list];
+    columns = list.columns ?? [];
+  } else {
+    const res = result as { rows: Row[]; fields?: { name: string; dataTypeID: number }[] };
+    rows = res.rows;
+    columns = (res.fields ?? []).map((f) => ({ name: f.name, type: f.dataTypeID }));
+  }
+  const dates = columns.filter((c) => TIMESTAMP_TYPES.has(c.type));
+  if (dates.length > 0) {
+    for (const row of rows) {
+      for (const c of dates) {
+        const v = row[c.name];
+        if (typeof v === "string") row[c.name] = new Date(c.type === 1114 ? `${v}Z` : v);
+      }
+    }
+  }
+  return rows as T[];
+}
+
+/** Raw SQL on a drizzle database or transaction; nested transactions become savepoints (drizzle's). */
+function executorOn(driver: Driver, db: Db): SqlExecutor {
   return {
-    driver: "postgres",
-    db,
-    sql,
-    async close() {
-      await Promise.all([drizzleClient.end({ timeout: 5 }), rawClient.end({ timeout: 5 })]);
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      return rowsOf<T>(driver, await db.execute(statement(text, params)));
+    },
+    transaction<R>(fn: (tx: SqlExecutor) => Promise<R>) {
+      return db.transaction((tx) => fn(executorOn(driver, tx as unknown as Db)));
     },
   };
 }
 
-type PgliteTx = Parameters<Parameters<PGlite["transaction"]>[0]>[0];
+function database(
+  driver: Driver,
+  db: Db,
+  extra: Pick<Sql, "listen"> & Pick<Database, "close" | "pglite">,
+): Database {
+  const executor = executorOn(driver, db);
+  return {
+    driver,
+    db,
+    sql: {
+      ...executor,
+      listen: extra.listen,
+      async notify(channel, payload) {
+        await executor.query("select pg_notify($1, $2)", [channel, payload]);
+      },
+    },
+    transaction(fn) {
+      return db.transaction((tx) =>
+        fn({ db: tx as unknown as Db, sql: executorOn(driver, tx as unknown as Db) }),
+      );
+    },
+    close: extra.close,
+    ...(extra.pglite ? { pglite: extra.pglite } : {}),
+  };
+}
+
+function openPostgres(url: string, max: number): Database {
+  const client = postgres(url, { max, onnotice: () => {}, types: { int8AsNumber, jsonParsed } });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return database("postgres", db, {
+    async listen(channel, onPayload) {
+      const sub = await client.listen(channel, onPayload);
+      return () => sub.unlisten();
+    },
+    close: () => client.end({ timeout: 5 }),
+  });
+}
 
 function openPglite(pg: PGlite): Database {
   const db = drizzlePglite(pg, { schema }) as unknown as Db;
-  const executor = (client: PGlite | PgliteTx, nested: boolean): SqlExecutor => ({
-    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
-      const res = await client.query<T>(text, params as unknown[]);
-      return res.rows;
-    },
-    async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>) {
-      if (!nested) return (client as PGlite).transaction((tx) => fn(executor(tx, true)));
-      // PGlite has no nested transactions: a savepoint gives the same all-or-nothing inside one.
-      const name = `sp_${Math.random().toString(36).slice(2)}`;
-      await client.query(`savepoint ${name}`);
-      try {
-        const out = await fn(executor(client, true));
-        await client.query(`release savepoint ${name}`);
-        return out;
-      } catch (err) {
-        await client.query(`rollback to savepoint ${name}`);
-        throw err;
-      }
-    },
-  });
-  const sql: Sql = {
-    ...executor(pg, false),
-    async listen(channel, onPayload) {
-      return pg.listen(channel, onPayload);
-    },
-    async notify(channel, payload) {
-      await pg.query("select pg_notify($1, $2)", [channel, payload]);
-    },
-  };
-  return {
-    driver: "pglite",
-    db,
-    sql,
-    pglite: pg,
+  return database("pglite", db, {
+    listen: (channel, onPayload) => pg.listen(channel, onPayload),
     async close() {
       if (!pg.closed) await pg.close();
     },
-  };
+    pglite: pg,
+  });
 }

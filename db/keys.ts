@@ -75,3 +75,8 @@ export async function countKeys(db: Db): Promise<number> {
   const rows = await db.select({ id: apiKeys.id }).from(apiKeys).where(isNull(apiKeys.revokedAt)).limit(1);
   return rows.length;
 }
+
+export async function findTenant(db: Db, tenantId: string): Promise<Tenant | undefined> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+  return row;
+}

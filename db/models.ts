@@ -26,18 +26,9 @@ export async function listModels(db: Db, tenantId: string): Promise<ModelRow[]> 
     .orderBy(asc(models.createdAt), asc(models.name));
 }
 
-export interface NewModel {
-  /** Row id; pass the one used in `modelStoragePrefix` when the files were stored first. */
-  id?: string;
-  name: string;
-  owner: string;
-  kind: "base" | "fine_tuned";
-  modelType: string;
-  storagePrefix: string;
-  config: Record<string, unknown>;
-  source: Record<string, unknown>;
-  parent?: string | null;
-}
+/** A model row to insert; `id` defaults to a new one (pass the one used in `modelStoragePrefix` when the files
+ * were stored first). */
+export type NewModel = Omit<typeof models.$inferInsert, "id" | "createdAt"> & { id?: string };
 
 /** Inserts a model; returns undefined when (owner, name) already exists. */
 export async function insertModel(db: Db, m: NewModel): Promise<ModelRow | undefined> {
@@ -47,6 +38,15 @@ export async function insertModel(db: Db, m: NewModel): Promise<ModelRow | undef
     .onConflictDoNothing({ target: [models.owner, models.name] })
     .returning();
   return row;
+}
+
+/** Removes one of the tenant's own models (never a built-in one); false when it has none by that id. */
+export async function deleteModel(db: Db, owner: string, rowId: string): Promise<boolean> {
+  const rows = await db
+    .delete(models)
+    .where(and(eq(models.id, rowId), eq(models.owner, owner)))
+    .returning({ id: models.id });
+  return rows.length > 0;
 }
 
 export { SYSTEM_OWNER };

@@ -1,6 +1,6 @@
 // `npm run api`: the API alone (the distributed form: run as many as wanted behind a load balancer, with
 // DATABASE_URL and S3 settings, and workers started with `npm run worker`).
-import { ensureDemoModel } from "../api/models/demo-model.ts";
+import { ensureDemoModel } from "../api/index.ts";
 import { runMain } from "./main.ts";
 import { guardProcess } from "./process-guard.ts";
 import { startServer } from "./server.ts";

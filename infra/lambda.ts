@@ -3,11 +3,11 @@
 // function itself neither migrates nor writes the demo model, so cold starts stay short.
 import type { LambdaContext, LambdaEvent } from "hono/aws-lambda";
 import { handle } from "hono/aws-lambda";
-import { createApp } from "../api/app.ts";
+import { createApp } from "../api/index.ts";
+import { loadConfig } from "../common/config.ts";
+import { createLogger } from "../common/logger.ts";
 import { openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
-import { loadConfig } from "./config.ts";
-import { createLogger } from "./logger.ts";
 
 type Handler = ReturnType<typeof handle>;
 let ready: Promise<Handler> | undefined;

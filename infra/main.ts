@@ -1,7 +1,8 @@
 // Shared start-up plumbing for the process entry points: config errors become one clear line and exit 1;
 // SIGINT/SIGTERM run the shutdown steps once, a second signal exits at once.
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { createLogger, type Logger } from "./logger.ts";
+
+import { type Config, ConfigError, loadConfig } from "../common/config.ts";
+import { createLogger, type Logger } from "../common/logger.ts";
 
 export function loadConfigOrExit(): Config {
   try {

@@ -3,9 +3,10 @@
 // rejected type fetch on a fresh connection nobody awaits; a write scheduled on a socket already gone). Those
 // are logged; anything else still ends the process. The wasm backend's Emscripten glue installs handlers that
 // rethrow every stray error, so the compute backend is started first and its handlers are replaced by these.
+
+import type { Logger } from "../common/logger.ts";
 import type { BackendName } from "../worker/engine/index.ts";
 import { isTransient } from "../worker/transient.ts";
-import type { Logger } from "./logger.ts";
 
 function isPostgresWriteOnClosedSocket(err: unknown): boolean {
   return err instanceof TypeError && (err.stack?.includes("postgres/src/connection.js") ?? false);

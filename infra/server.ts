@@ -1,8 +1,7 @@
 // Serves the API over HTTP on Node.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createApp } from "../api/app.ts";
-import type { AppDeps } from "../api/env.ts";
+import { type AppDeps, createApp } from "../api/index.ts";
 
 export interface RunningServer {
   port: number;

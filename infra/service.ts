@@ -1,9 +1,10 @@
 // What the API and the worker processes share at start: configuration → database (migrated) → storage.
+
+import type { Config } from "../common/config.ts";
+import type { Logger } from "../common/logger.ts";
 import { type Database, migrate, openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "./logger.ts";
 
 export interface Service {
   config: Config;

@@ -1,10 +1,10 @@
 // `npm start`: the whole service in one process on the embedded defaults (PGlite and a local folder unless
 // DATABASE_URL / S3 settings say otherwise): migrations, the built-in demo model, an API key, the API and a
 // worker loop. Prints how to call it.
-import { ensureDemoModel } from "../api/models/demo-model.ts";
+import { ensureDemoModel } from "../api/index.ts";
+import type { Config } from "../common/config.ts";
 import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
-import type { Config } from "./config.ts";
 import { runMain } from "./main.ts";
 import { guardProcess, startBackendGuarded } from "./process-guard.ts";
 import { startServer } from "./server.ts";

@@ -1,8 +1,9 @@
 // What a worker's parts share: its dependencies and identity.
+
+import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { QueueOptions } from "../db/queue/queue.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { Logger } from "../infra/logger.ts";
 import type { InputCache } from "./cache.ts";
 import type { BackendName, TrainHooks, TrainSpec, TrainSummary } from "./engine/index.ts";
 

@@ -1,8 +1,9 @@
 // Keeps a claimed job's lease alive and turns what the heartbeat learns into one abort signal for the engine:
 // the API cancelled the job, asked it to pause, the lease was lost (rescued elsewhere), or the worker shuts down.
+
+import type { Logger } from "../common/logger.ts";
 import type { SqlExecutor } from "../db/client.ts";
 import { heartbeat } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
 import { isTransient } from "./transient.ts";
 
 export type StopCause = "cancel" | "pause" | "lost" | "shutdown";

@@ -1,9 +1,10 @@
 // Turns the engine's events into job events (lifecycle messages and `metrics` events at a bounded cadence)
 // and the job's progress row, written in batches by the lease holder with retries on transient errors.
+
+import type { Logger } from "../common/logger.ts";
 import type { SqlExecutor } from "../db/client.ts";
 import { emptyProgress, type JobProgress } from "../db/queue/progress.ts";
 import { addEvents, type NewEvent, updateProgress } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
 import type { TrainEvent, TrainSummary } from "./engine/index.ts";
 import { withRetry } from "./transient.ts";
 
@@ -36,11 +37,11 @@ export class JobReporter {
     private readonly jobId: string,
     private readonly workerId: string,
     private readonly log: Logger,
-    previous: Record<string, unknown> | null,
+    previous: Partial<JobProgress> | null,
     trainedTokens: number | null,
     resumeStep: number | null,
   ) {
-    this.progress = { ...emptyProgress(), ...(previous as Partial<JobProgress> | null) };
+    this.progress = { ...emptyProgress(), ...previous };
     this.trainedTokens = resumeStep === null ? 0 : (trainedTokens ?? 0);
     this.progress.resumed_from_step = resumeStep;
     if (resumeStep === null) {
@@ -195,7 +196,7 @@ export class JobReporter {
     return withRetry(
       () =>
         updateProgress(this.sql, this.jobId, this.workerId, {
-          progress: this.progress as unknown as Record<string, unknown>,
+          progress: this.progress,
           trainedTokens: this.trainedTokens,
           estimatedFinish: this.estimatedFinish(),
           backend: this.backend,

@@ -3,12 +3,13 @@
 // registered for the tenant, and the job moved to succeeded, these last three in one transaction guarded by
 // the lease. If the lease turns out lost, the transaction rolls back and the result files' objects are removed
 // (the run's output prefix is left; no other run writes there).
-import { fileStorageKey } from "../db/files.ts";
-import { newId } from "../db/ids.ts";
+import { insertFile, newFileKey } from "../db/files.ts";
+import { findTenant } from "../db/keys.ts";
+import { insertModel } from "../db/models.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
 import { outputPrefix } from "../db/queue/keys.ts";
 import { succeed } from "../db/queue/queue.ts";
-import type { ModelRef } from "../db/queue/reads.ts";
+import type { ModelRow } from "../db/schema/models.ts";
 import type { WorkerContext } from "./context.ts";
 import type { JobReporter } from "./reporter.ts";
 import { listFiles, tarGzFolder, uploadFolder } from "./uploads.ts";
@@ -28,7 +29,7 @@ export function fineTunedModelName(job: JobRow, tenantName: string): string {
 export async function publishResults(
   ctx: WorkerContext,
   job: JobRow,
-  base: ModelRef,
+  base: ModelRow,
   outputDir: string,
   reporter: JobReporter,
   runId: string,
@@ -36,59 +37,56 @@ export async function publishResults(
   const { storage, db } = ctx;
   const prefix = outputPrefix(job.tenantId, job.id, runId);
   const written: string[] = [];
+  const resultFile = async (
+    filename: string,
+    body: Parameters<typeof storage.put>[1],
+    contentType: string,
+  ) => {
+    const { id, storageKey } = newFileKey(job.tenantId);
+    written.push(storageKey);
+    const { size } = await storage.put(storageKey, body, { contentType });
+    return {
+      id,
+      tenantId: job.tenantId,
+      filename,
+      purpose: "fine-tune-results",
+      bytes: size,
+      storageKey,
+      contentType,
+    };
+  };
   try {
     await uploadFolder(storage, outputDir, prefix);
     const files = await listFiles(outputDir);
-    const archiveId = newId("file-");
-    const archiveKey = fileStorageKey(job.tenantId, archiveId);
-    written.push(archiveKey);
-    const archive = await storage.put(archiveKey, tarGzFolder(outputDir, files, `${job.id}-adapter`), {
-      contentType: "application/gzip",
-    });
-    const csvId = newId("file-");
-    const csvKey = fileStorageKey(job.tenantId, csvId);
-    written.push(csvKey);
-    const csv = await storage.put(csvKey, reporter.metricsCsv(), { contentType: "text/csv" });
+    const archive = await resultFile(
+      `${job.id}-adapter.tar.gz`,
+      tarGzFolder(outputDir, files, `${job.id}-adapter`),
+      "application/gzip",
+    );
+    const csv = await resultFile(`${job.id}-metrics.csv`, reporter.metricsCsv(), "text/csv");
 
-    const [tenant] = await db.sql.query<{ name: string }>("select name from tenants where id = $1", [
-      job.tenantId,
-    ]);
+    const tenant = await findTenant(db.db, job.tenantId);
     const modelName = fineTunedModelName(job, tenant?.name ?? job.tenantId);
-    return await db.sql.transaction(async (tx) => {
-      const insertFile = (id: string, name: string, bytes: number, key: string, type: string) =>
-        tx.query(
-          `insert into files (id, tenant_id, filename, purpose, bytes, storage_key, content_type)
-           values ($1, $2, $3, 'fine-tune-results', $4, $5, $6)`,
-          [id, job.tenantId, name, bytes, key, type],
-        );
-      await insertFile(archiveId, `${job.id}-adapter.tar.gz`, archive.size, archiveKey, "application/gzip");
-      await insertFile(csvId, `${job.id}-metrics.csv`, csv.size, csvKey, "text/csv");
-      await tx.query(
-        `insert into models (id, name, owner, kind, model_type, storage_prefix, config, source, parent)
-         values ($1, $2, $3, 'fine_tuned', $4, $5, $6::text::jsonb, $7::text::jsonb, $8)
-         on conflict (owner, name) do nothing`,
-        [
-          newId("mdl_"),
-          modelName,
-          job.tenantId,
-          base.modelType,
-          prefix,
-          JSON.stringify(base.config),
-          JSON.stringify({
-            type: "job",
-            job_id: job.id,
-            training_type: (job.config as { training_type?: string }).training_type,
-          }),
-          base.name,
-        ],
-      );
+    return await db.transaction(async (tx) => {
+      await insertFile(tx.db, archive);
+      await insertFile(tx.db, csv);
+      await insertModel(tx.db, {
+        name: modelName,
+        owner: job.tenantId,
+        kind: "fine_tuned",
+        modelType: base.modelType,
+        storagePrefix: prefix,
+        config: base.config,
+        source: { type: "job", job_id: job.id, training_type: job.config.training_type },
+        parent: base.name,
+      });
       reporter.message(`New fine-tuned model created: ${modelName}`);
-      await reporter.flushWith(tx);
-      const done = await succeed(tx, job.id, ctx.workerId, {
+      await reporter.flushWith(tx.sql);
+      const done = await succeed(tx.sql, job.id, ctx.workerId, {
         fineTunedModel: modelName,
-        resultFiles: [archiveId, csvId],
+        resultFiles: [archive.id, csv.id],
         trainedTokens: reporter.trainedTokens,
-        progress: reporter.progress as unknown as Record<string, unknown>,
+        progress: reporter.progress,
         backend: reporter.backend ?? "unknown",
       });
       if (!done) throw new LeaseLostError(job.id);

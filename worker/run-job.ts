@@ -1,10 +1,13 @@
-// Runs one claimed job to its next state: fetch inputs (cached), resume from the latest checkpoint if there is
-// one, train with events, metrics and checkpoints streamed back, then succeed, fail, retry, pause, hand back
-// on shutdown, or let go of a job the API cancelled. The lease is always released or handed on (finally).
+// Runs one claimed job to its next state, in two steps: `attempt` fetches the inputs (cached), resumes from the
+// latest checkpoint if there is one and trains, with events, metrics and checkpoints streamed back, and ends in
+// one Outcome (worker/outcome.ts); `settle` turns that outcome into its queue operation. The lease is always
+// released or handed on, and the run's scratch folder removed (finally).
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { JobConfig } from "../db/queue/job-config.ts";
+import type { Logger } from "../common/logger.ts";
+import { findFile } from "../db/files.ts";
+import { findModel } from "../db/models.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
 import { checkpointPrefix, outputPrefix } from "../db/queue/keys.ts";
 import {
@@ -16,205 +19,60 @@ import {
   release,
   retryLater,
 } from "../db/queue/queue.ts";
-import { findFile, findModel } from "../db/queue/reads.ts";
+import type { ModelRow } from "../db/schema/models.ts";
 import { downloadPrefix } from "./cache.ts";
 import type { WorkerContext } from "./context.ts";
-import { DataFormatError, type TrainEvent, TrainSpecError } from "./engine/index.ts";
+import type { TrainEvent } from "./engine/index.ts";
 import { LeaseKeeper } from "./lease.ts";
+import { type Outcome, outcomeOf, PermanentJobError } from "./outcome.ts";
 import { JobReporter } from "./reporter.ts";
-import { LeaseLostError, publishResults } from "./results.ts";
+import { publishResults } from "./results.ts";
 import { trainSpecFor } from "./train-spec.ts";
-import { withRetry } from "./transient.ts";
+import { type RetryOptions, withRetry } from "./transient.ts";
 import { uploadFolder } from "./uploads.ts";
 
-/** A failure that would repeat on every attempt: the job fails at once with this code and param. */
-export class PermanentJobError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-    this.name = "PermanentJobError";
-  }
-}
+export { PermanentJobError };
 
-function permanentOf(err: unknown): PermanentJobError | null {
-  if (err instanceof PermanentJobError) return err;
-  if (err instanceof DataFormatError)
-    return new PermanentJobError("invalid_training_file", err.message, "training_file");
-  if (err instanceof TrainSpecError)
-    return new PermanentJobError("invalid_hyperparameters", err.message, err.field);
-  const name = (err as Error)?.name;
-  if (name === "ModelLoadError" || name === "AdapterLoadError") {
-    return new PermanentJobError("invalid_model", (err as Error).message, "model");
-  }
-  return null;
+/** One run of a job: one claim by this worker, with the objects it writes under keys of its own (`runId`). */
+interface Run {
+  ctx: WorkerContext;
+  job: JobRow;
+  log: Logger;
+  lease: LeaseKeeper;
+  runId: string;
+  work: string;
+  outputDir: string;
+  retrying: RetryOptions;
+  /** Set once training starts: what the run reports, and the base model it trains. */
+  reporter?: JobReporter;
+  model?: ModelRow;
 }
 
 export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSignal): Promise<void> {
-  const sql = ctx.db.sql;
   const log = ctx.log.child({ job: job.id, attempt: job.attempts });
-  const lease = new LeaseKeeper(sql, job.id, ctx.workerId, ctx.queue.leaseSeconds, log);
+  const lease = new LeaseKeeper(ctx.db.sql, job.id, ctx.workerId, ctx.queue.leaseSeconds, log);
   const onShutdown = () => lease.abort("shutdown");
   shutdown.addEventListener("abort", onShutdown);
   if (shutdown.aborted) onShutdown();
   lease.start();
   const runId = `${job.attempts}-${randomBytes(3).toString("hex")}`;
   const work = join(ctx.workDir, `${job.id}-${runId}`);
-  const retrying = {
-    onRetry: (err: unknown, n: number) => log.warn({ err, n }, "transient error; retrying"),
+  const run: Run = {
+    ctx,
+    job,
+    log,
+    lease,
+    runId,
+    work,
+    outputDir: join(work, "output"),
+    retrying: { onRetry: (err: unknown, n: number) => log.warn({ err, n }, "transient error; retrying") },
   };
-  let reporter: JobReporter | undefined;
   try {
-    const config = job.config as unknown as JobConfig;
-    const model = await withRetry(() => findModel(sql, job.tenantId, job.model), retrying);
-    if (!model)
-      throw new PermanentJobError("model_not_found", `model '${job.model}' no longer exists`, "model");
-    const trainRef = await withRetry(() => findFile(sql, job.tenantId, job.trainingFile), retrying);
-    if (!trainRef)
-      throw new PermanentJobError(
-        "invalid_training_file",
-        `file '${job.trainingFile}' no longer exists`,
-        "training_file",
-      );
-    const validRef = job.validationFile
-      ? await withRetry(() => findFile(sql, job.tenantId, job.validationFile!), retrying)
-      : null;
-    if (job.validationFile && !validRef) {
-      throw new PermanentJobError(
-        "invalid_validation_file",
-        `file '${job.validationFile}' no longer exists`,
-        "validation_file",
-      );
-    }
-    const modelDir = await withRetry(() => ctx.cache.model(model.storagePrefix), retrying);
-    const trainFile = await withRetry(() => ctx.cache.file(trainRef.id, trainRef.storageKey), retrying);
-    const validationFile = validRef
-      ? await withRetry(() => ctx.cache.file(validRef.id, validRef.storageKey), retrying)
-      : undefined;
-
-    const ckpt = await withRetry(() => latestCheckpoint(sql, job.id), retrying);
-    let resumeFrom: string | undefined;
-    if (ckpt) {
-      resumeFrom = join(work, "resume", `step-${ckpt.step}`);
-      await withRetry(() => downloadPrefix(ctx.storage, ckpt.storagePrefix, resumeFrom!), retrying);
-    }
-    // A resumed run counts on from the tokens trained up to its checkpoint; the job row's count may include the
-    // steps after it, which this run repeats.
-    const tokensAtCheckpoint = ckpt?.metrics.trained_tokens;
-    reporter = new JobReporter(
-      sql,
-      job.id,
-      ctx.workerId,
-      log,
-      job.progress,
-      typeof tokensAtCheckpoint === "number" ? tokensAtCheckpoint : job.trainedTokens,
-      ckpt?.step ?? null,
+    const outcome = await attempt(run).then(
+      (summary) => outcomeOf(lease.cause, { summary }),
+      (error: unknown) => outcomeOf(lease.cause, { error }),
     );
-    if (ckpt) reporter.message(`Resuming from checkpoint at step ${ckpt.step}`);
-    const r = reporter;
-
-    const outputDir = join(work, "output");
-    const checkpointDir = join(work, "checkpoints");
-    await mkdir(outputDir, { recursive: true });
-    const spec = trainSpecFor(
-      config,
-      job.seed,
-      { modelDir, trainFile, validationFile, outputDir, checkpointDir, resumeFrom },
-      ctx.backend,
-      model.name,
-    );
-
-    const onEvent = async (e: TrainEvent) => {
-      const flushDue = r.record(e);
-      if (e.type === "checkpoint" && lease.cause !== "lost") {
-        const prefix = checkpointPrefix(job.tenantId, job.id, runId, e.step);
-        await withRetry(() => uploadFolder(ctx.storage, e.dir, prefix), retrying);
-        const metrics = {
-          step: e.step,
-          train_loss: e.trainLoss,
-          ...(e.validLoss !== undefined ? { valid_loss: e.validLoss } : {}),
-          frozen_fraction: r.progress.frozen_fraction,
-          trained_tokens: r.trainedTokens,
-        };
-        const row = await withRetry(
-          () => recordCheckpoint(sql, job.id, ctx.workerId, { step: e.step, storagePrefix: prefix, metrics }),
-          retrying,
-        );
-        if (row) r.message(`Checkpoint saved at step ${e.step}`);
-        // Older local checkpoints are in storage now; keep the disk small.
-        await rm(e.dir, { recursive: true, force: true });
-      }
-      if (flushDue && lease.cause === null) {
-        // Refused writes mean the job moved on (cancelled) or the lease is gone: a heartbeat tells which.
-        if (!(await r.flush())) await lease.beat();
-      }
-      // Give timers (the heartbeat) a turn: training steps may never wait on real I/O themselves.
-      await new Promise((resolve) => setImmediate(resolve));
-    };
-
-    const summary = await ctx.train(spec, { signal: lease.signal, onEvent });
-    if (lease.cause === "lost") {
-      log.warn("lease lost during training; the job's new holder carries on");
-      return;
-    }
-    if (summary.stopReason === "cancelled") {
-      await r.flush().catch((err) => log.warn({ err }, "could not write final events"));
-      await handOver(ctx, job, lease.cause ?? "shutdown", retrying);
-      return;
-    }
-    if (lease.cause === "cancel") {
-      await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying);
-      return;
-    }
-    r.finish(summary);
-    await withRetry(() => r.flush(), retrying);
-    const done = await withRetry(() => publishResults(ctx, job, model, outputDir, r, runId), retrying);
-    log.info(
-      { model: done.fineTunedModel, stop: summary.stopReason, steps: summary.stepsCompleted },
-      "job succeeded",
-    );
-  } catch (err) {
-    if (err instanceof LeaseLostError && lease.cause !== "lost") {
-      // Refused at the very end: either the API cancelled the job while its results were being recorded (we
-      // still hold it, so the lease drop succeeds and the uploaded output belongs to no one), or another
-      // worker holds it now (the drop is refused; this run's output is left, as after any lost lease).
-      if (await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying).catch(() => false)) {
-        log.info("job cancelled while its results were being recorded; results discarded");
-        await ctx.storage.deletePrefix(outputPrefix(job.tenantId, job.id, runId)).catch(() => {});
-        return;
-      }
-    }
-    if (err instanceof LeaseLostError || lease.cause === "lost") {
-      log.warn({ err }, "lease lost; leaving the job to its new holder");
-      return;
-    }
-    if (lease.cause === "cancel") {
-      await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying).catch(() => {});
-      return;
-    }
-    await reporter?.flush().catch(() => {});
-    const permanent = permanentOf(err);
-    if (permanent) {
-      log.warn({ err }, "job failed");
-      await withRetry(
-        () =>
-          fail(sql, job.id, ctx.workerId, {
-            code: permanent.code,
-            message: permanent.message,
-            param: permanent.param,
-          }),
-        retrying,
-      );
-    } else {
-      log.error({ err }, "job attempt failed; it will be retried");
-      const message = (err as Error)?.message ?? String(err);
-      await withRetry(
-        () => retryLater(sql, job.id, ctx.workerId, message, ctx.queue, job.maxAttempts),
-        retrying,
-      );
-    }
+    await settle(run, outcome);
   } finally {
     lease.stop();
     shutdown.removeEventListener("abort", onShutdown);
@@ -222,15 +80,157 @@ export async function runJob(ctx: WorkerContext, job: JobRow, shutdown: AbortSig
   }
 }
 
-/** After training stopped early on request: the job goes where the request said, its checkpoint already stored. */
-async function handOver(
-  ctx: WorkerContext,
-  job: JobRow,
-  cause: "cancel" | "pause" | "shutdown",
-  retrying: { onRetry: (err: unknown, n: number) => void },
-): Promise<void> {
+/** Inputs, resume point, training: resolves with the engine's summary, or rejects with what went wrong. */
+async function attempt(run: Run) {
+  const { ctx, job, lease, retrying } = run;
   const sql = ctx.db.sql;
-  if (cause === "cancel") await withRetry(() => dropLease(sql, job.id, ctx.workerId), retrying);
-  else if (cause === "pause") await withRetry(() => pauseHeld(sql, job.id, ctx.workerId), retrying);
-  else await withRetry(() => release(sql, job.id, ctx.workerId), retrying);
+  const model = await withRetry(() => findModel(ctx.db.db, job.tenantId, job.model), retrying);
+  if (!model)
+    throw new PermanentJobError("model_not_found", `model '${job.model}' no longer exists`, "model");
+  run.model = model;
+  const trainRef = await withRetry(() => findFile(ctx.db.db, job.tenantId, job.trainingFile), retrying);
+  if (!trainRef) {
+    throw new PermanentJobError(
+      "invalid_training_file",
+      `file '${job.trainingFile}' no longer exists`,
+      "training_file",
+    );
+  }
+  const validationId = job.validationFile;
+  const validRef = validationId
+    ? await withRetry(() => findFile(ctx.db.db, job.tenantId, validationId), retrying)
+    : null;
+  if (validationId && !validRef) {
+    throw new PermanentJobError(
+      "invalid_validation_file",
+      `file '${validationId}' no longer exists`,
+      "validation_file",
+    );
+  }
+  const modelDir = await withRetry(() => ctx.cache.model(model.storagePrefix), retrying);
+  const trainFile = await withRetry(() => ctx.cache.file(trainRef.id, trainRef.storageKey), retrying);
+  const validationFile = validRef
+    ? await withRetry(() => ctx.cache.file(validRef.id, validRef.storageKey), retrying)
+    : undefined;
+
+  const ckpt = await withRetry(() => latestCheckpoint(sql, job.id), retrying);
+  let resumeFrom: string | undefined;
+  if (ckpt) {
+    const dir = join(run.work, "resume", `step-${ckpt.step}`);
+    await withRetry(() => downloadPrefix(ctx.storage, ckpt.storagePrefix, dir), retrying);
+    resumeFrom = dir;
+  }
+  // A resumed run counts on from the tokens trained up to its checkpoint; the job row's count may include the
+  // steps after it, which this run repeats.
+  const r = new JobReporter(
+    sql,
+    job.id,
+    ctx.workerId,
+    run.log,
+    job.progress,
+    ckpt ? ckpt.metrics.trained_tokens : job.trainedTokens,
+    ckpt?.step ?? null,
+  );
+  run.reporter = r;
+  if (ckpt) r.message(`Resuming from checkpoint at step ${ckpt.step}`);
+
+  const checkpointDir = join(run.work, "checkpoints");
+  await mkdir(run.outputDir, { recursive: true });
+  const spec = trainSpecFor(
+    job.config,
+    job.seed,
+    { modelDir, trainFile, validationFile, outputDir: run.outputDir, checkpointDir, resumeFrom },
+    ctx.backend,
+    model.name,
+  );
+
+  const onEvent = async (e: TrainEvent) => {
+    const flushDue = r.record(e);
+    if (e.type === "checkpoint" && lease.cause !== "lost") {
+      const prefix = checkpointPrefix(job.tenantId, job.id, run.runId, e.step);
+      await withRetry(() => uploadFolder(ctx.storage, e.dir, prefix), retrying);
+      const metrics = {
+        step: e.step,
+        train_loss: e.trainLoss,
+        ...(e.validLoss !== undefined ? { valid_loss: e.validLoss } : {}),
+        frozen_fraction: r.progress.frozen_fraction,
+        trained_tokens: r.trainedTokens,
+      };
+      const row = await withRetry(
+        () => recordCheckpoint(sql, job.id, ctx.workerId, { step: e.step, storagePrefix: prefix, metrics }),
+        retrying,
+      );
+      if (row) r.message(`Checkpoint saved at step ${e.step}`);
+      // Older local checkpoints are in storage now; keep the disk small.
+      await rm(e.dir, { recursive: true, force: true });
+    }
+    if (flushDue && lease.cause === null) {
+      // Refused writes mean the job moved on (cancelled) or the lease is gone: a heartbeat tells which.
+      if (!(await r.flush())) await lease.beat();
+    }
+    // Give timers (the heartbeat) a turn: training steps may never wait on real I/O themselves.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  return ctx.train(spec, { signal: lease.signal, onEvent });
+}
+
+/** The queue operation for each outcome, as db/queue/states.ts lists the moves out of `running`. */
+async function settle(run: Run, outcome: Outcome): Promise<void> {
+  const { ctx, job, log, retrying } = run;
+  const sql = ctx.db.sql;
+  const held = <T>(op: () => Promise<T>) => withRetry(op, retrying);
+  // What the run reported since its last write, before the job leaves running (lost to nothing if refused).
+  const flushReported = () =>
+    run.reporter?.flush().catch((err) => log.warn({ err }, "could not write final events"));
+  switch (outcome.kind) {
+    case "lost":
+      log.warn("lease lost; leaving the job to its new holder");
+      return;
+    case "cancelled": {
+      // Refused when another worker holds the job now: its output then stays, as after any lost lease.
+      if (!(await held(() => dropLease(sql, job.id, ctx.workerId)).catch(() => false))) {
+        log.warn("lease lost; leaving the job to its new holder");
+        return;
+      }
+      log.info("job cancelled; its output is discarded");
+      await ctx.storage.deletePrefix(outputPrefix(job.tenantId, job.id, run.runId)).catch(() => {});
+      return;
+    }
+    case "paused":
+      await flushReported();
+      await held(() => pauseHeld(sql, job.id, ctx.workerId));
+      return;
+    case "released":
+      await flushReported();
+      await held(() => release(sql, job.id, ctx.workerId));
+      return;
+    case "failed":
+      log.warn({ err: outcome.cause }, "job failed");
+      await flushReported();
+      await held(() => fail(sql, job.id, ctx.workerId, outcome.error));
+      return;
+    case "retry":
+      log.error({ err: outcome.cause }, "job attempt failed; it will be retried");
+      await flushReported();
+      await held(() => retryLater(sql, job.id, ctx.workerId, outcome.message, ctx.queue, job.maxAttempts));
+      return;
+    case "succeeded": {
+      const r = run.reporter!;
+      const summary = outcome.summary;
+      try {
+        r.finish(summary);
+        await held(() => r.flush());
+        const done = await held(() => publishResults(ctx, job, run.model!, run.outputDir, r, run.runId));
+        log.info(
+          { model: done.fineTunedModel, stop: summary.stopReason, steps: summary.stepsCompleted },
+          "job succeeded",
+        );
+      } catch (error) {
+        // Recording the results failed: that is the run's end instead (never `succeeded` again).
+        await settle(run, outcomeOf(run.lease.cause, { error }));
+      }
+      return;
+    }
+  }
 }

@@ -1,8 +1,9 @@
 // Waking an idle worker: a NOTIFY on the jobs channel (sent at commit when a job becomes claimable) ends the
 // wait at once; the poll interval is the fallback for lost notifications and for jobs whose run_at arrives.
+
+import type { Logger } from "../common/logger.ts";
 import type { Sql } from "../db/client.ts";
 import { JOBS_CHANNEL } from "../db/queue/queue.ts";
-import type { Logger } from "../infra/logger.ts";
 
 export class Wakeup {
   private waiter: (() => void) | undefined;

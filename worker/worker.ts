@@ -3,12 +3,12 @@
 // `drained`; the process's second signal is the hard abort (see infra/worker.ts).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { Config } from "../common/config.ts";
+import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
 import { claim, newWorkerId, type QueueOptions, rescueExpired } from "../db/queue/queue.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { Config } from "../infra/config.ts";
-import type { Logger } from "../infra/logger.ts";
 import { InputCache } from "./cache.ts";
 import type { TrainFn, WorkerContext } from "./context.ts";
 import { runJob } from "./run-job.ts";

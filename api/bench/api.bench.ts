@@ -5,16 +5,14 @@
 // The server runs as a child process so its memory is measured alone. The bench creates its own Postgres
 // database (BENCH_DATABASE_URL names the server, default postgres://postgres@127.0.0.1:5432/postgres) and
 // drops it at the end.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { migrate, openDatabase } from "../../db/client.ts";
-import { randomToken } from "../../db/ids.ts";
-import { createApiKey } from "../../db/keys.ts";
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 200);
@@ -69,6 +67,18 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
   });
 }
 
+/** A tenant's API key, made as an operator makes one: `grades keys create` (which also migrates the database). */
+function createKey(databaseUrl: string, dataDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["bin/grades.js", "keys", "create", "--tenant", "bench"],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, GRADES_DATA_DIR: dataDir } },
+      (err, stdout) => (err ? reject(err) : resolve(stdout.trim())),
+    );
+  });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = http.createServer().listen(0, "127.0.0.1", () => {
@@ -84,7 +94,7 @@ function uploadGenerated(
   key: string,
   totalBytes: number,
 ): Promise<{ status: number; body: string }> {
-  const boundary = `----grades${randomToken(16)}`;
+  const boundary = `----grades${randomBytes(8).toString("hex")}`;
   const pre = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.jsonl"\r\nContent-Type: application/jsonl\r\n\r\n`,
@@ -139,17 +149,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const dbName = `grades_bench_${randomToken(8).toLowerCase()}`;
+  const dbName = `grades_bench_${randomBytes(4).toString("hex")}`;
   await withAdmin((sql) => sql.unsafe(`create database ${dbName}`));
   const url = new URL(SERVER_URL);
   url.pathname = `/${dbName}`;
   const dataDir = await mkdtemp(join(tmpdir(), "grades-bench-api-"));
   let child: ChildProcess | undefined;
   try {
-    const database = await openDatabase({ databaseUrl: url.toString() });
-    await migrate(database);
-    const { key } = await createApiKey(database.db, "bench");
-    await database.close();
+    const key = await createKey(url.toString(), dataDir);
 
     const port = await freePort();
     const started = await startServer({

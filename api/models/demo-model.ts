@@ -5,13 +5,11 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, eq } from "drizzle-orm";
+import type { Logger } from "../../common/logger.ts";
 import type { Db } from "../../db/client.ts";
-import { insertModel } from "../../db/models.ts";
-import { models, SYSTEM_OWNER } from "../../db/schema/models.ts";
+import { findModel, insertModel, SYSTEM_OWNER } from "../../db/models.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import type { Logger } from "../../infra/logger.ts";
-import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { initTinyModel } from "../../worker/engine/index.ts";
 
 export const DEMO_MODEL_ID = "demo-tiny";
 const DEMO_PREFIX = `models/${SYSTEM_OWNER}/${DEMO_MODEL_ID}/`;
@@ -20,10 +18,8 @@ export async function ensureDemoModel(
   deps: { db: Db; storage: ObjectStorage; logger: Logger },
   seed: number,
 ): Promise<void> {
-  const [existing] = await deps.db
-    .select()
-    .from(models)
-    .where(and(eq(models.owner, SYSTEM_OWNER), eq(models.name, DEMO_MODEL_ID)));
+  // As the system's own model: a tenant's model of the same name does not count.
+  const existing = await findModel(deps.db, SYSTEM_OWNER, DEMO_MODEL_ID);
   if (existing && (await deps.storage.head(`${existing.storagePrefix}config.json`))) return;
 
   const dir = await mkdtemp(join(tmpdir(), "grades-demo-model-"));

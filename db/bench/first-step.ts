@@ -4,16 +4,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDemoModel } from "../../api/models/demo-model.ts";
-import { resolveJobConfig } from "../../api/routes/fine-tuning/config.ts";
-import { loadConfig } from "../../infra/config.ts";
-import { silentLogger } from "../../infra/logger.ts";
-import type { TrainFn } from "../../worker/context.ts";
+import { createApp, ensureDemoModel } from "../../api/index.ts";
+import { loadConfig } from "../../common/config.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { train } from "../../worker/engine/index.ts";
-import { startWorker } from "../../worker/index.ts";
+import { startWorker, type TrainFn } from "../../worker/index.ts";
 import { migrate, openDatabase } from "../client.ts";
 import { storeFile } from "../files.ts";
-import { enqueue, markQueued } from "../queue/queue.ts";
+import { createApiKey } from "../keys.ts";
 import { openStorage } from "../storage/index.ts";
 import { chatLines } from "./dataset.ts";
 
@@ -24,19 +22,20 @@ export async function firstStepLatency(url: string, runs: number): Promise<void>
     GRADES_DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     GRADES_WORKER_POLL_SECONDS: "5",
+    GRADES_JOB_MAX_ATTEMPTS: "1",
   });
   const db = await openDatabase({ databaseUrl: url, maxConnections: 4 });
   await migrate(db);
   const storage = openStorage(config);
   const logger = silentLogger();
   await ensureDemoModel({ db: db.db, storage, logger }, config.demoModel.seed);
-  const [tenant] = await db.sql.query<{ id: string }>(
-    "insert into tenants (id, name) values ('org-bench', 'bench') returning id",
-  );
+  const { key, tenant } = await createApiKey(db.db, "bench");
   const file = await storeFile(
     { db: db.db, storage },
-    { tenantId: tenant!.id, filename: "train.jsonl", purpose: "fine-tune", body: chatLines(8) },
+    { tenantId: tenant.id, filename: "train.jsonl", purpose: "fine-tune", body: chatLines(8) },
   );
+  // Jobs are created as a client creates them: through the API (in process, no HTTP server).
+  const app = createApp({ config, db, storage, logger });
 
   const firstStep = new Map<string, number>();
   const claimedAt = new Map<string, number>();
@@ -58,24 +57,14 @@ export async function firstStepLatency(url: string, runs: number): Promise<void>
     for (let i = 0; i <= runs; i++) {
       await new Promise((r) => setTimeout(r, 1000)); // idle before the job arrives
       const created = performance.now();
-      const id = await db.sql.transaction(async (tx) => {
-        const job = await enqueue(tx, {
-          tenantId: tenant!.id,
-          model: "demo-tiny",
-          trainingFile: file.id,
-          validationFile: null,
-          suffix: null,
-          seed: i,
-          metadata: null,
-          config: resolveJobConfig(
-            { model: "demo-tiny", training_file: file.id, max_steps: 2 },
-            8,
-          ) as unknown as Record<string, unknown>,
-          maxAttempts: 1,
-        });
-        await markQueued(tx, job.id);
-        return job.id;
+      const res = await app.request("/v1/fine_tuning/jobs", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "demo-tiny", training_file: file.id, max_steps: 2, seed: i }),
       });
+      const body = (await res.json()) as { id: string };
+      if (res.status !== 200) throw new Error(`creating the bench job failed: ${JSON.stringify(body)}`);
+      const id = body.id;
       for (;;) {
         const [row] = await db.sql.query<{ status: string }>(
           "select status from fine_tuning_jobs where id = $1",

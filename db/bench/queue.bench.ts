@@ -7,6 +7,8 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { migrate, openDatabase } from "../client.ts";
 import { randomToken } from "../ids.ts";
+import type { JobConfig } from "../queue/job-config.ts";
+import { emptyProgress } from "../queue/progress.ts";
 import {
   claim,
   DEFAULT_QUEUE_OPTIONS,
@@ -65,7 +67,8 @@ async function claimBench(url: string): Promise<void> {
           suffix: null,
           seed: 0,
           metadata: null,
-          config: {},
+          // The queue never reads a job's configuration; these jobs are claimed and completed without training.
+          config: {} as JobConfig,
           maxAttempts: 3,
         });
         await markQueued(tx, job.id);
@@ -105,7 +108,7 @@ async function claimBench(url: string): Promise<void> {
           fineTunedModel: "noop",
           resultFiles: [],
           trainedTokens: 0,
-          progress: {},
+          progress: emptyProgress(),
           backend: "none",
         });
         if (!done) throw new Error(`worker ${workerId} lost its lease on ${job.id}`);

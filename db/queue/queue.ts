@@ -5,11 +5,20 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { SqlExecutor } from "../client.ts";
 import { newId } from "../ids.ts";
-import { type JobError, type JobRow, mapJob } from "./jobs.ts";
+import {
+  type CheckpointMetrics,
+  type CheckpointRow,
+  type JobError,
+  type JobRow,
+  mapCheckpoint,
+  mapJob,
+} from "./jobs.ts";
+import type { JobProgress } from "./progress.ts";
 import { type RetryPolicy, retrySchedule } from "./retry.ts";
 import * as Q from "./sql.ts";
 
 export { JOBS_CHANNEL } from "./sql.ts";
+export type { CheckpointRow };
 
 export interface QueueOptions {
   /** How long a claim or heartbeat keeps the job; a holder that stops heartbeating loses it after this. */
@@ -113,7 +122,7 @@ export interface SuccessInput {
   fineTunedModel: string;
   resultFiles: string[];
   trainedTokens: number;
-  progress: Record<string, unknown>;
+  progress: JobProgress;
   backend: string;
 }
 
@@ -217,30 +226,12 @@ export async function resume(sql: SqlExecutor, jobId: string, tenantId: string):
   return running && mapJob(running);
 }
 
-export interface CheckpointRow {
-  id: string;
-  jobId: string;
-  step: number;
-  storagePrefix: string;
-  metrics: Record<string, unknown>;
-  createdAt: Date;
-}
-
-const mapCheckpoint = (r: Record<string, unknown>): CheckpointRow => ({
-  id: r.id as string,
-  jobId: r.job_id as string,
-  step: Number(r.step),
-  storagePrefix: r.storage_prefix as string,
-  metrics: (r.metrics as Record<string, unknown>) ?? {},
-  createdAt: r.created_at instanceof Date ? r.created_at : new Date(String(r.created_at)),
-});
-
 /** Records an uploaded checkpoint; null when the worker no longer holds the job. */
 export async function recordCheckpoint(
   sql: SqlExecutor,
   jobId: string,
   workerId: string,
-  ckpt: { step: number; storagePrefix: string; metrics: Record<string, unknown> },
+  ckpt: { step: number; storagePrefix: string; metrics: CheckpointMetrics },
 ): Promise<CheckpointRow | null> {
   const row = first(
     await sql.query(Q.RECORD_CHECKPOINT, [
@@ -286,7 +277,7 @@ export async function addEvents(
 }
 
 export interface ProgressInput {
-  progress: Record<string, unknown>;
+  progress: JobProgress;
   trainedTokens: number;
   estimatedFinish: Date | null;
   backend: string | null;

@@ -1,8 +1,8 @@
 // Read queries the API runs: a tenant's jobs (newest first, cursor after an id), a job's events (newest first)
-// and checkpoints (latest step first). Each fetches `limit + 1` rows so the caller can tell whether more exist.
+// and checkpoints (latest step first). Models and files are read through their own modules (db/models.ts,
+// db/files.ts). Each fetches `limit + 1` rows so the caller can tell whether more exist.
 import type { Row, SqlExecutor } from "../client.ts";
-import { type JobRow, mapJob } from "./jobs.ts";
-import type { CheckpointRow } from "./queue.ts";
+import { type CheckpointRow, type JobRow, mapCheckpoint, mapJob } from "./jobs.ts";
 
 export async function getJob(sql: SqlExecutor, tenantId: string, jobId: string): Promise<JobRow | null> {
   const [row] = await sql.query("select * from fine_tuning_jobs where id = $1 and tenant_id = $2", [
@@ -58,68 +58,5 @@ export async function listCheckpoints(
      limit $3`,
     [jobId, page.after ?? null, page.limit + 1],
   );
-  return rows.map((r) => ({
-    id: r.id as string,
-    jobId: r.job_id as string,
-    step: Number(r.step),
-    storagePrefix: r.storage_prefix as string,
-    metrics: (r.metrics as Record<string, unknown>) ?? {},
-    createdAt: r.created_at as Date,
-  }));
-}
-
-export interface ModelRef {
-  name: string;
-  owner: string;
-  kind: string;
-  modelType: string;
-  storagePrefix: string;
-  config: Record<string, unknown>;
-  parent: string | null;
-}
-
-/** A model the tenant may use: a built-in one (owner `system`) or its own. */
-export async function findModel(sql: SqlExecutor, tenantId: string, name: string): Promise<ModelRef | null> {
-  const [r] = await sql.query(
-    `select name, owner, kind, model_type, storage_prefix, config, parent from models
-     where name = $1 and owner in ('system', $2) order by (owner = $2) desc limit 1`,
-    [name, tenantId],
-  );
-  if (!r) return null;
-  return {
-    name: r.name as string,
-    owner: r.owner as string,
-    kind: r.kind as string,
-    modelType: r.model_type as string,
-    storagePrefix: r.storage_prefix as string,
-    config: r.config as Record<string, unknown>,
-    parent: (r.parent as string | null) ?? null,
-  };
-}
-
-export interface FileRef {
-  id: string;
-  purpose: string;
-  bytes: number;
-  storageKey: string;
-  examples: number | null;
-  filename: string;
-}
-
-/** A file of the tenant that has not expired: a file past its `expires_after` is gone for the API, jobs included. */
-export async function findFile(sql: SqlExecutor, tenantId: string, fileId: string): Promise<FileRef | null> {
-  const [r] = await sql.query(
-    `select id, purpose, bytes, storage_key, examples, filename from files
-     where id = $1 and tenant_id = $2 and (expires_at is null or expires_at > now())`,
-    [fileId, tenantId],
-  );
-  if (!r) return null;
-  return {
-    id: r.id as string,
-    purpose: r.purpose as string,
-    bytes: Number(r.bytes),
-    storageKey: r.storage_key as string,
-    examples: r.examples === null || r.examples === undefined ? null : Number(r.examples),
-    filename: r.filename as string,
-  };
+  return rows.map(mapCheckpoint);
 }

@@ -14,6 +14,10 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { JobConfig } from "../queue/job-config.ts";
+import type { CheckpointMetrics, JobError } from "../queue/jobs.ts";
+import type { JobProgress } from "../queue/progress.ts";
+import { JOB_STATUSES } from "../queue/states.ts";
 import { tenants } from "./tenants.ts";
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -25,7 +29,7 @@ export const fineTuningJobs = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    status: text("status").notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
     model: text("model").notNull(),
     trainingFile: text("training_file").notNull(),
     validationFile: text("validation_file"),
@@ -33,16 +37,16 @@ export const fineTuningJobs = pgTable(
     seed: integer("seed").notNull(),
     metadata: jsonb("metadata").$type<Record<string, string>>(),
     /** The request with every "auto" resolved: what the worker turns into the engine's TrainSpec. */
-    config: jsonb("config").notNull(),
+    config: jsonb("config").$type<JobConfig>().notNull(),
     fineTunedModel: text("fine_tuned_model"),
     /** bigint: a long run on a large dataset passes 2^31 tokens. */
     trainedTokens: bigint("trained_tokens", { mode: "number" }),
     resultFiles: jsonb("result_files").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-    error: jsonb("error"),
+    error: jsonb("error").$type<JobError>(),
     estimatedFinish: tz("estimated_finish"),
     backend: text("backend"),
     /** Training progress and GradES statistics (steps, frozen fraction, freeze map, metric history). */
-    progress: jsonb("progress"),
+    progress: jsonb("progress").$type<Partial<JobProgress>>(),
     createdAt: tz("created_at").notNull().defaultNow(),
     startedAt: tz("started_at"),
     finishedAt: tz("finished_at"),
@@ -59,9 +63,10 @@ export const fineTuningJobs = pgTable(
     lastError: text("last_error"),
   },
   (t) => [
+    // Built from the one list of statuses; the SQL text is what migration 0001 created.
     check(
       "fine_tuning_jobs_status_check",
-      sql`${t.status} in ('validating_files', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled')`,
+      sql`${t.status} in (${sql.raw(JOB_STATUSES.map((s) => `'${s}'`).join(", "))})`,
     ),
     index("fine_tuning_jobs_claim_idx").on(t.runAt, t.createdAt).where(sql`status = 'queued'`),
     index("fine_tuning_jobs_running_idx").on(t.tenantId, t.lockedUntil).where(sql`status = 'running'`),
@@ -82,7 +87,7 @@ export const fineTuningJobEvents = pgTable(
     /** "message" for lifecycle events, "metrics" for training metrics (OpenAI's two event types). */
     type: text("type").notNull().default("message"),
     message: text("message").notNull(),
-    data: jsonb("data"),
+    data: jsonb("data").$type<Record<string, unknown>>(),
     createdAt: tz("created_at").notNull().defaultNow(),
   },
   (t) => [
@@ -101,7 +106,7 @@ export const fineTuningCheckpoints = pgTable(
     step: integer("step").notNull(),
     /** Object-storage prefix holding the engine's checkpoint folder (weights, optimizer, GradES state, data position). */
     storagePrefix: text("storage_prefix").notNull(),
-    metrics: jsonb("metrics").notNull(),
+    metrics: jsonb("metrics").$type<CheckpointMetrics>().notNull(),
     createdAt: tz("created_at").notNull().defaultNow(),
   },
   (t) => [uniqueIndex("fine_tuning_checkpoints_job_step_idx").on(t.jobId, t.step)],
@@ -117,7 +122,7 @@ export const webhookOutbox = pgTable(
       .references(() => tenants.id, { onDelete: "cascade" }),
     /** e.g. fine_tuning.job.succeeded */
     type: text("type").notNull(),
-    data: jsonb("data").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     createdAt: tz("created_at").notNull().defaultNow(),
     deliveredAt: tz("delivered_at"),
     attempts: integer("attempts").notNull().default(0),
@@ -125,3 +130,6 @@ export const webhookOutbox = pgTable(
   },
   (t) => [index("webhook_outbox_pending_idx").on(t.nextAttemptAt).where(sql`delivered_at is null`)],
 );
+
+export type JobRow = typeof fineTuningJobs.$inferSelect;
+export type CheckpointRow = typeof fineTuningCheckpoints.$inferSelect;

@@ -3,6 +3,8 @@
 // `storage_prefix` in object storage.
 import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
+export const MODEL_KINDS = ["base", "fine_tuned"] as const;
+
 /** Owner of the models every tenant sees. */
 export const SYSTEM_OWNER = "system";
 
@@ -16,7 +18,7 @@ export const models = pgTable(
     /** `system` or a tenant id. Not a foreign key because of `system`; tenant deletion removes models in code. */
     owner: text("owner").notNull(),
     /** `base` or `fine_tuned`. */
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: MODEL_KINDS }).notNull(),
     /** Hugging Face model_type: qwen2, qwen3, llama, mistral. */
     modelType: text("model_type").notNull(),
     /** Storage prefix of the folder (ends with `/`): config.json, weights, tokenizer files. */

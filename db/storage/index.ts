@@ -1,6 +1,6 @@
 // Picks the object storage the configuration asks for: S3 when S3_BUCKET is set, a local folder otherwise.
 import { join } from "node:path";
-import type { Config } from "../../infra/config.ts";
+import type { Config } from "../../common/config.ts";
 import { LocalStorage } from "./local.ts";
 import { S3Storage } from "./s3.ts";
 import type { ObjectStorage } from "./types.ts";

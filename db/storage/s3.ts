@@ -12,7 +12,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import type { S3Config } from "../../infra/config.ts";
+import type { S3Config } from "../../common/config.ts";
 import { toNodeReadable } from "./local.ts";
 import {
   assertValidKey,

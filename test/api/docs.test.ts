@@ -46,4 +46,38 @@ describe("the API reference page", () => {
     const listFiles = (doc.paths["/v1/files"] as { get: { responses: Record<string, unknown> } }).get;
     expect(Object.keys(listFiles.responses)).toEqual(expect.arrayContaining(["200", "401", "429"]));
   });
+
+  it("documents the error responses of every route outside fine-tuning, streamed uploads and /health included", async () => {
+    type Operation = {
+      responses: Record<string, { content?: Record<string, unknown> }>;
+      requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+    };
+    const doc = (await (await t.app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const undocumented: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      if (path.startsWith("/v1/fine_tuning")) continue;
+      for (const [method, op] of Object.entries(operations)) {
+        const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
+        const required = path.startsWith("/v1/") ? ["401", "429"] : [];
+        const described = errors.every((s) => op.responses[s]?.content?.["application/json"] !== undefined);
+        if (errors.length === 0 || !required.every((s) => errors.includes(s)) || !described)
+          undocumented.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+    expect(Object.keys(doc.paths["/health"] ?? {})).toEqual(["get"]);
+    expect(Object.keys(doc.paths["/health"]!.get!.responses)).toEqual(["200", "503"]);
+    // The streamed multipart bodies are documented field by field.
+    const form = (path: string) =>
+      Object.keys(
+        doc.paths[path]!.post!.requestBody!.content["multipart/form-data"]!.schema.properties ?? {},
+      );
+    expect(form("/v1/files")).toEqual(expect.arrayContaining(["file", "purpose"]));
+    expect(form("/v1/uploads/{upload_id}/parts")).toEqual(["data"]);
+    expect(Object.keys(doc.paths["/v1/files"]!.post!.responses)).toEqual(
+      expect.arrayContaining(["200", "400", "401", "413", "415", "429"]),
+    );
+  });
 });

@@ -3,7 +3,7 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { formatResetDuration, RateLimiter } from "../../api/rate-limit.ts";
-import { loadConfig } from "../../infra/config.ts";
+import { loadConfig } from "../../common/config.ts";
 import { type RunningServer, startServer } from "../../infra/server.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 

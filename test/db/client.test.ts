@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, findKeyOwner } from "../../db/keys.ts";
+import { insertFile } from "../../db/files.ts";
+import { createApiKey, ensureTenant, findKeyOwner } from "../../db/keys.ts";
+import { rowMapper } from "../../db/rows.ts";
+import { files } from "../../db/schema/files.ts";
 import { openTestDatabase, type TestDb } from "../support/db.ts";
 
 describe(`database client (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
@@ -58,6 +61,49 @@ describe(`database client (${process.env.TEST_DATABASE_URL ? "postgres" : "pglit
       await db.sql.query<{ name: string }>("select name from tenants where name like 'nested-%'")
     ).map((r) => r.name);
     expect(names).toEqual(["nested-outer"]);
+  });
+
+  it("runs a drizzle write and a raw queue statement in one transaction: both commit or neither does", async () => {
+    const insertBoth = (name: string) =>
+      db.transaction(async (tx) => {
+        await ensureTenant(tx.db, name);
+        await tx.sql.query("update tenants set name = name || '-renamed' where name = $1", [name]);
+      });
+    await insertBoth("shared-tx-a");
+    await expect(
+      db.transaction(async (tx) => {
+        await ensureTenant(tx.db, "shared-tx-b");
+        await tx.sql.query("update tenants set name = name || '-renamed' where name = $1", ["shared-tx-b"]);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    const names = (
+      await db.sql.query<{ name: string }>(
+        "select name from tenants where name like 'shared-tx-%' order by name",
+      )
+    ).map((r) => r.name);
+    // The raw statement saw the drizzle insert (same transaction), and the rollback took both back.
+    expect(names).toEqual(["shared-tx-a-renamed"]);
+  });
+
+  it("maps a raw SQL row to exactly the row drizzle reads (dates, bigint, JSON), by the schema's columns", async () => {
+    const tenant = await ensureTenant(db.db, "row-types");
+    const stored = await insertFile(db.db, {
+      id: "file-rowtypes",
+      tenantId: tenant.id,
+      filename: "a.jsonl",
+      purpose: "fine-tune",
+      bytes: 2 ** 40,
+      storageKey: "files/x/file-rowtypes",
+      metadata: { team: "a", n: 1 },
+      expiresAt: new Date("2030-01-02T03:04:05.678Z"),
+    });
+    const [raw] = await db.sql.query("select * from files where id = $1", ["file-rowtypes"]);
+    const mapped = rowMapper(files)(raw!);
+    expect(mapped).toEqual(stored);
+    expect(mapped.bytes).toBe(2 ** 40);
+    expect(mapped.expiresAt).toEqual(new Date("2030-01-02T03:04:05.678Z"));
+    expect(mapped.metadata).toEqual({ team: "a", n: 1 });
   });
 
   it("delivers NOTIFY to a listener", async () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "../../db/ids.ts";
+import { mapJob } from "../../db/queue/jobs.ts";
+import { emptyProgress } from "../../db/queue/progress.ts";
 import {
   addEvents,
   cancel,
@@ -20,7 +22,9 @@ import {
   updateProgress,
 } from "../../db/queue/queue.ts";
 import { retryDelaySeconds, retrySchedule } from "../../db/queue/retry.ts";
+import { JOB_STATUSES } from "../../db/queue/states.ts";
 import { openTestDatabase, type TestDb } from "../support/db.ts";
+import { plainJobConfig } from "../support/job-config.ts";
 
 let db: TestDb;
 const opts: QueueOptions = {
@@ -44,7 +48,7 @@ async function queuedJob(tenantId: string, maxAttempts = 3): Promise<string> {
     suffix: null,
     seed: 1,
     metadata: null,
-    config: {},
+    config: plainJobConfig(),
     maxAttempts,
   });
   await markQueued(db.sql, job.id);
@@ -80,6 +84,26 @@ beforeEach(async () => {
 });
 
 describe("job queue", () => {
+  it("stores exactly the statuses of the state machine: the CHECK is built from its list", async () => {
+    const jobId = await queuedJob(await newTenant());
+    const accepted: string[] = [];
+    for (const status of [...JOB_STATUSES, "archived"]) {
+      const ok = await db.sql
+        .transaction((tx) =>
+          tx.query("update fine_tuning_jobs set status = $2 where id = $1", [jobId, status]),
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      if (ok) accepted.push(status);
+    }
+    expect(accepted).toEqual([...JOB_STATUSES]);
+    // Read back through the queue's mapping, the config is the stored JobConfig.
+    const [row] = await db.sql.query("select * from fine_tuning_jobs where id = $1", [jobId]);
+    expect(mapJob(row!).config).toEqual(plainJobConfig());
+  });
+
   it("enqueues in validating_files, queues, and writes an outbox row and an event per state change", async () => {
     const tenant = await newTenant();
     const job = await enqueue(db.sql, {
@@ -90,7 +114,7 @@ describe("job queue", () => {
       suffix: "s",
       seed: 7,
       metadata: { team: "a" },
-      config: { n_epochs: 1 },
+      config: plainJobConfig(),
       maxAttempts: 3,
     });
     expect(job.status).toBe("validating_files");
@@ -120,7 +144,7 @@ describe("job queue", () => {
           suffix: null,
           seed: 0,
           metadata: null,
-          config: {},
+          config: plainJobConfig(),
           maxAttempts: 3,
         });
         throw new Error("caller's later write failed");
@@ -192,9 +216,19 @@ describe("job queue", () => {
     expect(await heartbeat(db.sql, id, "worker-a", 30)).toBeNull();
     expect(await addEvents(db.sql, id, "worker-a", [{ message: "stale" }])).toBe(false);
     expect(
-      await recordCheckpoint(db.sql, id, "worker-a", { step: 1, storagePrefix: "x/", metrics: {} }),
+      await recordCheckpoint(db.sql, id, "worker-a", {
+        step: 1,
+        storagePrefix: "x/",
+        metrics: { step: 1, train_loss: 2.5, frozen_fraction: 0, trained_tokens: 64 },
+      }),
     ).toBeNull();
-    const done = { fineTunedModel: "ft:m", resultFiles: [], trainedTokens: 1, progress: {}, backend: "cpu" };
+    const done = {
+      fineTunedModel: "ft:m",
+      resultFiles: [],
+      trainedTokens: 1,
+      progress: emptyProgress(),
+      backend: "cpu",
+    };
     expect(await succeed(db.sql, id, "worker-a", done)).toBeNull();
 
     const ok = await succeed(db.sql, id, "worker-b", done);
@@ -268,7 +302,13 @@ describe("job queue", () => {
     await claim(db.sql, "w", opts);
     expect((await cancel(db.sql, id, tenant))?.status).toBe("cancelled");
     expect(await heartbeat(db.sql, id, "w", 30)).toEqual({ status: "cancelled", pauseRequested: false });
-    const done = { fineTunedModel: "x", resultFiles: [], trainedTokens: 0, progress: {}, backend: "cpu" };
+    const done = {
+      fineTunedModel: "x",
+      resultFiles: [],
+      trainedTokens: 0,
+      progress: emptyProgress(),
+      backend: "cpu",
+    };
     expect(await succeed(db.sql, id, "w", done)).toBeNull();
     expect(await cancel(db.sql, id, tenant)).toBeNull();
   });
@@ -293,13 +333,18 @@ describe("job queue", () => {
     const id = await queuedJob(tenant);
     await claim(db.sql, "w", opts);
     const tokens = 3_000_000_000;
-    const progress = { progress: {}, trainedTokens: tokens, estimatedFinish: null, backend: "cpu" };
+    const progress = {
+      progress: emptyProgress(),
+      trainedTokens: tokens,
+      estimatedFinish: null,
+      backend: "cpu",
+    };
     expect(await updateProgress(db.sql, id, "w", progress)).toBe(true);
     const done = {
       fineTunedModel: "ft:m",
       resultFiles: [],
       trainedTokens: tokens + 1,
-      progress: {},
+      progress: emptyProgress(),
       backend: "cpu",
     };
     expect((await succeed(db.sql, id, "w", done))?.trainedTokens).toBe(tokens + 1);

@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { ensureDemoModel } from "../../api/models/demo-model.ts";
-import { createLogger, silentLogger } from "../../infra/logger.ts";
+import { createLogger, silentLogger } from "../../common/logger.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../../worker/index.ts";
 import type { TestApp } from "../support/app.ts";
 

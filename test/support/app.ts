@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../api/app.ts";
 import type { AppDeps } from "../../api/env.ts";
+import { type Config, loadConfig } from "../../common/config.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { createApiKey } from "../../db/keys.ts";
 import { LocalStorage } from "../../db/storage/local.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import { type Config, loadConfig } from "../../infra/config.ts";
-import { silentLogger } from "../../infra/logger.ts";
 import { openTestDatabase, type TestDb } from "./db.ts";
 
 export interface TestApp {

@@ -1,15 +1,11 @@
 // /v1/files: upload (streamed to storage), list, retrieve, delete, content.
 import { Readable } from "node:stream";
-import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { Context } from "hono";
-import { deleteFile, fileStorageKey, findFile, notExpired } from "../../../db/files.ts";
-import { newId } from "../../../db/ids.ts";
-import { files } from "../../../db/schema/files.ts";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { deleteFile, findFile, insertFile, listFiles, newFileKey } from "../../../db/files.ts";
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
-import { receiveMultipart } from "../../multipart.ts";
+import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import {
@@ -82,8 +78,15 @@ const contentRoute = createRoute({
   },
 });
 
-/** Documented here, handled by `uploadFile`: the body is streamed, so it is not parsed by a validator. */
-const createFileDoc = createRoute({
+/** The upload form's fields; the body is streamed by `uploadFile`, so this documents them without a validator. */
+const UploadFileForm = z.object({
+  file: z.file(),
+  purpose: z.enum(UPLOAD_PURPOSES),
+  "expires_after[anchor]": z.literal("created_at").optional(),
+  "expires_after[seconds]": z.number().int().min(3600).max(2_592_000).optional(),
+});
+
+const uploadRoute = createRoute({
   method: "post",
   path: "/files",
   summary: "Upload a file",
@@ -93,16 +96,7 @@ const createFileDoc = createRoute({
   request: {
     body: {
       required: true,
-      content: {
-        "multipart/form-data": {
-          schema: z.object({
-            file: z.string().openapi({ format: "binary" }),
-            purpose: z.enum(UPLOAD_PURPOSES),
-            "expires_after[anchor]": z.literal("created_at").optional(),
-            "expires_after[seconds]": z.coerce.number().int().min(3600).max(2_592_000).optional(),
-          }),
-        },
-      },
+      content: { "multipart/form-data": { schema: streamedFormSchema(UploadFileForm) } },
     },
   },
   responses: {
@@ -121,11 +115,10 @@ function checkPurpose(purpose: string): void {
   }
 }
 
-async function uploadFile(c: Context<AppEnv>): Promise<Response> {
+const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
   const { db, storage, config } = c.var.deps;
   const tenant = c.var.tenant;
-  const id = newId("file-");
-  const storageKey = fileStorageKey(tenant.id, id);
+  const { id, storageKey } = newFileKey(tenant.id);
   const form = await receiveMultipart(c, {
     storage,
     storageKey,
@@ -152,28 +145,25 @@ async function uploadFile(c: Context<AppEnv>): Promise<Response> {
     if (purpose === "fine-tune" && check && check.errors.length > 0) {
       throw ApiError.badRequest(describeDatasetErrors(check), "file", "invalid_file_format");
     }
-    const [row] = await db.db
-      .insert(files)
-      .values({
-        id,
-        tenantId: tenant.id,
-        filename,
-        purpose,
-        bytes: form.file.size,
-        storageKey,
-        contentType: form.file.mimeType || "application/octet-stream",
-        examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
-        format: purpose === "fine-tune" ? (check?.format ?? null) : null,
-        expiresAt,
-      })
-      .returning();
+    const row = await insertFile(db.db, {
+      id,
+      tenantId: tenant.id,
+      filename,
+      purpose,
+      bytes: form.file.size,
+      storageKey,
+      contentType: form.file.mimeType || "application/octet-stream",
+      examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
+      format: purpose === "fine-tune" ? (check?.format ?? null) : null,
+      expiresAt,
+    });
     c.var.log.info({ file: id, bytes: form.file.size, purpose }, "file stored");
-    return c.json(fileObject(row!), 200);
+    return c.json(fileObject(row), 200);
   } catch (err) {
     await storage.delete(storageKey);
     throw err;
   }
-}
+};
 
 function expiry(fields: Record<string, string>): Date | null {
   const anchor = fields["expires_after[anchor]"];
@@ -198,32 +188,11 @@ function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-const router = newRouter();
-router.openAPIRegistry.registerPath(createFileDoc);
-
-export const filesRoutes = router
+export const filesRoutes = newRouter()
   .openapi(listRoute, async (c) => {
-    const { after, limit, order, purpose } = c.req.valid("query");
-    const db = c.var.deps.db.db;
-    const tenantId = c.var.tenant.id;
-    const conds = [eq(files.tenantId, tenantId), notExpired()];
-    if (purpose) conds.push(eq(files.purpose, purpose));
-    if (after) {
-      const cursor = sql`(select created_at, id from files where id = ${after} and tenant_id = ${tenantId})`;
-      conds.push(
-        order === "desc"
-          ? sql`(${files.createdAt}, ${files.id}) < ${cursor}`
-          : sql`(${files.createdAt}, ${files.id}) > ${cursor}`,
-      );
-    }
-    const dir = order === "desc" ? desc : asc;
-    const rows = await db
-      .select()
-      .from(files)
-      .where(and(...conds))
-      .orderBy(dir(files.createdAt), dir(files.id))
-      .limit(limit + 1);
-    return c.json(toPage(rows, limit, fileObject), 200);
+    const page = c.req.valid("query");
+    const rows = await listFiles(c.var.deps.db.db, c.var.tenant.id, page);
+    return c.json(toPage(rows, page.limit, fileObject), 200);
   })
   .openapi(getRoute, async (c) => {
     const { file_id } = c.req.valid("param");
@@ -255,4 +224,4 @@ export const filesRoutes = router
       },
     });
   })
-  .post("/files", uploadFile);
+  .openapi(uploadRoute, uploadFile);

@@ -1,8 +1,6 @@
 // /v1/models: the base models a tenant can fine-tune (built-in and registered) and its fine-tuned models.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
-import { findModel, listModels } from "../../../db/models.ts";
-import { models, SYSTEM_OWNER } from "../../../db/schema/models.ts";
+import { deleteModel, findModel, listModels, SYSTEM_OWNER } from "../../../db/models.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
 import { listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
@@ -116,7 +114,7 @@ export const modelsRoutes = newRouter()
         code: "forbidden",
       });
     }
-    await db.delete(models).where(and(eq(models.id, row.id), eq(models.owner, c.var.tenant.id)));
+    await deleteModel(db, c.var.tenant.id, row.id);
     await c.var.deps.storage.deletePrefix(row.storagePrefix);
     return c.json({ id: model, object: "model" as const, deleted: true }, 200);
   });

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { ModelRow } from "../../../db/schema/models.ts";
-import { SYSTEM_OWNER } from "../../../db/schema/models.ts";
+import { MODEL_KINDS, SYSTEM_OWNER } from "../../../db/schema/models.ts";
 import { unixSeconds } from "../files/schemas.ts";
 
 export const ModelObject = z
@@ -9,7 +9,7 @@ export const ModelObject = z
     object: z.literal("model"),
     created: z.number().int(),
     owned_by: z.string(),
-    kind: z.enum(["base", "fine_tuned"]).openapi({ description: "Extension: base or fine-tuned" }),
+    kind: z.enum(MODEL_KINDS).openapi({ description: "Extension: base or fine-tuned" }),
     model_type: z
       .string()
       .openapi({ description: "Extension: Hugging Face model_type (qwen3, qwen2, llama, mistral)" }),
@@ -49,7 +49,7 @@ export function modelObject(row: ModelRow, tenantName: string): z.infer<typeof M
     object: "model",
     created: unixSeconds(row.createdAt),
     owned_by: row.owner === SYSTEM_OWNER ? SYSTEM_OWNER : tenantName,
-    kind: row.kind as "base" | "fine_tuned",
+    kind: row.kind,
     model_type: row.modelType,
     parent: row.parent,
   };

@@ -2,18 +2,24 @@
 // as OpenAI's Uploads API and its official clients do it.
 import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
-import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { fileStorageKey, findFile } from "../../../db/files.ts";
-import { newId } from "../../../db/ids.ts";
-import { files } from "../../../db/schema/files.ts";
-import { type UploadRow, uploadParts, uploads } from "../../../db/schema/uploads.ts";
+import { findFile, insertFile, newFileKey } from "../../../db/files.ts";
+import type { UploadRow } from "../../../db/schema/uploads.ts";
 import type { ObjectStorage } from "../../../db/storage/types.ts";
+import {
+  createUpload,
+  findUpload,
+  finishUpload,
+  insertPart,
+  listParts,
+  newPartKey,
+  uploadPartsPrefix,
+} from "../../../db/uploads.ts";
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
-import { receiveMultipart } from "../../multipart.ts";
+import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
 import { checkFilename } from "../files/schemas.ts";
 import {
@@ -45,7 +51,7 @@ const createUploadRoute = createRoute({
   },
 });
 
-const addPartDoc = createRoute({
+const addPartRoute = createRoute({
   method: "post",
   path: "/uploads/{upload_id}/parts",
   summary: "Add a part (at most 64 MB) to an upload",
@@ -55,7 +61,7 @@ const addPartDoc = createRoute({
     body: {
       required: true,
       content: {
-        "multipart/form-data": { schema: z.object({ data: z.string().openapi({ format: "binary" }) }) },
+        "multipart/form-data": { schema: streamedFormSchema(z.object({ data: z.file() })) },
       },
     },
   },
@@ -95,18 +101,14 @@ const cancelRoute = createRoute({
   },
 });
 
-function partsPrefix(tenantId: string, uploadId: string): string {
-  return `uploads/${tenantId}/${uploadId}/`;
-}
-
-async function findUpload(c: Context<AppEnv>, uploadId: string): Promise<UploadRow> {
-  const [row] = await c.var.deps.db.db
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.id, uploadId), eq(uploads.tenantId, c.var.tenant.id)));
+async function ownUpload(c: Context<AppEnv>, uploadId: string): Promise<UploadRow> {
+  const row = await findUpload(c.var.deps.db.db, c.var.tenant.id, uploadId);
   if (!row) throw ApiError.notFound("upload", uploadId, "upload_id");
   return row;
 }
+
+const notPending = (upload: UploadRow) =>
+  new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
 
 function assertPending(row: UploadRow): void {
   if (row.status !== "pending") {
@@ -126,13 +128,13 @@ function concatenate(storage: ObjectStorage, keys: string[]): Readable {
   );
 }
 
-async function addPart(c: Context<AppEnv>): Promise<Response> {
-  const uploadId = c.req.param("upload_id") ?? "";
-  const upload = await findUpload(c, uploadId);
+/** The part is streamed to storage as it arrives; its form is documented, not validated (see streamedFormSchema). */
+const addPart: RouteHandler<typeof addPartRoute, AppEnv> = async (c) => {
+  const uploadId = c.req.valid("param").upload_id;
+  const upload = await ownUpload(c, uploadId);
   assertPending(upload);
   const { db, storage } = c.var.deps;
-  const id = newId("part_");
-  const storageKey = `${partsPrefix(upload.tenantId, upload.id)}${id}`;
+  const { id, storageKey } = newPartKey(upload);
   const form = await receiveMultipart(c, {
     storage,
     storageKey,
@@ -142,27 +144,15 @@ async function addPart(c: Context<AppEnv>): Promise<Response> {
   });
   try {
     if (!form.file) throw ApiError.badRequest("Missing required parameter: 'data'", "data");
-    const [row] = await db.db
-      .insert(uploadParts)
-      .values({
-        id,
-        uploadId: upload.id,
-        seq: sql`(select coalesce(max(seq), 0) + 1 from upload_parts where upload_id = ${upload.id})`,
-        bytes: form.file.size,
-        storageKey,
-      })
-      .returning();
-    return c.json(partObject(row!), 200);
+    const row = await insertPart(db.db, { id, uploadId: upload.id, bytes: form.file.size, storageKey });
+    return c.json(partObject(row), 200);
   } catch (err) {
     await storage.delete(storageKey);
     throw err;
   }
-}
+};
 
-const router = newRouter();
-router.openAPIRegistry.registerPath(addPartDoc);
-
-export const uploadsRoutes = router
+export const uploadsRoutes = newRouter()
   .openapi(createUploadRoute, async (c) => {
     const body = c.req.valid("json");
     const max = c.var.deps.config.maxMultipartUploadBytes;
@@ -183,27 +173,23 @@ export const uploadsRoutes = router
         "invalid_filename",
       );
     }
-    const [row] = await c.var.deps.db.db
-      .insert(uploads)
-      .values({
-        id: newId("upload_"),
-        tenantId: c.var.tenant.id,
-        filename,
-        purpose: body.purpose,
-        bytes: body.bytes,
-        mimeType: body.mime_type,
-        expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
-      })
-      .returning();
-    return c.json(uploadObject(row!, null), 200);
+    const row = await createUpload(c.var.deps.db.db, {
+      tenantId: c.var.tenant.id,
+      filename,
+      purpose: body.purpose,
+      bytes: body.bytes,
+      mimeType: body.mime_type,
+      expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
+    });
+    return c.json(uploadObject(row, null), 200);
   })
   .openapi(completeRoute, async (c) => {
     const { upload_id } = c.req.valid("param");
     const { part_ids, md5 } = c.req.valid("json");
-    const upload = await findUpload(c, upload_id);
+    const upload = await ownUpload(c, upload_id);
     assertPending(upload);
     const { db, storage } = c.var.deps;
-    const parts = await db.db.select().from(uploadParts).where(eq(uploadParts.uploadId, upload.id));
+    const parts = await listParts(db.db, upload.id);
     const byId = new Map(parts.map((p) => [p.id, p]));
     if (new Set(part_ids).size !== part_ids.length)
       throw ApiError.badRequest("part_ids contains duplicates", "part_ids");
@@ -222,8 +208,7 @@ export const uploadsRoutes = router
       );
     }
 
-    const fileId = newId("file-");
-    const storageKey = fileStorageKey(upload.tenantId, fileId);
+    const { id: fileId, storageKey } = newFileKey(upload.tenantId);
     const hash = createHash("md5");
     const hasher = new Transform({
       transform(chunk, _enc, cb) {
@@ -246,8 +231,8 @@ export const uploadsRoutes = router
       if (result && result.errors.length > 0) {
         throw ApiError.badRequest(describeDatasetErrors(result), "file", "invalid_file_format");
       }
-      const completed = await db.db.transaction(async (tx) => {
-        await tx.insert(files).values({
+      const completed = await db.transaction(async (tx) => {
+        await insertFile(tx.db, {
           id: fileId,
           tenantId: upload.tenantId,
           filename: upload.filename,
@@ -259,16 +244,11 @@ export const uploadsRoutes = router
           format: result?.format ?? null,
         });
         // Guarded by status, so two racing completions make one file.
-        const [row] = await tx
-          .update(uploads)
-          .set({ status: "completed", fileId })
-          .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
-          .returning();
-        if (!row)
-          throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
+        const row = await finishUpload(tx.db, upload.id, { status: "completed", fileId });
+        if (!row) throw notPending(upload);
         return row;
       });
-      await storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
+      await storage.deletePrefix(uploadPartsPrefix(upload.tenantId, upload.id));
       const file = await findFile(db.db, upload.tenantId, fileId);
       return c.json(uploadObject(completed, file), 200);
     } catch (err) {
@@ -278,20 +258,15 @@ export const uploadsRoutes = router
   })
   .openapi(cancelRoute, async (c) => {
     const { upload_id } = c.req.valid("param");
-    const upload = await findUpload(c, upload_id);
+    const upload = await ownUpload(c, upload_id);
     if (upload.status !== "pending") {
       throw new ApiError(409, `Upload ${upload.id} is already ${upload.status}`, {
         code: "upload_not_pending",
       });
     }
-    const [row] = await c.var.deps.db.db
-      .update(uploads)
-      .set({ status: "cancelled" })
-      .where(and(eq(uploads.id, upload.id), eq(uploads.status, "pending")))
-      .returning();
-    if (!row)
-      throw new ApiError(409, `Upload ${upload.id} is no longer pending`, { code: "upload_not_pending" });
-    await c.var.deps.storage.deletePrefix(partsPrefix(upload.tenantId, upload.id));
+    const row = await finishUpload(c.var.deps.db.db, upload.id, { status: "cancelled" });
+    if (!row) throw notPending(upload);
+    await c.var.deps.storage.deletePrefix(uploadPartsPrefix(upload.tenantId, upload.id));
     return c.json(uploadObject(row, null), 200);
   })
-  .post("/uploads/:upload_id/parts", addPart);
+  .openapi(addPartRoute, addPart);

@@ -98,7 +98,6 @@ async function probeStepSeconds(
       trainFile: p.trainFile,
       validationFile: p.validationFile,
       outputDir: join(root, "probe"),
-      checkpointDir: join(root, "probe-ck"),
     },
   });
   let firstWall = 0;
@@ -148,7 +147,7 @@ async function main(f: Flags): Promise<void> {
   // The options measured, as the service resolves them (the first task's training-set size).
   const first = [...prepared.values()][0]!;
   for (const mode of f.modes) {
-    const files = { modelDir, trainFile: "", validationFile: "", outputDir: "", checkpointDir: "" };
+    const files = { modelDir, trainFile: "", validationFile: "", outputDir: "" };
     const base = {
       mode,
       examples: first.trainExamples,
@@ -198,7 +197,7 @@ async function main(f: Flags): Promise<void> {
         examples: p.trainExamples,
         epochs: f.epochs,
         seed: 1,
-        files: { modelDir, trainFile: "", validationFile: "", outputDir: "", checkpointDir: "" },
+        files: { modelDir, trainFile: "", validationFile: "", outputDir: "" },
       });
       const steps = f.epochs * Math.ceil(p.trainExamples / budget.batchSize);
       const work = runs.length * (steps + steps / f.epochs);
@@ -227,7 +226,6 @@ async function main(f: Flags): Promise<void> {
         trainFile: p.trainFile,
         validationFile: p.validationFile,
         outputDir: join(dir, "out"),
-        checkpointDir: join(dir, "checkpoints"),
       },
       overrides: key.overrides,
       lrMultiplier: f.lrMultiplier,

@@ -1,9 +1,8 @@
 // The training options a job gets from the service when it asks for nothing but the training type: the
 // benchmark measures the product's defaults, so it builds its specs through the same two functions a job goes
-// through (the API's resolveJobConfig, then the worker's trainSpecFor). Their defaults are the ones measured.
-import { resolveJobConfig } from "../../../../api/routes/fine-tuning/config.ts";
-import type { CreateJobBody } from "../../../../api/routes/fine-tuning/request.ts";
-import { trainSpecFor } from "../../../train-spec.ts";
+// through (the options schema's resolveTrainOptions, then trainSpecFrom). Their defaults are the ones measured.
+import { resolveTrainOptions, type TrainOptionsInput } from "../../train/options.ts";
+import { trainSpecFrom } from "../../train/spec-options.ts";
 import type { TrainSpec } from "../../train/types.ts";
 
 export type Mode = "lora" | "full";
@@ -19,7 +18,6 @@ export interface RunFiles {
   trainFile: string;
   validationFile: string;
   outputDir: string;
-  checkpointDir: string;
 }
 
 export interface BenchRun {
@@ -46,28 +44,19 @@ export interface BenchRun {
  */
 export function benchSpec(r: BenchRun): TrainSpec {
   const variant = r.method.startsWith("grades:");
-  const body = {
-    model: "bench",
-    training_file: "bench",
+  const input: TrainOptionsInput = {
     training_type: r.mode,
     hyperparameters: { n_epochs: r.epochs, learning_rate_multiplier: r.lrMultiplier ?? 1 },
     ...(r.method === "grades" || variant ? {} : { grades: { enabled: false } }),
     ...(r.method === "early_stopping" ? { early_stopping: {} } : {}),
-  } as CreateJobBody;
-  const config = resolveJobConfig(body, r.examples);
-  const spec = trainSpecFor(
-    config,
-    r.seed,
-    {
-      modelDir: r.files.modelDir,
-      trainFile: r.files.trainFile,
-      ...(r.method === "early_stopping" ? { validationFile: r.files.validationFile } : {}),
-      outputDir: r.files.outputDir,
-      checkpointDir: r.files.checkpointDir,
-    },
-    "auto",
-    "bench",
-  );
-  const { checkpointDir: _, checkpointEvery: __, ...rest } = spec;
+  };
+  const spec = trainSpecFrom(resolveTrainOptions(input, r.examples), {
+    modelDir: r.files.modelDir,
+    trainFile: r.files.trainFile,
+    ...(r.method === "early_stopping" ? { validationFile: r.files.validationFile } : {}),
+    outputDir: r.files.outputDir,
+    seed: r.seed,
+  });
+  const { checkpointDir: _, checkpointEvery: __, epochCheckpoints: ___, ...rest } = spec;
   return { ...rest, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
 }

@@ -1,0 +1,5 @@
+// The API's public surface for entry points (infra/) and benchmarks: the app factory, what it is built from, and
+// the built-in demo model every deployment starts with.
+export { API_VERSION, type App, createApp } from "./app.ts";
+export type { AppDeps } from "./env.ts";
+export { DEMO_MODEL_ID, ensureDemoModel } from "./models/demo-model.ts";

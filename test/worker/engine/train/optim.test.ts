@@ -1,0 +1,118 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../../worker/engine/backend.ts";
+import { AdamW } from "../../../../worker/engine/train/adamw.ts";
+import { clipByGlobalNorm } from "../../../../worker/engine/train/clip.ts";
+import { Rng } from "../../../../worker/engine/train/rng.ts";
+import { learningRateAt, warmupStepsFor } from "../../../../worker/engine/train/schedule.ts";
+
+beforeAll(async () => {
+  await initBackend("cpu");
+});
+
+describe("AdamW", () => {
+  it("matches torch.optim.AdamW's update, decoupled weight decay and bias correction included", () => {
+    const w = tf.variable(tf.tensor1d([1, -2]));
+    const opt = new AdamW({ weightDecay: 0.1 });
+    const lr = 0.01;
+    const grads = [
+      [0.5, -1],
+      [0.25, 2],
+    ];
+    // Reference computed by hand from the AdamW algorithm (beta1 0.9, beta2 0.999, eps 1e-8).
+    const ref = [1, -2];
+    const m = [0, 0];
+    const v = [0, 0];
+    grads.forEach((g, k) => {
+      const t = k + 1;
+      for (let i = 0; i < 2; i++) {
+        ref[i] = ref[i]! * (1 - lr * 0.1);
+        m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+        v[i] = 0.999 * v[i]! + 0.001 * g[i]! ** 2;
+        const mHat = m[i]! / (1 - 0.9 ** t);
+        const vHat = v[i]! / (1 - 0.999 ** t);
+        ref[i] = ref[i]! - (lr * mHat) / (Math.sqrt(vHat) + 1e-8);
+      }
+      const grad = tf.tensor1d(g);
+      opt.apply([{ key: "w", variable: w, grad }], lr);
+      grad.dispose();
+    });
+    const got = Array.from(w.dataSync());
+    expect(got[0]).toBeCloseTo(ref[0]!, 6);
+    expect(got[1]).toBeCloseTo(ref[1]!, 6);
+    opt.dispose();
+    w.dispose();
+  });
+
+  it("releases one variable's moments and keeps the live tensor count flat across steps", () => {
+    const a = tf.variable(tf.ones([3]));
+    const b = tf.variable(tf.ones([3]));
+    const opt = new AdamW({ weightDecay: 0 });
+    const g = tf.ones([3]);
+    const step = () =>
+      opt.apply(
+        [
+          { key: "a", variable: a, grad: g },
+          { key: "b", variable: b, grad: g },
+        ],
+        0.1,
+      );
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    opt.release("a");
+    expect(opt.has("a")).toBe(false);
+    expect(tf.memory().numTensors).toBe(before - 2);
+    const { tensors, steps } = opt.exportState();
+    expect(steps).toEqual({ b: 11 });
+    expect([...tensors.keys()]).toEqual(["b.exp_avg", "b.exp_avg_sq"]);
+    opt.dispose();
+    g.dispose();
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe("clipByGlobalNorm", () => {
+  it("scales all gradients by maxNorm / globalNorm when the norm is larger, and not otherwise", () => {
+    const grads = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
+    const { clipped, norm } = clipByGlobalNorm(grads, 1);
+    expect(norm.dataSync()[0]).toBeCloseTo(5, 5);
+    expect(Array.from(clipped[0]!.dataSync())[0]).toBeCloseTo(0.6, 5);
+    expect(Array.from(clipped[1]!.dataSync())[1]).toBeCloseTo(0.8, 5);
+    const loose = clipByGlobalNorm(grads, 10);
+    expect(Array.from(loose.clipped[1]!.dataSync())).toEqual([0, 4]);
+    tf.dispose([...grads, ...clipped, norm, ...loose.clipped, loose.norm]);
+  });
+});
+
+describe("learning-rate schedule", () => {
+  const base = { baseLr: 1, warmupSteps: 2, totalSteps: 10 };
+  it("warms up linearly from zero, then decays by cosine to zero", () => {
+    const s = { ...base, kind: "cosine" as const };
+    expect(learningRateAt(s, 0)).toBe(0);
+    expect(learningRateAt(s, 1)).toBe(0.5);
+    expect(learningRateAt(s, 2)).toBe(1);
+    expect(learningRateAt(s, 6)).toBeCloseTo(0.5, 10);
+    expect(learningRateAt(s, 10)).toBeCloseTo(0, 10);
+  });
+  it("decays linearly, or stays constant", () => {
+    expect(learningRateAt({ ...base, kind: "linear" }, 6)).toBeCloseTo(0.5, 10);
+    expect(learningRateAt({ ...base, kind: "constant" }, 9)).toBe(1);
+    expect(warmupStepsFor(0.05, 30)).toBe(2);
+  });
+});
+
+describe("Rng", () => {
+  it("continues the same sequence after its state is restored", () => {
+    const a = new Rng(42);
+    a.next();
+    const saved = a.state;
+    const expected = [a.nextUint32(), a.nextUint32(), a.nextUint32()];
+    const b = new Rng(0);
+    b.state = saved;
+    expect([b.nextUint32(), b.nextUint32(), b.nextUint32()]).toEqual(expected);
+    expect(new Rng(1).nextUint32()).not.toBe(new Rng(2).nextUint32());
+  });
+});
