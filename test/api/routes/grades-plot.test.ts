@@ -1,9 +1,9 @@
-import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyProgress } from "../../../db/queue/progress.ts";
 import { claim, DEFAULT_QUEUE_OPTIONS, updateProgress } from "../../../db/queue/queue.ts";
 import { chatDataset, postJson, registerFakeBaseModel, uploadDataset } from "../../e2e/helpers.ts";
 import { createTestApp, type TestApp } from "../../support/app.ts";
+import { gSeriesOf } from "../../support/freeze-map-svg.ts";
 
 let t: TestApp;
 let trainingFile: string;
@@ -22,29 +22,6 @@ const NAMES = [
   "model.layers.0.mlp.down_proj",
   "model.layers.1.self_attn.v_proj",
 ];
-
-/** The components named by the lines of the SVG's G chart (one path per series, labelled by vega). */
-function seriesOf(svg: string): string[] {
-  const labels: string[] = [];
-  const walk = (node: unknown, inG: boolean) => {
-    if (Array.isArray(node)) for (const n of node) walk(n, inG);
-    else if (node && typeof node === "object") {
-      const attrs = ((node as Record<string, unknown>)[":@"] ?? {}) as Record<string, string>;
-      for (const [tag, child] of Object.entries(node)) {
-        if (tag === ":@") continue;
-        const here = inG || (tag === "g" && (attrs.class ?? "").includes("g_series_marks"));
-        if (tag === "path" && inG)
-          labels.push(/component: ([^;]+)/.exec(attrs["aria-label"] ?? "")?.[1] ?? "?");
-        walk(child, here);
-      }
-    }
-  };
-  walk(
-    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true }).parse(svg, true),
-    false,
-  );
-  return labels;
-}
 
 describe("GET /v1/fine_tuning/jobs/{id}/grades/plot", () => {
   it("draws the running job's freeze map as SVG, one G series per matrix", async () => {
@@ -75,7 +52,7 @@ describe("GET /v1/fine_tuning/jobs/{id}/grades/plot", () => {
     const res = await t.request(`/v1/fine_tuning/jobs/${job.id}/grades/plot`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
-    expect(seriesOf(await res.text()).sort()).toEqual([...NAMES].sort());
+    expect(gSeriesOf(await res.text()).sort()).toEqual([...NAMES].sort());
   });
 
   it("answers 404 with the error body for an unknown job", async () => {

@@ -2,43 +2,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freezeMapSpec, G_SERIES_MARK, gCurvesSpec } from "../../../../worker/engine/plot/freeze-map.ts";
+import { freezeMapSpec, gCurvesSpec } from "../../../../worker/engine/plot/freeze-map.ts";
 import { renderSvg } from "../../../../worker/engine/plot/render.ts";
 import { writeTrainPlots } from "../../../../worker/engine/plot/train-plots.ts";
 import { train } from "../../../../worker/engine/train/train.ts";
 import type { TrainSummary } from "../../../../worker/engine/train/types.ts";
+import { gSeriesOf as gSeries } from "../../../support/freeze-map-svg.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 import { baseSpec, makeTinyModel, writeCountingData } from "../train/support/fixtures.ts";
-
-type Node = Record<string, unknown>;
-
-/** Every element named `tag` anywhere under `node` (fast-xml-parser's preserveOrder tree). */
-function findAll(node: unknown, tag: string, out: Node[] = []): Node[] {
-  if (Array.isArray(node)) for (const n of node) findAll(n, tag, out);
-  else if (node && typeof node === "object") {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === tag) out.push(node as Node);
-      if (k !== ":@") findAll(v, tag, out);
-    }
-  }
-  return out;
-}
-
-const attrs = (n: Node) => (n[":@"] ?? {}) as Record<string, string>;
-
-/** The component named in each line of the G chart: one <path> per series inside the G mark's groups. */
-function gSeries(svg: string): string[] {
-  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", preserveOrder: true }).parse(
-    svg,
-    true,
-  );
-  const groups = findAll(tree, "g").filter((g) =>
-    attrs(g).class?.split(" ").includes(`${G_SERIES_MARK}_marks`),
-  );
-  return groups.flatMap((g) =>
-    findAll(g.g, "path").map((p) => /component: ([^;]+)/.exec(attrs(p)["aria-label"] ?? "")?.[1] ?? "?"),
-  );
-}
 
 let root: string;
 let cleanup: () => Promise<void>;
