@@ -326,6 +326,7 @@ describe("the OpenAPI document", () => {
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints",
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/events",
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/grades",
+      "/v1/fine_tuning/jobs/{fine_tuning_job_id}/grades/plot",
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause",
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume",
     ]);
@@ -360,6 +361,7 @@ describe("the OpenAPI document's error responses", () => {
       "get /{fine_tuning_job_id}/events": ["400", "401", "404", "429"],
       "get /{fine_tuning_job_id}/checkpoints": ["400", "401", "404", "429"],
       "get /{fine_tuning_job_id}/grades": ["401", "404", "429"],
+      "get /{fine_tuning_job_id}/grades/plot": ["401", "404", "429"],
       "get /{fine_tuning_job_id}/adapter": ["401", "404", "409", "429"],
     });
   });

@@ -11,6 +11,16 @@ export {
   parseExampleLine,
 } from "./data/formats.ts";
 export { InputError } from "./errors.ts";
+export {
+  type ChoiceEvaluation,
+  type ChoiceExample,
+  type ChoiceRow,
+  type ClassCounts,
+  choiceLogLikelihoods,
+  evaluateChoices,
+  tallyPredictions,
+} from "./eval/choices.ts";
+export { type EvalChoicesOptions, evalChoicesFile } from "./eval/eval-file.ts";
 export { SafetensorsError } from "./io/safetensors.ts";
 export {
   type CheckModelFolderOptions,
@@ -23,6 +33,8 @@ export { initTinyModel } from "./model/init.ts";
 export { ModelLoadError } from "./model/loader.ts";
 export { AdapterLoadError } from "./model/peft-adapter.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";
+export type { FreezeMapInput } from "./plot/freeze-map.ts";
+export { freezeMapSvg } from "./plot/lazy.ts";
 export { TokenizerLoadError } from "./tokenizer/tokenizer.ts";
 export {
   BASE_LEARNING_RATE,

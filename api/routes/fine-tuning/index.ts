@@ -12,6 +12,7 @@ import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import { tarGzObjects } from "./archive.ts";
 import { createJob } from "./create.ts";
+import { gradesPlotResponse } from "./grades-plot.ts";
 import {
   CheckpointObject,
   checkpointObject,
@@ -21,6 +22,7 @@ import {
   gradesView,
   JobObject,
   jobObject,
+  progressOf,
 } from "./objects.ts";
 import { CreateJobBody } from "./request.ts";
 
@@ -104,6 +106,18 @@ const gradesRoute = createRoute({
   request: { params: JobIdParam },
   responses: {
     ...json(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
+    ...errorResponses(404),
+  },
+});
+const gradesPlotRoute = createRoute({
+  method: "get",
+  path: "/fine_tuning/jobs/{fine_tuning_job_id}/grades/plot",
+  summary:
+    "The freeze map as an SVG picture: freeze timeline, frozen fraction and G per matrix over the steps",
+  tags,
+  request: { params: JobIdParam },
+  responses: {
+    200: { description: "An SVG document", content: { "image/svg+xml": { schema: z.string() } } },
     ...errorResponses(404),
   },
 });
@@ -202,6 +216,10 @@ export const fineTuningRoutes = router
   .openapi(gradesRoute, async (c) => {
     const job = await ownJob(c, c.req.valid("param").fine_tuning_job_id);
     return c.json(gradesView(job) as unknown as Record<string, unknown>, 200);
+  })
+  .openapi(gradesPlotRoute, async (c) => {
+    const job = await ownJob(c, c.req.valid("param").fine_tuning_job_id);
+    return gradesPlotResponse(progressOf(job));
   })
   .openapi(adapterRoute, async (c) => {
     const id = c.req.valid("param").fine_tuning_job_id;

@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { registerEvalCommand } from "./eval-command.ts";
 import { registerModelCommands } from "./model-commands.ts";
 import { registerTrainCommands } from "./train-commands.ts";
 
-/** The engine's commands: init-model, inspect and generate (models); train and score (training). */
+/** The engine's commands: init-model, inspect and generate (models); train and score (training); eval (accuracy). */
 export function registerEngineCommands(program: Command): void {
   registerModelCommands(program);
   registerTrainCommands(program);
+  registerEvalCommand(program);
 }

@@ -91,6 +91,9 @@ async function runTrain(flags: RunFlags & Record<string, unknown>): Promise<void
       },
     });
     bar.done();
+    // Loaded here, not at start: the plotting libraries are large and only `train` needs them.
+    const { writeTrainPlots } = await import("../plot/train-plots.ts");
+    const plots = await writeTrainPlots(spec.outputDir, summary, spec.grades.enabled);
     process.stdout.write(
       `${JSON.stringify({
         stopReason: summary.stopReason,
@@ -102,6 +105,7 @@ async function runTrain(flags: RunFlags & Record<string, unknown>): Promise<void
         estimatedComputeSaved: summary.estimatedComputeSaved,
         backend: summary.backend,
         outputDir: spec.outputDir,
+        plots,
       })}\n`,
     );
   } finally {

@@ -52,6 +52,12 @@ export const TRAIN_FLAGS: Flag[] = [
     path: "grades.relative_tau",
     read: (raw) => (raw === "none" ? null : numberOrAuto(raw)),
   },
+  { flags: "--grades-relative-reference <r>", path: "grades.relative_reference", read: text },
+  {
+    flags: "--grades-smoothing <s>",
+    path: "grades.smoothing",
+    read: (raw) => (raw === "none" ? null : numberOrAuto(raw)),
+  },
   { flags: "--grades-interval <n>", path: "grades.interval" },
   { flags: "--grades-max-frozen-ratio <f>", path: "grades.max_frozen_ratio" },
   { flags: "--early-stopping-patience <n>", path: "early_stopping.patience" },

@@ -3,7 +3,8 @@
 // or || W_t - W_{t-1} ||_1 ("weight_change", what the authors' code measures), summed over a LoRA pair's A and B,
 // optionally divided by the element count ("mean") so a threshold transfers between matrix sizes.
 // After the grace period floor(alpha * total_steps), a matrix whose G falls below tau (or below relative_tau times
-// its own G at the end of the grace period) freezes for good. Deliberate differences from the authors' code:
+// its own G at the end of the grace period, or at its peak) freezes for good. With `smoothing`, an exponential moving average of
+// G stands in for G in that test (see GradesOptions.smoothing). Deliberate differences from the authors' code:
 // all metrics are computed on the device and reach the host in one read; a matrix's first measurement (there is
 // no previous value before it) never freezes it; the state, previous tensors included, is saved and restored.
 import * as tf from "@tensorflow/tfjs-core";
@@ -27,6 +28,8 @@ export interface GradesState {
   reference: Record<string, number>;
   lastMetric: Record<string, number>;
   measurements: Record<string, number>;
+  /** Moving average of G per component (smoothing only; absent in older checkpoints). */
+  smoothed?: Record<string, number>;
   /** Step whose tensors are held as "previous", or null. */
   prevStep: number | null;
 }
@@ -47,6 +50,7 @@ export class GradesController {
   private readonly reference = new Map<string, number>();
   private readonly lastMetric = new Map<string, number>();
   private readonly measurements = new Map<string, number>();
+  private readonly smoothed = new Map<string, number>();
   private prev = new Map<string, tf.Tensor[]>();
   private prevStep: number | null = null;
 
@@ -173,11 +177,16 @@ export class GradesController {
     const { step } = pending;
     const frozen: FreezeDecision[] = [];
     pending.names.forEach((name, k) => {
-      const g = values[k]!;
-      this.lastMetric.set(name, g);
+      const raw = values[k]!;
+      this.lastMetric.set(name, raw);
       const count = (this.measurements.get(name) ?? 0) + 1;
       this.measurements.set(name, count);
-      if (step < this.graceSteps || !Number.isFinite(g)) return;
+      if (!Number.isFinite(raw)) return;
+      const g = this.smooth(name, raw);
+      // The peak reference follows every measurement, those of the grace period included.
+      if (this.opts.relativeTau !== undefined && this.opts.relativeReference === "peak")
+        this.reference.set(name, Math.max(this.reference.get(name) ?? g, g));
+      if (step < this.graceSteps) return;
       let threshold = this.opts.tau;
       if (this.opts.relativeTau !== undefined) {
         const ref = this.reference.get(name);
@@ -199,6 +208,21 @@ export class GradesController {
       }
     });
     return frozen;
+  }
+
+  /** The value the freeze test compares: G itself, or its moving average when smoothing is set. */
+  private smooth(name: string, g: number): number {
+    const beta = this.opts.smoothing;
+    if (beta === undefined) return g;
+    const before = this.smoothed.get(name);
+    const s = before === undefined ? g : beta * before + (1 - beta) * g;
+    this.smoothed.set(name, s);
+    return s;
+  }
+
+  /** The moving average of a component's G (null without smoothing or before its first measurement). */
+  smoothedMetricOf(name: string): number | null {
+    return this.smoothed.get(name) ?? null;
   }
 
   /** Freezes a component without a measurement (benchmarks and tests that need a given frozen set). */
@@ -243,6 +267,7 @@ export class GradesController {
       reference: Object.fromEntries(this.reference),
       lastMetric: Object.fromEntries(this.lastMetric),
       measurements: Object.fromEntries(this.measurements),
+      smoothed: Object.fromEntries(this.smoothed),
       prevStep: this.prevStep,
     };
   }
@@ -254,6 +279,7 @@ export class GradesController {
     this.reference.clear();
     this.lastMetric.clear();
     this.measurements.clear();
+    this.smoothed.clear();
     const known = new Set(this.order);
     for (const [name, step] of Object.entries(state.frozenAt)) {
       if (!known.has(name)) throw new Error(`GradES state names unknown component "${name}"`);
@@ -262,6 +288,7 @@ export class GradesController {
     for (const [k, v] of Object.entries(state.reference)) this.reference.set(k, v);
     for (const [k, v] of Object.entries(state.lastMetric)) this.lastMetric.set(k, v);
     for (const [k, v] of Object.entries(state.measurements)) this.measurements.set(k, v);
+    for (const [k, v] of Object.entries(state.smoothed ?? {})) this.smoothed.set(k, v);
     const grouped = new Map<string, tf.Tensor[]>();
     for (const [key, t] of prevTensors) {
       const at = key.lastIndexOf("#");

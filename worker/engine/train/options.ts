@@ -42,7 +42,16 @@ export const gradesFields = {
     .number()
     .positive()
     .nullable()
-    .describe("freeze below this fraction of the matrix's G at the end of the grace period (replaces tau)"),
+    .describe("freeze below this fraction of the matrix's reference G (replaces tau)"),
+  relative_reference: z
+    .enum(["grace_end", "peak"])
+    .describe("relative_tau's reference: G at the end of the grace period, or the largest G so far"),
+  smoothing: z
+    .number()
+    .min(0)
+    .lt(1)
+    .nullable()
+    .describe("freeze on a moving average of G, S = s * S + (1 - s) * G, instead of each step's G"),
   interval: int(1, 10_000).describe("measure G every n steps"),
   max_frozen_ratio: z.number().gt(0).max(1).describe("stop when this fraction of matrices is frozen"),
 };
@@ -141,6 +150,8 @@ export const TRAIN_DEFAULTS: TrainDefaults = {
     metric: "grad_change",
     normalize: "mean",
     relative_tau: 0.05,
+    relative_reference: "grace_end",
+    smoothing: null,
     interval: 1,
     max_frozen_ratio: 1,
   },

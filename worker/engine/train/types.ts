@@ -13,8 +13,21 @@ export interface GradesOptions {
   metric: "grad_change" | "weight_change";
   /** sum: plain L1 (the paper's); mean: L1 divided by the element count, so tau transfers between matrix sizes. */
   normalize: "sum" | "mean";
-  /** When set, freeze when G < relative_tau * (the component's G at the end of the grace period); replaces tau. */
+  /** When set, freeze when G < relative_tau * (the component's reference G, below); replaces tau. */
   relativeTau?: number;
+  /**
+   * The reference of relative_tau: "grace_end" (default) the component's first G after the grace period; "peak"
+   * the largest G it has had so far (a LoRA pair's G starts near 0, as B starts at 0, and rises before it
+   * decays, so its value at one step is a matter of where the grace period ends).
+   */
+  relativeReference?: "grace_end" | "peak";
+  /**
+   * When set (0 <= smoothing < 1), the freeze test uses an exponential moving average of G,
+   * S_t = smoothing * S_(t-1) + (1 - smoothing) * G_t, instead of G_t itself: a minibatch's G is mostly noise,
+   * so a single low draw would freeze a matrix that is still learning. The relative reference is then S at the
+   * end of the grace period. Reported metrics stay the raw G.
+   */
+  smoothing?: number;
   /** Measure every `interval` optimizer steps. */
   interval: number;
   /** Stop training when this fraction of components is frozen. */

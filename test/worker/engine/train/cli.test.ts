@@ -1,9 +1,9 @@
 import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerTrainCommands } from "../../../../worker/engine/cli/train-commands.ts";
 import { score } from "../../../../worker/engine/train/score.ts";
+import { runCli } from "../support/run-cli.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 import { makeTinyModel, writeCountingData } from "./support/fixtures.ts";
 
@@ -20,29 +20,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** Runs a command in-process and returns what it wrote to stdout and stderr. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command("grades").exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerTrainCommands(program);
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "grades", ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const run = (args: string[]) => runCli(registerTrainCommands, args);
 
 const lastLine = (s: string) => JSON.parse(s.trim().split("\n").at(-1)!);
 
@@ -60,6 +38,9 @@ describe("grades train and score", () => {
     expect(summary.backend).toMatch(/^wasm \(simd, \d+ threads?\)$/);
     expect(trained.stderr).toMatch(/step 8\/8 {2}loss \d+\.\d{4} {2}frozen 0%/);
     await access(join(out, "adapter_model.safetensors"));
+    // With GradES off there is no freeze map, only the loss curve.
+    expect(summary.plots).toEqual([join(out, "loss.svg")]);
+    await access(join(out, "loss.svg"));
 
     const base = await run([
       "score",

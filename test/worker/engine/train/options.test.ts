@@ -59,6 +59,8 @@ describe("training options", () => {
       metric: "grad_change",
       normalize: "mean",
       relative_tau: 0.05,
+      relative_reference: "grace_end",
+      smoothing: null,
       interval: 1,
       max_frozen_ratio: 1,
     });

@@ -1,0 +1,62 @@
+// The training options a job gets from the service when it asks for nothing but the training type: the
+// benchmark measures the product's defaults, so it builds its specs through the same two functions a job goes
+// through (the options schema's resolveTrainOptions, then trainSpecFrom). Their defaults are the ones measured.
+import { resolveTrainOptions, type TrainOptionsInput } from "../../train/options.ts";
+import { trainSpecFrom } from "../../train/spec-options.ts";
+import type { TrainSpec } from "../../train/types.ts";
+
+export type Mode = "lora" | "full";
+export type BaseMethod = "full_budget" | "early_stopping" | "grades";
+/** A base method, or `grades:<name>`: GradES with some options changed (a variant under study). */
+export type Method = BaseMethod | `grades:${string}`;
+export type GradesOverrides = Partial<TrainSpec["grades"]>;
+export const MODES: readonly Mode[] = ["lora", "full"];
+export const METHODS: readonly BaseMethod[] = ["full_budget", "early_stopping", "grades"];
+
+export interface RunFiles {
+  modelDir: string;
+  trainFile: string;
+  validationFile: string;
+  outputDir: string;
+}
+
+export interface BenchRun {
+  mode: Mode;
+  method: Method;
+  /** Lines of the training file (the service's "auto" hyperparameters depend on it). */
+  examples: number;
+  /** The step budget, the same for every method. */
+  epochs: number;
+  seed: number;
+  files: RunFiles;
+  /** The GradES options a `grades:<name>` variant changes. */
+  overrides?: GradesOverrides | undefined;
+  /** The service's learning_rate_multiplier (default 1: the base learning rate of the mode). */
+  lrMultiplier?: number | undefined;
+}
+
+/**
+ * The spec of one benchmark run: the product's defaults for the mode and the training set's size, n_epochs
+ * fixed so every method has the same step budget. full_budget turns GradES off; early_stopping turns it off
+ * and asks for the service's validation-loss early stopping (its defaults); grades keeps the product's GradES
+ * defaults, and a `grades:<name>` variant applies its overrides to them. No checkpoints are written (none of
+ * the methods needs them).
+ */
+export function benchSpec(r: BenchRun): TrainSpec {
+  const variant = r.method.startsWith("grades:");
+  const input: TrainOptionsInput = {
+    training_type: r.mode,
+    hyperparameters: { n_epochs: r.epochs, learning_rate_multiplier: r.lrMultiplier ?? 1 },
+    ...(r.method === "grades" || variant ? {} : { grades: { enabled: false } }),
+    ...(r.method === "early_stopping" ? { early_stopping: {} } : {}),
+  };
+  const spec = trainSpecFrom(resolveTrainOptions(input, r.examples), {
+    modelDir: r.files.modelDir,
+    trainFile: r.files.trainFile,
+    ...(r.method === "early_stopping" ? { validationFile: r.files.validationFile } : {}),
+    outputDir: r.files.outputDir,
+    seed: r.seed,
+  });
+  const { checkpointDir: _, checkpointEvery: __, epochCheckpoints: ___, ...rest } = spec;
+  return { ...rest, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
+}
