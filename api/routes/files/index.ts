@@ -5,6 +5,7 @@ import { deleteFile, findFile, insertFile, listFiles, newFileKey } from "../../.
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { contentDisposition, servableMediaType } from "../../header-values.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
@@ -152,7 +153,7 @@ const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
       purpose,
       bytes: form.file.size,
       storageKey,
-      contentType: form.file.mimeType || "application/octet-stream",
+      contentType: servableMediaType(form.file.mimeType),
       examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
       format: purpose === "fine-tune" ? (check?.format ?? null) : null,
       expiresAt,
@@ -180,12 +181,6 @@ function expiry(fields: Record<string, string>): Date | null {
     );
   }
   return new Date(Date.now() + n * 1000);
-}
-
-/** RFC 6266 Content-Disposition that survives any filename (quotes, non-ASCII). */
-function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 export const filesRoutes = newRouter()
@@ -218,7 +213,7 @@ export const filesRoutes = newRouter()
     return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
       status: 200,
       headers: {
-        "content-type": row.contentType,
+        "content-type": servableMediaType(row.contentType),
         "content-length": String(row.bytes),
         "content-disposition": contentDisposition(row.filename),
       },

@@ -19,6 +19,7 @@ import {
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { servableMediaType } from "../../header-values.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
 import { checkFilename } from "../files/schemas.ts";
@@ -223,7 +224,8 @@ export const uploadsRoutes = newRouter()
     ).pipe(hasher);
     if (check) stream = stream.pipe(check.transform);
     try {
-      await storage.put(storageKey, stream, { contentType: upload.mimeType, size: upload.bytes });
+      const contentType = servableMediaType(upload.mimeType);
+      await storage.put(storageKey, stream, { contentType, size: upload.bytes });
       if (md5 && md5.toLowerCase() !== hash.digest("hex")) {
         throw ApiError.badRequest("md5 does not match the uploaded bytes", "md5", "checksum_mismatch");
       }
@@ -239,7 +241,7 @@ export const uploadsRoutes = newRouter()
           purpose: upload.purpose,
           bytes: upload.bytes,
           storageKey,
-          contentType: upload.mimeType,
+          contentType,
           examples: result?.examples ?? null,
           format: result?.format ?? null,
         });
