@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import type { Logger } from "../common/logger.ts";
 import { defaultCode, ERROR_CODES, type ErrorCode } from "./error-codes.ts";
+import { invalidField } from "./invalid-field.ts";
 
 export type ErrorType =
   | "invalid_request_error"
@@ -51,21 +52,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns zod issues into one 400 naming the first bad field (`method.supervised.hyperparameters.n_epochs`). */
-export function fromZodError(err: ZodError, target?: string): ApiError {
-  const first = err.issues[0];
-  const path = first?.path.map(String).join(".") ?? "";
-  const messages = err.issues.slice(0, 5).map((i) => {
-    const p = i.path.map(String).join(".");
-    return p ? `${p}: ${i.message}` : i.message;
-  });
-  const where = target && target !== "json" && target !== "form" ? ` (in ${target})` : "";
-  return new ApiError(400, `Invalid request${where}: ${messages.join("; ")}`, {
-    param: path || null,
-    code: "invalid_value",
-  });
-}
-
 /**
  * Postgres cannot store a NUL character in text or jsonb: "invalid byte sequence for encoding UTF8: 0x00"
  * (22021) and "unsupported Unicode escape sequence" (22P05). Such a character can only have come from the
@@ -99,7 +85,7 @@ export function malformedJson(): ApiError {
 /** Maps any thrown value to an ApiError; unknown errors are logged and become a 500 without internals. */
 export function toApiError(err: unknown, log?: Logger): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof ZodError) return fromZodError(err);
+  if (err instanceof ZodError) return invalidField(err);
   if (UNSTORABLE_TEXT.has(sqlState(err) ?? "")) {
     return new ApiError(400, "Invalid request: text values must not contain NUL (\\u0000) characters", {
       code: "invalid_value",

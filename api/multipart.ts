@@ -5,7 +5,7 @@ import { z } from "@hono/zod-openapi";
 import busboy from "busboy";
 import type { Context } from "hono";
 import type { ObjectStorage } from "../db/storage/types.ts";
-import type { DatasetCheck } from "../worker/engine/data/formats.ts";
+import type { DatasetCheck } from "../worker/engine/index.ts";
 import { ByteCounter, SizeLimitError } from "./datasets/byte-limit.ts";
 import { checkDatasetStream } from "./datasets/check-stream.ts";
 import { ApiError } from "./errors.ts";

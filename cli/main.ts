@@ -1,6 +1,5 @@
 import { Command } from "commander";
-import { registerEngineCommands } from "../worker/engine/cli/commands.ts";
-import { describeError } from "../worker/engine/cli/errors.ts";
+import { describeError, registerEngineCommands } from "../worker/engine/index.ts";
 import { registerKeyCommands } from "./keys.ts";
 
 const program = new Command("grades").description(

@@ -2,9 +2,10 @@
 // training ended (a summary or an error). run-job.ts's `settle` turns each outcome into the one queue operation
 // that db/queue/states.ts names for it.
 import type { JobError } from "../db/queue/jobs.ts";
-import { DataFormatError, TrainSpecError, type TrainSummary } from "./engine/index.ts";
+import type { TrainSummary } from "./engine/index.ts";
 import type { StopCause } from "./lease.ts";
 import { LeaseLostError } from "./results.ts";
+import { inputFailure } from "./transient.ts";
 
 /** A failure that would repeat on every attempt: the job fails at once with this code and param. */
 export class PermanentJobError extends Error {
@@ -20,15 +21,8 @@ export class PermanentJobError extends Error {
 
 export function permanentOf(err: unknown): PermanentJobError | null {
   if (err instanceof PermanentJobError) return err;
-  if (err instanceof DataFormatError)
-    return new PermanentJobError("invalid_training_file", err.message, "training_file");
-  if (err instanceof TrainSpecError)
-    return new PermanentJobError("invalid_hyperparameters", err.message, err.field);
-  const name = (err as Error)?.name;
-  if (name === "ModelLoadError" || name === "AdapterLoadError") {
-    return new PermanentJobError("invalid_model", (err as Error).message, "model");
-  }
-  return null;
+  const input = inputFailure(err);
+  return input ? new PermanentJobError(input.code, input.message, input.param) : null;
 }
 
 export type Outcome =

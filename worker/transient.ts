@@ -1,5 +1,7 @@
 // Which failures are worth retrying: a dropped or restarted database connection, a network error towards the
-// database or object storage. Anything else (a bad dataset, a bug) fails the same way the next time.
+// database or object storage. Anything else (a bad dataset, a bug) fails the same way the next time; a failure
+// caused by the job's input (the engine's InputError) fails the job at once with its message.
+import { CheckpointError, DataFormatError, InputError, TrainSpecError } from "./engine/index.ts";
 
 const TRANSIENT_CODES = new Set([
   "ECONNRESET",
@@ -52,4 +54,24 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
       await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), 5000)));
     }
   }
+}
+
+/** How a job whose input is bad fails: the error code and message its users see, and the request field at fault. */
+export interface InputFailure {
+  code: string;
+  message: string;
+  param: string | null;
+}
+
+/** The failure of a job for an input error (bad options, data, model folder or checkpoint); null for others. */
+export function inputFailure(err: unknown): InputFailure | null {
+  if (!(err instanceof InputError)) return null;
+  const message = err.message;
+  if (err instanceof TrainSpecError) return { code: "invalid_hyperparameters", message, param: err.field };
+  if (err instanceof DataFormatError) {
+    const param = err.problem.startsWith("validation file:") ? "validation_file" : "training_file";
+    return { code: "invalid_training_file", message, param };
+  }
+  if (err instanceof CheckpointError) return { code: "invalid_checkpoint", message, param: null };
+  return { code: "invalid_model", message, param: "model" };
 }

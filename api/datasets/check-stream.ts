@@ -3,7 +3,7 @@
 
 import { Transform, type TransformCallback } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { checkDatasetLines, DataFormatError, type DatasetCheck } from "../../worker/engine/data/formats.ts";
+import { checkDatasetLines, DataFormatError, type DatasetCheck } from "../../worker/engine/index.ts";
 
 /** A line longer than this is reported rather than buffered (a binary file has no newlines). */
 export const MAX_LINE_CHARS = 16 * 1024 * 1024;

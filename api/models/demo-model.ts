@@ -9,7 +9,7 @@ import type { Logger } from "../../common/logger.ts";
 import type { Db } from "../../db/client.ts";
 import { findModel, insertModel, SYSTEM_OWNER } from "../../db/models.ts";
 import type { ObjectStorage } from "../../db/storage/types.ts";
-import { initTinyModel } from "../../worker/engine/model/init.ts";
+import { initTinyModel } from "../../worker/engine/index.ts";
 
 export const DEMO_MODEL_ID = "demo-tiny";
 const DEMO_PREFIX = `models/${SYSTEM_OWNER}/${DEMO_MODEL_ID}/`;

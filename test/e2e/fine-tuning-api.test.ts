@@ -101,6 +101,12 @@ describe("POST /v1/fine_tuning/jobs", () => {
     [{ training_type: "qlora" }, "training_type"],
     [{ max_steps: 2.5 }, "max_steps"],
     [{ learning_rate: 0 }, "learning_rate"],
+    [{ warmup_ratio: 1.5 }, "warmup_ratio"],
+    [{ lr_scheduler: "step" }, "lr_scheduler"],
+    [{ weight_decay: -0.1 }, "weight_decay"],
+    [{ max_grad_norm: -1 }, "max_grad_norm"],
+    [{ gradient_accumulation_steps: 0 }, "gradient_accumulation_steps"],
+    [{ epoch_checkpoints: -1 }, "epoch_checkpoints"],
     [{ suffix: "has space" }, "suffix"],
     [{ seed: -3 }, "seed"],
     [{ colour: "blue" }, "colour"],
@@ -117,6 +123,47 @@ describe("POST /v1/fine_tuning/jobs", () => {
     expect(error.message.length).toBeGreaterThan(10);
     const after = await t.db.sql.query("select count(*)::int as n from fine_tuning_jobs");
     expect(after).toEqual(before);
+  });
+
+  it("stores the schedule, weight decay, clipping and accumulation a job sets, defaults for the rest", async () => {
+    const res = await create({
+      warmup_ratio: 0.1,
+      lr_scheduler: "linear",
+      weight_decay: 0.01,
+      max_grad_norm: 0.5,
+      gradient_accumulation_steps: 2,
+    });
+    expect(res.status).toBe(200);
+    const job = (await res.json()) as { config: Record<string, unknown> };
+    expect(job.config).toMatchObject({
+      warmup_ratio: 0.1,
+      lr_scheduler: "linear",
+      weight_decay: 0.01,
+      max_grad_norm: 0.5,
+      gradient_accumulation_steps: 2,
+      epoch_checkpoints: 3,
+      lora: { dropout: 0 },
+      grades: { tau: 1e-6, alpha: 0.3, relative_tau: 0.05, normalize: "mean" },
+    });
+  });
+
+  it("words every bad field alike, in the body and in the query", async () => {
+    const value = await errorOf(await create({ lora: { r: 0 } }));
+    expect(value).toMatchObject({ param: "lora.r", code: "invalid_value" });
+    expect(value.message).toMatch(/^Invalid value for 'lora\.r': /);
+    const unknown = await errorOf(await create({ lora: { rank: 8 } }));
+    expect(unknown).toEqual({
+      message: "Unrecognized request argument supplied: lora.rank",
+      type: "invalid_request_error",
+      param: "lora.rank",
+      code: "unknown_parameter",
+    });
+    const query = await errorOf(await t.request("/v1/fine_tuning/jobs?limit=0"));
+    expect(query).toMatchObject({ param: "limit", code: "invalid_value" });
+    expect(query.message).toMatch(/^Invalid value for 'limit' \(in query\): /);
+    const file = await errorOf(await create({ training_file: "file-doesnotexist" }));
+    expect(file).toMatchObject({ param: "training_file", code: "invalid_file" });
+    expect(file.message).toBe("Invalid value for 'training_file': no such file 'file-doesnotexist'");
   });
 
   it("rejects a file uploaded for another purpose", async () => {
@@ -282,6 +329,39 @@ describe("the OpenAPI document", () => {
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause",
       "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume",
     ]);
+  });
+});
+
+describe("the OpenAPI document's error responses", () => {
+  it("documents the error body on every fine-tuning operation, with the statuses it answers", async () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> };
+    const doc = (await (await t.app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const statuses: Record<string, string[]> = {};
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith("/v1/fine_tuning")) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const errors = Object.entries(op.responses).filter(([s]) => s.startsWith("4"));
+        for (const [, r] of errors)
+          expect(r.content?.["application/json"]?.schema.$ref).toBe("#/components/schemas/Error");
+        statuses[`${method} ${path.slice("/v1/fine_tuning/jobs".length) || "/"}`] = errors
+          .map(([s]) => s)
+          .sort();
+      }
+    }
+    expect(statuses).toEqual({
+      "post /": ["400", "401", "413", "429"],
+      "get /": ["400", "401", "429"],
+      "get /{fine_tuning_job_id}": ["401", "404", "429"],
+      "post /{fine_tuning_job_id}/cancel": ["401", "404", "409", "429"],
+      "post /{fine_tuning_job_id}/pause": ["401", "404", "409", "429"],
+      "post /{fine_tuning_job_id}/resume": ["401", "404", "409", "429"],
+      "get /{fine_tuning_job_id}/events": ["400", "401", "404", "429"],
+      "get /{fine_tuning_job_id}/checkpoints": ["400", "401", "404", "429"],
+      "get /{fine_tuning_job_id}/grades": ["401", "404", "429"],
+      "get /{fine_tuning_job_id}/adapter": ["401", "404", "409", "429"],
+    });
   });
 });
 

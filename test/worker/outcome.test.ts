@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DataFormatError, type TrainSummary } from "../../worker/engine/index.ts";
+import { DataFormatError, ModelLoadError, type TrainSummary } from "../../worker/engine/index.ts";
 import type { StopCause } from "../../worker/lease.ts";
 import { outcomeOf, PermanentJobError } from "../../worker/outcome.ts";
 import { LeaseLostError } from "../../worker/results.ts";
@@ -52,7 +52,7 @@ describe("a run's outcome", () => {
   it("fails at once with the code and param of a permanent error", () => {
     const cases: [unknown, string, string | null][] = [
       [new DataFormatError(3, "not JSON"), "invalid_training_file", "training_file"],
-      [Object.assign(new Error("no config.json"), { name: "ModelLoadError" }), "invalid_model", "model"],
+      [new ModelLoadError("no config.json"), "invalid_model", "model"],
       [
         new PermanentJobError("model_not_found", "model 'x' no longer exists", "model"),
         "model_not_found",

@@ -1,8 +1,8 @@
 // From a create request to the engine's TrainSpec: "auto" resolved from the dataset size, defaults filled in,
 // and the result accepted by the engine's own spec check.
 import { describe, expect, it } from "vitest";
-import { resolveAuto, resolveJobConfig } from "../../api/routes/fine-tuning/config.ts";
-import { checkTrainSpec } from "../../worker/engine/index.ts";
+import { resolveJobConfig } from "../../api/routes/fine-tuning/config.ts";
+import { checkTrainSpec, resolveAuto } from "../../worker/engine/index.ts";
 import { trainSpecFor } from "../../worker/train-spec.ts";
 
 const paths = { modelDir: "/m", trainFile: "/t.jsonl", outputDir: "/o", checkpointDir: "/c" };

@@ -5,6 +5,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRow } from "../../db/queue/jobs.ts";
+import { CheckpointError, SafetensorsError, TokenizerLoadError } from "../../worker/engine/index.ts";
 import type { RunningWorker } from "../../worker/index.ts";
 import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
 import { finished, getJob, type Job, startTestWorker, waitForJob } from "../e2e/training-support.ts";
@@ -262,6 +263,39 @@ describe("a job retried after a failed attempt", () => {
         [8, 80],
         [4, 40],
       ]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("a job whose input is bad", () => {
+  it("fails at once with the engine's message, without a retry, for every kind of input error", async () => {
+    const errors = [
+      new TokenizerLoadError("tokenizer.json could not be loaded (no decoder)"),
+      new CheckpointError("checkpoint misses trainable tensor model.layers.0.self_attn.q_proj"),
+      new SafetensorsError("model.safetensors: file too short for a safetensors header"),
+    ];
+    const codes = ["invalid_model", "invalid_checkpoint", "invalid_model"];
+    let calls = 0;
+    const worker = await startTestWorker(t, {
+      train: async () => {
+        throw errors[calls++ % errors.length]!;
+      },
+    });
+    try {
+      for (const [i, err] of errors.entries()) {
+        const job = await createJob();
+        const done = await waitForJob(t, job.id, finished);
+        expect(done.status).toBe("failed");
+        expect(done.error).toMatchObject({ code: codes[i], message: err.message });
+        const [row] = await t.db.sql.query<{ attempts: number }>(
+          "select attempts from fine_tuning_jobs where id = $1",
+          [job.id],
+        );
+        expect(row!.attempts).toBe(1);
+      }
+      expect(calls).toBe(errors.length);
     } finally {
       await worker.stop();
     }

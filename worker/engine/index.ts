@@ -1,10 +1,48 @@
-// The engine's public API: what the worker (and other programs) import.
+// The engine's public API: the only way into the engine for the worker, the API and other programs.
 export { initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
-export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
+export { registerEngineCommands } from "./cli/commands.ts";
+export { describeError } from "./cli/errors.ts";
+export {
+  checkDatasetLines,
+  DataFormatError,
+  type DatasetCheck,
+  type Example,
+  parseExampleLine,
+} from "./data/formats.ts";
+export { InputError } from "./errors.ts";
+export { SafetensorsError } from "./io/safetensors.ts";
+export {
+  type CheckModelFolderOptions,
+  checkModelFolder,
+  MODEL_FILE_PATTERN,
+  ModelFolderError,
+} from "./model/check-folder.ts";
+export { ModelConfigError } from "./model/config.ts";
+export { initTinyModel } from "./model/init.ts";
+export { ModelLoadError } from "./model/loader.ts";
+export { AdapterLoadError } from "./model/peft-adapter.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";
+export { TokenizerLoadError } from "./tokenizer/tokenizer.ts";
+export {
+  BASE_LEARNING_RATE,
+  checkTrainOptions,
+  EarlyStoppingInput,
+  GradesInput,
+  HyperparametersInput,
+  LoraInput,
+  parseTrainOptions,
+  type ResolvedHyperparameters,
+  resolveAuto,
+  resolveTrainOptions,
+  TRAIN_DEFAULTS,
+  TrainOptions,
+  TrainOptionsInput,
+  topLevelInputFields,
+} from "./train/options.ts";
 export { type ScoreOptions, type ScoreResult, score } from "./train/score.ts";
-export { checkTrainSpec, TrainSpecError } from "./train/spec-check.ts";
+export { TrainSpecError } from "./train/spec-error.ts";
+export { checkTrainSpec, type RunSettings, trainSpecFrom } from "./train/spec-options.ts";
 export { train } from "./train/train.ts";
 export type {
   BackendName,

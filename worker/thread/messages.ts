@@ -1,5 +1,5 @@
 // The messages between a worker process and the thread that trains for it (worker/thread/train-in-thread.ts).
-import type { TrainEvent, TrainSpec, TrainSummary } from "../engine/index.ts";
+import { InputError, type TrainEvent, type TrainSpec, type TrainSummary } from "../engine/index.ts";
 
 export interface ThreadInput {
   spec: TrainSpec;
@@ -11,6 +11,8 @@ export interface SerializedError {
   message: string;
   stack?: string;
   fields: Record<string, unknown>;
+  /** An engine InputError (bad options, data, model folder or checkpoint): the job fails without retrying. */
+  input: boolean;
 }
 
 export type ToMain =
@@ -21,10 +23,11 @@ export type ToMain =
 export type ToThread = { type: "ack"; id: number } | { type: "abort" };
 
 export function serializeError(err: unknown): SerializedError {
-  if (!(err instanceof Error)) return { name: "Error", message: String(err), fields: {} };
+  if (!(err instanceof Error)) return { name: "Error", message: String(err), fields: {}, input: false };
   const fields: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(err)) {
     if (k !== "name" && k !== "message" && k !== "stack" && typeof v !== "function") fields[k] = v;
   }
-  return { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}), fields };
+  const input = err instanceof InputError;
+  return { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}), fields, input };
 }

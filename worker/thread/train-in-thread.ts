@@ -3,28 +3,24 @@
 // could expire under a live job, and in `npm start` it would stall the API. Same contract as train():
 // events are awaited, the signal aborts (the engine checkpoints first), engine errors keep their class.
 import { Worker } from "node:worker_threads";
-import {
-  CheckpointError,
-  DataFormatError,
-  type TrainHooks,
-  type TrainSpec,
-  TrainSpecError,
-  type TrainSummary,
-} from "../engine/index.ts";
+import * as engine from "../engine/index.ts";
+import { InputError, type TrainHooks, type TrainSpec, type TrainSummary } from "../engine/index.ts";
 import type { SerializedError, ThreadInput, ToMain, ToThread } from "./messages.ts";
 
 const BOOT = new URL("./boot.mjs", import.meta.url);
 
-/** Engine errors the worker tells apart (a bad dataset or spec fails the job; others are retried). */
-const ERROR_CLASSES: Record<string, { prototype: Error }> = {
-  DataFormatError,
-  TrainSpecError,
-  CheckpointError,
-};
+/**
+ * The prototype an error comes back with: an input error's own class when the engine exports one by its name
+ * (DataFormatError, TrainSpecError, …), else InputError for any other input error, else Error.
+ */
+function prototypeOf(e: SerializedError): Error {
+  const exported = (engine as Record<string, unknown>)[e.name];
+  if (typeof exported === "function" && exported.prototype instanceof InputError) return exported.prototype;
+  return e.input ? InputError.prototype : Error.prototype;
+}
 
 export function reviveError(e: SerializedError): Error {
-  const cls = ERROR_CLASSES[e.name];
-  const err: Error = cls ? Object.create(cls.prototype) : new Error(e.message);
+  const err: Error = Object.create(prototypeOf(e));
   Object.assign(err, e.fields, { message: e.message });
   Object.defineProperty(err, "name", {
     value: e.name,

@@ -7,7 +7,7 @@ import { findModel } from "../../../db/models.ts";
 import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
 import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
-import { ApiError } from "../../errors.ts";
+import { ApiError, errorResponses } from "../../errors.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import { tarGzObjects } from "./archive.ts";
@@ -38,7 +38,7 @@ const createDoc = createRoute({
   summary: "Create a fine-tuning job",
   tags,
   request: { body: { required: true, content: { "application/json": { schema: CreateJobBody } } } },
-  responses: json(JobObject, "The created job"),
+  responses: { ...json(JobObject, "The created job"), ...errorResponses(400, 413) },
 });
 const listRoute = createRoute({
   method: "get",
@@ -46,7 +46,10 @@ const listRoute = createRoute({
   summary: "List fine-tuning jobs (newest first); filter with metadata[key]=value",
   tags,
   request: { query: listQuery(20, 100) },
-  responses: json(listSchema(JobObject, "FineTuningJobList"), "A page of jobs"),
+  responses: {
+    ...json(listSchema(JobObject, "FineTuningJobList"), "A page of jobs"),
+    ...errorResponses(400),
+  },
 });
 const getRoute = createRoute({
   method: "get",
@@ -54,7 +57,7 @@ const getRoute = createRoute({
   summary: "Retrieve a fine-tuning job",
   tags,
   request: { params: JobIdParam },
-  responses: json(JobObject, "The job"),
+  responses: { ...json(JobObject, "The job"), ...errorResponses(404) },
 });
 const action = (name: "cancel" | "pause" | "resume", summary: string) =>
   createRoute({
@@ -63,7 +66,7 @@ const action = (name: "cancel" | "pause" | "resume", summary: string) =>
     summary,
     tags,
     request: { params: JobIdParam },
-    responses: json(JobObject, "The job"),
+    responses: { ...json(JobObject, "The job"), ...errorResponses(404, 409) },
   });
 const cancelRoute = action("cancel", "Cancel a job; a running job stops within seconds");
 const pauseRoute = action(
@@ -77,7 +80,10 @@ const eventsRoute = createRoute({
   summary: "List a job's events (newest first), including `metrics` events",
   tags,
   request: { params: JobIdParam, query: listQuery(20, 1000) },
-  responses: json(listSchema(EventObject, "FineTuningJobEventList"), "A page of events"),
+  responses: {
+    ...json(listSchema(EventObject, "FineTuningJobEventList"), "A page of events"),
+    ...errorResponses(400, 404),
+  },
 });
 const checkpointsRoute = createRoute({
   method: "get",
@@ -85,7 +91,10 @@ const checkpointsRoute = createRoute({
   summary: "List a job's checkpoints (latest step first)",
   tags,
   request: { params: JobIdParam, query: listQuery(10, 100) },
-  responses: json(listSchema(CheckpointObject, "FineTuningJobCheckpointList"), "A page of checkpoints"),
+  responses: {
+    ...json(listSchema(CheckpointObject, "FineTuningJobCheckpointList"), "A page of checkpoints"),
+    ...errorResponses(400, 404),
+  },
 });
 const gradesRoute = createRoute({
   method: "get",
@@ -93,7 +102,10 @@ const gradesRoute = createRoute({
   summary: "GradES freeze map (layer × matrix: frozen step, latest G) and metric history",
   tags,
   request: { params: JobIdParam },
-  responses: json(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
+  responses: {
+    ...json(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
+    ...errorResponses(404),
+  },
 });
 const adapterRoute = createRoute({
   method: "get",
@@ -106,6 +118,7 @@ const adapterRoute = createRoute({
       description: "A gzipped tar archive",
       content: { "application/gzip": { schema: z.string().openapi({ format: "binary" }) } },
     },
+    ...errorResponses(404, 409),
   },
 });
 

@@ -11,9 +11,9 @@ import { newId } from "../../../db/ids.ts";
 import { findModel, insertModel, modelStoragePrefix } from "../../../db/models.ts";
 import type { ModelRow } from "../../../db/schema/models.ts";
 import { S3Storage } from "../../../db/storage/s3.ts";
+import { checkModelFolder, MODEL_FILE_PATTERN, ModelFolderError } from "../../../worker/engine/index.ts";
 import type { AppDeps, AuthTenant } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
-import { MODEL_FILE_PATTERN, ModelFolderError, validateModelFolder } from "../../models/validate-folder.ts";
 import type { RegisterModelBody } from "./schemas.ts";
 
 type Body = z.infer<typeof RegisterModelBody>;
@@ -88,9 +88,10 @@ export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Bod
   try {
     if (body.source.type === "files") await gatherFromFiles(deps, tenant, body.source.files, dir);
     else await gatherFromS3(deps, body.source.uri, dir);
-    let config: Awaited<ReturnType<typeof validateModelFolder>>;
+    let config: Awaited<ReturnType<typeof checkModelFolder>>;
     try {
-      config = await validateModelFolder(dir);
+      // The service trains on text, so it needs the tokenizer that the engine alone could do without.
+      config = await checkModelFolder(dir, { require: ["tokenizer.json", "tokenizer_config.json"] });
     } catch (err) {
       if (err instanceof ModelFolderError) {
         throw new ApiError(422, `The model is not usable: ${err.message}`, {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
@@ -10,8 +10,10 @@ import { S3Storage } from "../../../db/storage/s3.ts";
 import { initTinyModel } from "../../../worker/engine/model/init.ts";
 import { createTestApp, multipart, type TestApp } from "../../support/app.ts";
 import { startTestS3, type TestS3 } from "../../support/s3.ts";
+import { otherShard, writeShardedFolder } from "../../worker/engine/support/sharded-folder.ts";
+import { writeWordTokenizer } from "../../worker/engine/support/word-tokenizer.ts";
 
-/** A small llama-shaped HF folder with stand-in tokenizer files (validation reads them as JSON only). */
+/** A small llama-shaped HF folder with a small word-level tokenizer. */
 async function makeModelFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "grades-model-src-"));
   await initTinyModel(dir, {
@@ -20,8 +22,7 @@ async function makeModelFolder(): Promise<string> {
     withTokenizer: false,
     overrides: { vocab_size: 300 },
   });
-  await writeFile(join(dir, "tokenizer.json"), JSON.stringify({ version: "1.0", model: { type: "BPE" } }));
-  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ model_max_length: 4096 }));
+  await writeWordTokenizer(dir);
   return dir;
 }
 
@@ -129,6 +130,29 @@ describe("models API", () => {
       const res = await register(t, { id: "broken", source: { type: "files", files } });
       expect(res.status).toBe(422);
       expect((await res.json()).error.param).toContain(param);
+    }
+  });
+
+  it("rejects a sharded folder the loader would refuse, and registers one it loads", async () => {
+    const sharded = await mkdtemp(join(tmpdir(), "grades-model-sharded-"));
+    try {
+      const moved = "model.norm.weight";
+      await writeShardedFolder(sharded, (name, shard) => (name === moved ? otherShard(shard) : shard));
+      const res = await register(t, {
+        id: "misplaced",
+        source: { type: "files", files: await uploadFolder(t, sharded) },
+      });
+      expect(res.status).toBe(422);
+      expect((await res.json()).error).toMatchObject({ param: moved, code: "invalid_model" });
+      await rm(sharded, { recursive: true });
+      await writeShardedFolder(sharded);
+      const ok = await register(t, {
+        id: "sharded",
+        source: { type: "files", files: await uploadFolder(t, sharded) },
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await rm(sharded, { recursive: true, force: true });
     }
   });
 

@@ -1,10 +1,11 @@
 // The worker trains on a thread of its own: same results, events and errors as train() in the process.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFormatError, type TrainEvent, train } from "../../../worker/engine/index.ts";
+import { DataFormatError, InputError, type TrainEvent, train } from "../../../worker/engine/index.ts";
 import { trainInThread } from "../../../worker/thread/train-in-thread.ts";
+import { inputFailure, isTransient } from "../../../worker/transient.ts";
 import { baseSpec, makeTinyModel, writeCountingData } from "../engine/train/support/fixtures.ts";
 
 describe("trainInThread", () => {
@@ -72,6 +73,32 @@ describe("trainInThread", () => {
     expect(err).toBeInstanceOf(DataFormatError);
     expect(err.line).toBe(2);
     expect(err.message).toContain("line 2");
+  });
+
+  it("brings back every input error as an InputError that fails the job at once with its message", async () => {
+    const badTokenizer = await makeTinyModel(join(root, "bad-tokenizer"));
+    await writeFile(
+      join(badTokenizer, "tokenizer.json"),
+      JSON.stringify({ version: "1.0", model: { type: "BPE" } }),
+    );
+    const notACheckpoint = join(root, "not-a-checkpoint");
+    await mkdir(notACheckpoint);
+    const cases = [
+      { over: { modelDir: badTokenizer }, name: "TokenizerLoadError", code: "invalid_model", param: "model" },
+      {
+        over: { resumeFrom: notACheckpoint },
+        name: "CheckpointError",
+        code: "invalid_checkpoint",
+        param: null,
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const err = await trainInThread(spec(`input-${i}`, c.over)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).name).toBe(c.name);
+      expect(isTransient(err)).toBe(false);
+      expect(inputFailure(err)).toEqual({ code: c.code, message: (err as Error).message, param: c.param });
+    }
   });
 
   it("stops training and reports the consumer's failure", async () => {

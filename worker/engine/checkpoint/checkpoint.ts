@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { DataPosition } from "../data/batches.ts";
+import { InputError } from "../errors.ts";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../io/safetensors.ts";
 import type { GradesState } from "../train/grades.ts";
 import type { TrainSummary } from "../train/types.ts";
@@ -49,7 +50,7 @@ export interface LoadedCheckpoint {
   gradesPrev: Map<string, SafetensorsTensor>;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends InputError {
   override name = "CheckpointError";
 }
 

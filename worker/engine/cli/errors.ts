@@ -1,25 +1,14 @@
 // How the CLI reports a failure: a mistake in the user's input (a bad flag, a missing or malformed file or
 // folder) is one line on stderr naming the problem; anything else is a bug and keeps its stack.
-
-/** Engine errors that describe bad input. */
-const INPUT_ERRORS = new Set([
-  "DataFormatError",
-  "TrainSpecError",
-  "CheckpointError",
-  "ModelLoadError",
-  "ModelConfigError",
-  "AdapterLoadError",
-  "TokenizerLoadError",
-  "SafetensorsError",
-]);
+import { InputError } from "../errors.ts";
 
 /** Node's errors for a path the user gave that cannot be read or written. */
 const PATH_ERRORS = new Set(["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EEXIST", "EPERM"]);
 
 export function isInputError(err: unknown): boolean {
-  const e = err as { name?: unknown; code?: unknown } | null;
+  if (err instanceof InputError) return true;
+  const e = err as { code?: unknown } | null;
   if (!e || typeof e !== "object") return false;
-  if (typeof e.name === "string" && INPUT_ERRORS.has(e.name)) return true;
   return typeof e.code === "string" && (PATH_ERRORS.has(e.code) || e.code.startsWith("commander."));
 }
 

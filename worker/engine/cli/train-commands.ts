@@ -1,12 +1,15 @@
 // `grades train` and `grades score`: the training engine from the command line.
-import { type Command, InvalidArgumentError, Option } from "commander";
-import { PROJECTIONS, type Projection } from "../model/types.ts";
+import { readFile } from "node:fs/promises";
+import { type Command, InvalidArgumentError } from "commander";
+import { resolveTrainOptions } from "../train/options.ts";
 import { score } from "../train/score.ts";
+import { trainSpecFrom } from "../train/spec-options.ts";
 import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
 import { backendOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
+import { optionsFromFlags, trainFlagOptions } from "./train-flags.ts";
 
 function num(flag: string, check: (v: number) => boolean, what: string) {
   return (raw: string): number => {
@@ -19,115 +22,39 @@ function num(flag: string, check: (v: number) => boolean, what: string) {
 }
 
 const positiveInt = (flag: string) => num(flag, (v) => Number.isInteger(v) && v > 0, "a positive integer");
-const nonNegative = (flag: string) => num(flag, (v) => v >= 0, "a number >= 0");
-const positive = (flag: string) => num(flag, (v) => v > 0, "a positive number");
-const fraction = (flag: string) => num(flag, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
 
-function targets(raw: string): Projection[] {
-  const list = raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const t of list) {
-    if (!PROJECTIONS.includes(t as Projection)) {
-      throw new InvalidArgumentError(
-        `--lora-targets: ${JSON.stringify(t)} is not one of ${PROJECTIONS.join(", ")}`,
-      );
-    }
-  }
-  if (list.length === 0) throw new InvalidArgumentError("--lora-targets must name at least one module");
-  return list as Projection[];
-}
-
-interface TrainFlags {
+/** The flags that are not training options: where things are, the seed, the backend, the output. */
+interface RunFlags {
   model: string;
   train: string;
   validation?: string;
   out: string;
-  full?: boolean;
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
-  loraTargets: Projection[];
-  rslora?: boolean;
-  grades: boolean;
-  gradesTau: number;
-  gradesAlpha: number;
-  gradesMetric: "grad_change" | "weight_change";
-  gradesNormalize: "sum" | "mean";
-  gradesRelativeTau?: number;
-  gradesInterval: number;
-  gradesMaxFrozenRatio: number;
-  earlyStoppingPatience?: number;
-  evalInterval: number;
-  minDelta: number;
-  epochs: number;
-  batchSize: number;
-  gradAccum: number;
-  lr: number;
-  weightDecay: number;
-  warmupRatio: number;
-  scheduler: "cosine" | "linear" | "constant";
-  maxGradNorm: number;
-  maxSteps?: number;
-  seqLen: number;
   seed: number;
   checkpointDir?: string;
-  checkpointEvery?: number;
   resume?: string;
   backend: BackendName;
   events?: boolean;
 }
 
-export function specFromFlags(f: TrainFlags): TrainSpec {
-  return {
-    modelDir: f.model,
-    trainFile: f.train,
-    ...(f.validation ? { validationFile: f.validation } : {}),
-    outputDir: f.out,
-    trainingType: f.full ? "full" : "lora",
-    lora: {
-      r: f.loraR,
-      alpha: f.loraAlpha,
-      dropout: f.loraDropout,
-      targetModules: f.loraTargets,
-      useRslora: f.rslora ?? false,
-    },
-    grades: {
-      enabled: f.grades,
-      tau: f.gradesTau,
-      alpha: f.gradesAlpha,
-      metric: f.gradesMetric,
-      normalize: f.gradesNormalize,
-      ...(f.gradesRelativeTau !== undefined ? { relativeTau: f.gradesRelativeTau } : {}),
-      interval: f.gradesInterval,
-      maxFrozenRatio: f.gradesMaxFrozenRatio,
-    },
-    ...(f.earlyStoppingPatience !== undefined
-      ? {
-          earlyStopping: {
-            patience: f.earlyStoppingPatience,
-            evalInterval: f.evalInterval,
-            minDelta: f.minDelta,
-          },
-        }
-      : {}),
-    nEpochs: f.epochs,
-    batchSize: f.batchSize,
-    gradientAccumulationSteps: f.gradAccum,
-    learningRate: f.lr,
-    weightDecay: f.weightDecay,
-    warmupRatio: f.warmupRatio,
-    lrScheduler: f.scheduler,
-    maxGradNorm: f.maxGradNorm,
-    ...(f.maxSteps !== undefined ? { maxSteps: f.maxSteps } : {}),
-    maxSeqLen: f.seqLen,
-    seed: f.seed,
-    ...(f.checkpointDir ? { checkpointDir: f.checkpointDir } : {}),
-    ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
-    ...(f.resume ? { resumeFrom: f.resume } : {}),
-    backend: f.backend,
-  };
+/** Examples in a JSONL file (its non-blank lines), from which "auto" hyperparameters are resolved. */
+async function countExamples(path: string): Promise<number> {
+  const text = await readFile(path, "utf8");
+  return text.split("\n").filter((line) => line.trim() !== "").length;
+}
+
+/** The spec a `grades train` command line describes: the same options-to-spec mapping a job goes through. */
+export async function specFromFlags(flags: RunFlags & Record<string, unknown>): Promise<TrainSpec> {
+  const options = resolveTrainOptions(optionsFromFlags(flags), await countExamples(flags.train));
+  return trainSpecFrom(options, {
+    modelDir: flags.model,
+    trainFile: flags.train,
+    validationFile: flags.validation,
+    outputDir: flags.out,
+    checkpointDir: flags.checkpointDir,
+    resumeFrom: flags.resume,
+    seed: flags.seed,
+    backend: flags.backend,
+  });
 }
 
 function describeEvent(e: TrainEvent): string | undefined {
@@ -138,8 +65,8 @@ function describeEvent(e: TrainEvent): string | undefined {
   return undefined;
 }
 
-async function runTrain(flags: TrainFlags): Promise<void> {
-  const spec = specFromFlags(flags);
+async function runTrain(flags: RunFlags & Record<string, unknown>): Promise<void> {
+  const spec = await specFromFlags(flags);
   const bar = new ProgressBar(process.stderr);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -181,7 +108,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
 }
 
 export function registerTrainCommands(program: Command): void {
-  program
+  const trainCommand = program
     .command("train")
     .description("fine-tune a model folder on a JSONL dataset (LoRA by default) with GradES")
     .requiredOption("--model <dir>", "Hugging Face model folder")
@@ -191,80 +118,15 @@ export function registerTrainCommands(program: Command): void {
       "--out <dir>",
       "output folder: PEFT adapter (LoRA) or model folder (--full), and summary.json",
     )
-    .option("--full", "full fine-tuning of the target projections instead of LoRA")
-    .option("--lora-r <n>", "LoRA rank", positiveInt("--lora-r"), 8)
-    .option("--lora-alpha <x>", "LoRA alpha (scaling alpha / r)", positive("--lora-alpha"), 16)
-    .option("--lora-dropout <p>", "LoRA dropout", fraction("--lora-dropout"), 0.05)
-    .option("--lora-targets <list>", "comma-separated projections", targets, [...PROJECTIONS])
-    .option("--rslora", "rank-stabilised LoRA: scaling alpha / sqrt(r)")
-    .option("--no-grades", "disable GradES (train for the full budget)")
-    .option("--grades-tau <x>", "GradES freeze threshold on G", nonNegative("--grades-tau"), 1e-4)
-    .option(
-      "--grades-alpha <f>",
-      "GradES grace period as a fraction of total steps",
-      fraction("--grades-alpha"),
-      0.5,
-    )
-    .addOption(
-      new Option("--grades-metric <m>", "what G measures")
-        .choices(["grad_change", "weight_change"])
-        .default("grad_change"),
-    )
-    .addOption(
-      new Option("--grades-normalize <n>", "sum: plain L1; mean: L1 per element")
-        .choices(["sum", "mean"])
-        .default("mean"),
-    )
-    .option(
-      "--grades-relative-tau <f>",
-      "freeze below this fraction of the component's G at the end of the grace period (replaces tau)",
-      positive("--grades-relative-tau"),
-    )
-    .option("--grades-interval <n>", "measure every n steps", positiveInt("--grades-interval"), 1)
-    .option(
-      "--grades-max-frozen-ratio <f>",
-      "stop when this fraction of components is frozen",
-      fraction("--grades-max-frozen-ratio"),
-      1,
-    )
-    .option(
-      "--early-stopping-patience <n>",
-      "validation-loss early stopping patience",
-      positiveInt("--early-stopping-patience"),
-    )
-    .option(
-      "--eval-interval <n>",
-      "evaluate every n steps (early stopping)",
-      positiveInt("--eval-interval"),
-      50,
-    )
-    .option("--min-delta <x>", "minimum validation-loss improvement", nonNegative("--min-delta"), 0)
-    .option("--epochs <n>", "epochs", positiveInt("--epochs"), 3)
-    .option("--batch-size <n>", "batch size", positiveInt("--batch-size"), 4)
-    .option("--grad-accum <n>", "gradient accumulation steps", positiveInt("--grad-accum"), 1)
-    .option("--lr <x>", "peak learning rate", positive("--lr"), 2e-4)
-    .option("--weight-decay <x>", "AdamW weight decay", nonNegative("--weight-decay"), 0)
-    .option("--warmup-ratio <f>", "warmup steps as a fraction of total", fraction("--warmup-ratio"), 0.03)
-    .addOption(
-      new Option("--scheduler <s>", "learning-rate decay")
-        .choices(["cosine", "linear", "constant"])
-        .default("cosine"),
-    )
-    .option(
-      "--max-grad-norm <x>",
-      "clip gradients to this global norm (0: no clipping)",
-      nonNegative("--max-grad-norm"),
-      1,
-    )
-    .option("--max-steps <n>", "cap on optimizer steps", positiveInt("--max-steps"))
-    .option("--seq-len <n>", "truncate examples to n tokens", positiveInt("--seq-len"), 512)
     .option("--seed <n>", "random seed", num("--seed", Number.isInteger, "an integer"), 42)
     .option("--checkpoint-dir <dir>", "write checkpoints to dir/step-N")
-    .option("--checkpoint-every <n>", "checkpoint every n steps", positiveInt("--checkpoint-every"))
     .option("--resume <dir>", "resume from a checkpoint folder")
     .addOption(backendOption())
-    .option("--events", "print every event as a JSON line on stdout")
-    .action((flags: TrainFlags) => reporting("train", () => runTrain(flags)));
+    .option("--events", "print every event as a JSON line on stdout");
+  for (const option of trainFlagOptions()) trainCommand.addOption(option);
+  trainCommand.action((flags: RunFlags & Record<string, unknown>) =>
+    reporting("train", () => runTrain(flags)),
+  );
 
   program
     .command("score")

@@ -1,6 +1,7 @@
 // The dataset formats the engine trains on, one JSON object per JSONL line.
 // Pure parsing and validation (no tensors): the API validates uploads with the same code the worker trains with,
 // so a file that is accepted is a file that trains.
+import { InputError } from "../errors.ts";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -23,7 +24,7 @@ export type ExampleFormat = Example["format"];
 export const IGNORE_INDEX = -100;
 
 /** A problem with one line of a dataset; `line` is 1-based, as editors count. */
-export class DataFormatError extends Error {
+export class DataFormatError extends InputError {
   constructor(
     readonly line: number,
     readonly problem: string,

@@ -2,6 +2,7 @@
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the raw
 // little-endian tensor bytes. Everything is read into float32, since the engine computes in float32.
 import { open, writeFile } from "node:fs/promises";
+import { InputError } from "../errors.ts";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16";
 
@@ -35,7 +36,7 @@ export interface WriteSafetensorsOptions {
   metadata?: Record<string, string>;
 }
 
-export class SafetensorsError extends Error {
+export class SafetensorsError extends InputError {
   override name = "SafetensorsError";
 }
 

@@ -9,6 +9,7 @@ import { attachLora, type LoraLinear } from "./lora.ts";
 import { rmsNorm } from "./rms-norm.ts";
 import { rotaryTables } from "./rotary.ts";
 import {
+  ATTENTION_PROJECTIONS,
   type CausalLM,
   type Component,
   type ForwardOptions,
@@ -19,10 +20,10 @@ import {
 import { ownedVariable } from "./variables.ts";
 import { expectedWeights } from "./weights.ts";
 
-const ATTENTION_PROJECTIONS = new Set<Projection>(["q_proj", "k_proj", "v_proj", "o_proj"]);
+const ATTENTION = new Set<Projection>(ATTENTION_PROJECTIONS);
 
 export function projectionModulePath(layer: number, projection: Projection): string {
-  const block = ATTENTION_PROJECTIONS.has(projection) ? "self_attn" : "mlp";
+  const block = ATTENTION.has(projection) ? "self_attn" : "mlp";
   return `model.layers.${layer}.${block}.${projection}`;
 }
 

@@ -3,11 +3,12 @@
 // (another activation, unsupported rope scaling, Qwen's per-layer sliding window) is rejected by name.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { InputError } from "../errors.ts";
 import type { ModelConfig, ModelType } from "./types.ts";
 
 export const MODEL_TYPES: readonly ModelType[] = ["qwen2", "qwen3", "llama", "mistral"];
 
-export class ModelConfigError extends Error {
+export class ModelConfigError extends InputError {
   override name = "ModelConfigError";
   constructor(
     readonly field: string,

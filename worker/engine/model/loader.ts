@@ -4,13 +4,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { InputError } from "../errors.ts";
 import { pathExists } from "../io/path-exists.ts";
-import { readSafetensors, type SafetensorsTensor } from "../io/safetensors.ts";
+import { readSafetensors, readSafetensorsHeader, type SafetensorsTensor } from "../io/safetensors.ts";
 import { DecoderModel } from "./causal-lm.ts";
 import { type DecoderConfig, readModelConfig } from "./config.ts";
 import { expectedWeights } from "./weights.ts";
 
-export class ModelLoadError extends Error {
+export class ModelLoadError extends InputError {
   override name = "ModelLoadError";
   constructor(
     message: string,
@@ -21,61 +22,92 @@ export class ModelLoadError extends Error {
   }
 }
 
+/** A shard's file name: a safetensors file directly in the model folder. */
+const SHARD_NAME = /^[\w.-]+\.safetensors$/;
+
 /** Tensors stored by some checkpoints that the decoder recomputes (rotary inverse frequencies). */
 const IGNORED = /\.rotary_emb\.inv_freq$/;
 
-/** Reads all weight tensors of a folder (single file or shards) as float32. */
-export async function readModelTensors(dir: string): Promise<Map<string, SafetensorsTensor>> {
+/** Which tensors to take from which file: every tensor of model.safetensors, or the index's weight_map. */
+type WeightLayout = { file: string; names: string[] | null }[];
+
+async function weightLayout(dir: string): Promise<WeightLayout> {
   const indexPath = join(dir, "model.safetensors.index.json");
-  if (await pathExists(indexPath)) {
-    let index: { weight_map?: Record<string, string> };
-    try {
-      index = JSON.parse(await readFile(indexPath, "utf8"));
-    } catch (err) {
-      throw new ModelLoadError(`model.safetensors.index.json is not valid JSON (${(err as Error).message})`);
+  if (!(await pathExists(indexPath))) {
+    if (!(await pathExists(join(dir, "model.safetensors")))) {
+      throw new ModelLoadError(
+        "the model folder has neither model.safetensors nor model.safetensors.index.json",
+        "model.safetensors",
+      );
     }
-    const weightMap = index.weight_map;
-    if (!weightMap || typeof weightMap !== "object") {
-      throw new ModelLoadError("model.safetensors.index.json has no weight_map", "weight_map");
-    }
-    const byFile = new Map<string, string[]>();
-    for (const [name, file] of Object.entries(weightMap)) {
-      if (typeof file !== "string" || file.includes("/") || file.includes("\\")) {
-        throw new ModelLoadError(`weight_map entry for ${name} is not a file name in the folder`, name);
-      }
-      byFile.set(file, [...(byFile.get(file) ?? []), name]);
-    }
-    const out = new Map<string, SafetensorsTensor>();
-    for (const [file, names] of byFile) {
-      if (!(await pathExists(join(dir, file)))) {
-        throw new ModelLoadError(`shard ${file} listed in model.safetensors.index.json is missing`, file);
-      }
-      const tensors = await readSafetensors(join(dir, file));
-      for (const name of names) {
-        const t = tensors.get(name);
-        if (!t)
-          throw new ModelLoadError(`weight ${name} is listed for shard ${file} but not stored in it`, name);
-        out.set(name, t);
-      }
-    }
-    return out;
+    return [{ file: "model.safetensors", names: null }];
   }
-  const single = join(dir, "model.safetensors");
-  if (!(await pathExists(single))) {
+  let index: { weight_map?: Record<string, string> };
+  try {
+    index = JSON.parse(await readFile(indexPath, "utf8"));
+  } catch (err) {
     throw new ModelLoadError(
-      "the model folder has neither model.safetensors nor model.safetensors.index.json",
+      `model.safetensors.index.json is not valid JSON (${(err as Error).message})`,
+      "model.safetensors.index.json",
     );
   }
-  return readSafetensors(single);
+  const weightMap = index?.weight_map;
+  if (!weightMap || typeof weightMap !== "object") {
+    throw new ModelLoadError(
+      "model.safetensors.index.json has no weight_map",
+      "model.safetensors.index.json",
+    );
+  }
+  const byFile = new Map<string, string[]>();
+  for (const [name, file] of Object.entries(weightMap)) {
+    if (typeof file !== "string" || !SHARD_NAME.test(file)) {
+      throw new ModelLoadError(`weight_map entry for ${name} is not a .safetensors file in the folder`, name);
+    }
+    byFile.set(file, [...(byFile.get(file) ?? []), name]);
+  }
+  for (const file of byFile.keys()) {
+    if (!(await pathExists(join(dir, file)))) {
+      throw new ModelLoadError(`shard ${file} listed in model.safetensors.index.json is missing`, file);
+    }
+  }
+  return [...byFile].map(([file, names]) => ({ file, names }));
+}
+
+/** The tensors the layout takes from each file, read by `read` (whole tensors, or header entries only). */
+async function readLayout<T>(
+  dir: string,
+  read: (path: string) => Promise<Map<string, T>>,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const { file, names } of await weightLayout(dir)) {
+    const stored = await read(join(dir, file));
+    for (const name of names ?? stored.keys()) {
+      const t = stored.get(name);
+      if (!t)
+        throw new ModelLoadError(`weight ${name} is listed for shard ${file} but not stored in it`, name);
+      out.set(name, t);
+    }
+  }
+  return out;
+}
+
+/** Reads all weight tensors of a folder (single file or shards) as float32. */
+export function readModelTensors(dir: string): Promise<Map<string, SafetensorsTensor>> {
+  return readLayout(dir, readSafetensors);
+}
+
+/** The shapes of the weights loadModel would read, from the safetensors headers alone. */
+export function readModelShapes(dir: string): Promise<Map<string, { shape: number[] }>> {
+  return readLayout(dir, async (path) => (await readSafetensorsHeader(path)).tensors);
 }
 
 /** Checks names and shapes against the config; returns the tensors the decoder uses. */
-export function checkModelTensors(
+export function checkModelTensors<T extends { shape: number[] }>(
   cfg: DecoderConfig,
-  tensors: Map<string, SafetensorsTensor>,
-): Map<string, SafetensorsTensor> {
+  tensors: Map<string, T>,
+): Map<string, T> {
   const expected = expectedWeights(cfg);
-  const used = new Map<string, SafetensorsTensor>();
+  const used = new Map<string, T>();
   for (const e of expected) {
     const t = tensors.get(e.name);
     if (!t)

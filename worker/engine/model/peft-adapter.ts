@@ -3,12 +3,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { InputError } from "../errors.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { type DecoderModel, projectionModulePath } from "./causal-lm.ts";
 import { type LoraOptions, PROJECTIONS, type Projection } from "./types.ts";
 import { projectionShape } from "./weights.ts";
 
-export class AdapterLoadError extends Error {
+export class AdapterLoadError extends InputError {
   override name = "AdapterLoadError";
   constructor(
     message: string,

@@ -23,16 +23,12 @@ export interface ModelConfig {
   eos_token_id?: number | number[];
 }
 
+/** The projections of a decoder layer's attention block (`self_attn`) and of its MLP block (`mlp`). */
+export const ATTENTION_PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj"] as const;
+export const MLP_PROJECTIONS = ["gate_proj", "up_proj", "down_proj"] as const;
+
 /** The seven projections of a decoder layer that LoRA wraps and GradES tracks. */
-export const PROJECTIONS = [
-  "q_proj",
-  "k_proj",
-  "v_proj",
-  "o_proj",
-  "gate_proj",
-  "up_proj",
-  "down_proj",
-] as const;
+export const PROJECTIONS = [...ATTENTION_PROJECTIONS, ...MLP_PROJECTIONS] as const;
 export type Projection = (typeof PROJECTIONS)[number];
 
 /**

@@ -1,6 +1,7 @@
 // The Hugging Face weight names and shapes a config implies; the loader checks files against this list and
 // the initialiser creates exactly these tensors.
 import type { DecoderConfig } from "./config.ts";
+import { ATTENTION_PROJECTIONS, MLP_PROJECTIONS } from "./types.ts";
 
 export interface ExpectedWeight {
   name: string;
@@ -40,7 +41,7 @@ export function expectedWeights(cfg: DecoderConfig): ExpectedWeight[] {
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
     const p = `model.layers.${i}`;
     out.push({ name: `${p}.input_layernorm.weight`, shape: [cfg.hidden_size], kind: "norm" });
-    for (const proj of ["q_proj", "k_proj", "v_proj", "o_proj"]) {
+    for (const proj of ATTENTION_PROJECTIONS) {
       const shape = projectionShape(cfg, proj);
       out.push({ name: `${p}.self_attn.${proj}.weight`, shape, kind: "matrix" });
       if (cfg.attention_bias && proj !== "o_proj") {
@@ -55,7 +56,7 @@ export function expectedWeights(cfg: DecoderConfig): ExpectedWeight[] {
       out.push({ name: `${p}.self_attn.q_norm.weight`, shape: [cfg.head_dim], kind: "norm" });
       out.push({ name: `${p}.self_attn.k_norm.weight`, shape: [cfg.head_dim], kind: "norm" });
     }
-    for (const proj of ["gate_proj", "up_proj", "down_proj"]) {
+    for (const proj of MLP_PROJECTIONS) {
       out.push({ name: `${p}.mlp.${proj}.weight`, shape: projectionShape(cfg, proj), kind: "matrix" });
     }
     out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [cfg.hidden_size], kind: "norm" });

@@ -4,9 +4,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { InputError } from "../errors.ts";
 import type { ChatTemplateMessage, Tokenizer } from "../model/types.ts";
 
-export class TokenizerLoadError extends Error {
+export class TokenizerLoadError extends InputError {
   override name = "TokenizerLoadError";
 }
 

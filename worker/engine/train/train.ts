@@ -5,7 +5,7 @@ import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../dat
 import { DataFormatError } from "../data/formats.ts";
 import { loadModel } from "../model/loader.ts";
 import { loadTokenizerIfPresent } from "./model-files.ts";
-import { checkTrainSpec } from "./spec-check.ts";
+import { checkTrainSpec } from "./spec-options.ts";
 import { Trainer } from "./trainer.ts";
 import type { TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
 

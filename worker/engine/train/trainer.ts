@@ -60,6 +60,7 @@ export class Trainer {
   readonly grades: GradesController;
   readonly optimizer: AdamW;
   readonly totalSteps: number;
+  private readonly stepsPerEpoch: number;
   readonly schedule: LrSchedule;
   step = 0;
   private readonly spec: TrainSpec;
@@ -94,8 +95,8 @@ export class Trainer {
     if (this.components.length === 0) throw new Error("the model has no trainable components");
     for (const c of this.components) this.keys.set(c.name, variableKeys(c, lora));
     this.stream = new BatchStream(input.train.examples, spec.batchSize, spec.seed, input.padId);
-    const perEpoch = Math.ceil(this.stream.batchesPerEpoch / spec.gradientAccumulationSteps);
-    this.totalSteps = spec.maxSteps ?? Math.max(1, spec.nEpochs * perEpoch);
+    this.stepsPerEpoch = Math.ceil(this.stream.batchesPerEpoch / spec.gradientAccumulationSteps);
+    this.totalSteps = spec.maxSteps ?? Math.max(1, spec.nEpochs * this.stepsPerEpoch);
     this.schedule = {
       baseLr: spec.learningRate,
       warmupSteps: warmupStepsFor(spec.warmupRatio, this.totalSteps),
@@ -430,7 +431,7 @@ export class Trainer {
           reason = "early_stopping";
         }
       }
-      if (spec.checkpointDir && spec.checkpointEvery && this.step % spec.checkpointEvery === 0) {
+      if (spec.checkpointDir && (this.isEvery(spec.checkpointEvery) || this.endsLastEpochs())) {
         await this.emitCheckpoint(emit);
       }
     }
@@ -452,6 +453,18 @@ export class Trainer {
     await writeSummary(spec.outputDir, summary);
     await emit({ type: "stop", step: this.step, reason });
     return summary;
+  }
+
+  private isEvery(interval: number | undefined): boolean {
+    return interval !== undefined && this.step % interval === 0;
+  }
+
+  /** The end of one of the last `epochCheckpoints` epochs (as OpenAI keeps); the last step ends the last one. */
+  private endsLastEpochs(): boolean {
+    const n = this.spec.epochCheckpoints ?? 0;
+    const endsEpoch = this.step % this.stepsPerEpoch === 0 || this.step === this.totalSteps;
+    const epoch = Math.ceil(this.step / this.stepsPerEpoch);
+    return n > 0 && endsEpoch && epoch > Math.ceil(this.totalSteps / this.stepsPerEpoch) - n;
   }
 
   private async emitCheckpoint(emit: (e: TrainEvent) => Promise<void>): Promise<void> {

@@ -53,6 +53,8 @@ export interface TrainSpec {
   /** Checkpoint folder: a checkpoint every `checkpointEvery` steps (and on abort) is written to checkpointDir/step-N. */
   checkpointDir?: string;
   checkpointEvery?: number;
+  /** Also checkpoint at the end of each of the last n epochs (default 0). */
+  epochCheckpoints?: number;
   /** A checkpoint folder to resume from: weights, optimizer, GradES state, data position, RNG. */
   resumeFrom?: string;
   /** Compute backend (default "auto"). */

@@ -517,12 +517,12 @@ describe("other modes", () => {
     expect(summary.finalValidLoss).toBeGreaterThan(0);
   });
 
-  it("rejects a bad option naming the field", async () => {
+  it("rejects a bad option naming it by its snake_case path", async () => {
     await expect(train(spec("bad", { batchSize: 0 }))).rejects.toThrow(
-      /^batchSize: must be a positive integer/,
+      /^hyperparameters\.batch_size: Too small: expected number to be >=1/,
     );
     await expect(train(spec("bad", { grades: grades({ maxFrozenRatio: 2 }) }))).rejects.toThrow(
-      /grades.maxFrozenRatio/,
+      /^grades\.max_frozen_ratio: /,
     );
   });
 

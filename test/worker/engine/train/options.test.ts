@@ -1,0 +1,149 @@
+// The one schema of training options: its defaults are the product's, the CLI and a job resolve the same
+// options to the same spec, and a bad value is named by its snake_case path wherever it is found.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveJobConfig } from "../../../../api/routes/fine-tuning/config.ts";
+import { specFromFlags } from "../../../../worker/engine/cli/train-commands.ts";
+import {
+  checkTrainSpec,
+  parseTrainOptions,
+  resolveTrainOptions,
+  TrainSpecError,
+} from "../../../../worker/engine/index.ts";
+import { trainSpecFor } from "../../../../worker/train-spec.ts";
+import { makeTempDir } from "../support/tmp-dir.ts";
+import { baseSpec, writeCountingData } from "./support/fixtures.ts";
+
+let root: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir: root, cleanup } = await makeTempDir("grades-options-"));
+  await writeCountingData(join(root, "train.jsonl"), 40, 10);
+});
+afterAll(async () => cleanup());
+
+const runFlags = (extra: Record<string, unknown> = {}) => ({
+  model: join(root, "model"),
+  train: join(root, "train.jsonl"),
+  out: join(root, "out"),
+  seed: 5,
+  backend: "wasm" as const,
+  grades: true,
+  ...extra,
+});
+const paths = () => ({
+  modelDir: join(root, "model"),
+  trainFile: join(root, "train.jsonl"),
+  outputDir: join(root, "out"),
+  checkpointDir: "",
+});
+
+/** `f` must throw a TrainSpecError; its field. */
+function fieldOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(TrainSpecError);
+    return (err as TrainSpecError).field;
+  }
+  throw new Error("did not throw");
+}
+
+describe("training options", () => {
+  it("default to the product's GradES, LoRA and schedule settings", () => {
+    const o = resolveTrainOptions({}, 40);
+    expect(o.grades).toEqual({
+      enabled: true,
+      tau: 1e-6,
+      alpha: 0.3,
+      metric: "grad_change",
+      normalize: "mean",
+      relative_tau: 0.05,
+      interval: 1,
+      max_frozen_ratio: 1,
+    });
+    expect(o.lora).toMatchObject({ r: 8, alpha: 16, dropout: 0, use_rslora: false });
+    expect(o.lora.target_modules).toHaveLength(7);
+    expect(o).toMatchObject({
+      hyperparameters: { n_epochs: 3, batch_size: 2, learning_rate_multiplier: 1 },
+      learning_rate: 2e-4,
+      warmup_ratio: 0.03,
+      lr_scheduler: "cosine",
+      weight_decay: 0,
+      max_grad_norm: 1,
+      gradient_accumulation_steps: 1,
+      early_stopping: null,
+      epoch_checkpoints: 3,
+    });
+    expect(resolveTrainOptions({ early_stopping: {} }, 40).early_stopping).toEqual({
+      patience: 3,
+      eval_interval: 10,
+      min_delta: 0,
+    });
+  });
+
+  it("give `grades train` without flags and a job without options the same spec", async () => {
+    const cli = await specFromFlags(runFlags());
+    const job = trainSpecFor(
+      resolveJobConfig({ model: "m", training_file: "f" }, 40),
+      5,
+      paths(),
+      "wasm",
+      "",
+    );
+    expect(cli).toEqual(job);
+  });
+
+  it("let a job set the schedule, weight decay, clipping and accumulation, as the CLI flags do", async () => {
+    const options = {
+      warmup_ratio: 0.2,
+      lr_scheduler: "linear" as const,
+      weight_decay: 0.05,
+      max_grad_norm: 0.5,
+      gradient_accumulation_steps: 3,
+    };
+    const spec = trainSpecFor(
+      resolveJobConfig({ model: "m", training_file: "f", ...options }, 40),
+      5,
+      paths(),
+      "wasm",
+      "",
+    );
+    expect(spec).toMatchObject({
+      warmupRatio: 0.2,
+      lrScheduler: "linear",
+      weightDecay: 0.05,
+      maxGradNorm: 0.5,
+      gradientAccumulationSteps: 3,
+    });
+    const cli = await specFromFlags(
+      runFlags({ warmupRatio: 0.2, scheduler: "linear", weightDecay: 0.05, maxGradNorm: 0.5, gradAccum: 3 }),
+    );
+    expect(cli).toEqual(spec);
+  });
+
+  it("name a bad value by its snake_case path, in a stored config and in a spec built by hand", () => {
+    const config = resolveJobConfig({ model: "m", training_file: "f" }, 40);
+    const bad = { ...config, hyperparameters: { ...config.hyperparameters, n_epochs: 0 } };
+    expect(fieldOf(() => trainSpecFor(bad, 1, paths(), "wasm", ""))).toBe("hyperparameters.n_epochs");
+    expect(fieldOf(() => checkTrainSpec(baseSpec(root, { nEpochs: 0 })))).toBe("hyperparameters.n_epochs");
+    expect(fieldOf(() => checkTrainSpec(baseSpec(root, { warmupRatio: 2 })))).toBe("warmup_ratio");
+    const relative = baseSpec(root);
+    relative.grades = { ...relative.grades, enabled: true, relativeTau: -1 };
+    expect(fieldOf(() => checkTrainSpec(relative))).toBe("grades.relative_tau");
+    expect(
+      fieldOf(() =>
+        checkTrainSpec(baseSpec(root, { earlyStopping: { patience: 1, evalInterval: 1, minDelta: 0 } })),
+      ),
+    ).toBe("early_stopping");
+  });
+
+  it("read a configuration stored before an option existed with that option's default", () => {
+    const {
+      epoch_checkpoints: _e,
+      warmup_ratio: _w,
+      ...old
+    } = resolveJobConfig({ model: "m", training_file: "f" }, 40);
+    expect(parseTrainOptions(old)).toMatchObject({ epoch_checkpoints: 3, warmup_ratio: 0.03 });
+  });
+});

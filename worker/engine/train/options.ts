@@ -1,0 +1,253 @@
+// The engine's training options: one schema with every option's type, bounds, description and default. The
+// HTTP API's request fields, a job's stored configuration and the `grades train` flags are all derived from it.
+// Names are the API's (snake_case, OpenAI's grouping of `hyperparameters`), so a bad value is reported by the
+// path a user of the API wrote, wherever it is found.
+import { z } from "zod";
+import { PROJECTIONS } from "../model/types.ts";
+import { TrainSpecError } from "./spec-error.ts";
+
+const int = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
+
+/** OpenAI's hyperparameters; each may also be "auto" (see resolveAuto). */
+export const hyperparameterFields = {
+  n_epochs: int(1, 50).describe("passes over the training data"),
+  batch_size: int(1, 256).describe("examples per batch"),
+  learning_rate_multiplier: z
+    .number()
+    .positive()
+    .max(100)
+    .describe("scales the training type's base learning rate (unless learning_rate is given)"),
+};
+
+export const loraFields = {
+  r: int(1, 256).describe("LoRA rank"),
+  alpha: z.number().positive().max(4096).describe("LoRA alpha (scaling alpha / r)"),
+  dropout: z.number().min(0).lt(1).describe("dropout on the LoRA input"),
+  target_modules: z
+    .array(z.enum(PROJECTIONS))
+    .min(1)
+    .describe("the projections LoRA wraps and GradES tracks"),
+  use_rslora: z.boolean().describe("rank-stabilised LoRA: scaling alpha / sqrt(r)"),
+};
+
+export const gradesFields = {
+  enabled: z.boolean().describe("GradES early stopping per weight matrix"),
+  tau: z.number().min(0).describe("freeze threshold on G (after normalisation)"),
+  alpha: z.number().min(0).max(1).describe("grace period as a fraction of total steps"),
+  metric: z
+    .enum(["grad_change", "weight_change"])
+    .describe("what G measures: the gradient's change (the paper's) or the weight's"),
+  normalize: z.enum(["sum", "mean"]).describe("sum: plain L1; mean: L1 per element"),
+  relative_tau: z
+    .number()
+    .positive()
+    .nullable()
+    .describe("freeze below this fraction of the matrix's G at the end of the grace period (replaces tau)"),
+  interval: int(1, 10_000).describe("measure G every n steps"),
+  max_frozen_ratio: z.number().gt(0).max(1).describe("stop when this fraction of matrices is frozen"),
+};
+
+export const earlyStoppingFields = {
+  patience: int(1, 1000).describe("evaluations without improvement before training stops"),
+  eval_interval: int(1, 100_000).describe("steps between validation-loss evaluations"),
+  min_delta: z.number().min(0).describe("minimum validation-loss improvement"),
+};
+
+export const topLevelFields = {
+  training_type: z
+    .enum(["lora", "full"])
+    .describe("LoRA adapters, or full fine-tuning of the target projections"),
+  learning_rate: z.number().positive().max(1).describe("peak learning rate"),
+  warmup_ratio: z.number().min(0).max(1).describe("warmup steps as a fraction of total steps"),
+  lr_scheduler: z.enum(["cosine", "linear", "constant"]).describe("learning-rate decay after warmup"),
+  weight_decay: z.number().min(0).max(10).describe("AdamW weight decay"),
+  max_grad_norm: z.number().min(0).describe("clip gradients to this global norm (0: no clipping)"),
+  gradient_accumulation_steps: int(1, 1024).describe("batches summed into one optimizer step"),
+  max_seq_len: int(2, 32_768).describe("truncate examples to this many tokens"),
+  max_steps: int(1, 1_000_000).nullable().describe("cap on optimizer steps"),
+  checkpoint_every: int(1, 1_000_000).describe("steps between checkpoints"),
+  epoch_checkpoints: int(0, 50).describe("also checkpoint at the end of each of the last n epochs"),
+};
+
+/** A complete, resolved set of options: what a job stores and what the engine trains with. */
+export const TrainOptions = z
+  .object({
+    ...topLevelFields,
+    hyperparameters: z.object(hyperparameterFields).strict(),
+    lora: z.object(loraFields).strict(),
+    grades: z.object(gradesFields).strict(),
+    early_stopping: z.object(earlyStoppingFields).strict().nullable(),
+  })
+  .strict();
+export type TrainOptions = z.infer<typeof TrainOptions>;
+
+const auto = <T extends z.ZodType>(schema: T) => z.union([z.literal("auto"), schema]);
+
+export const HyperparametersInput = z
+  .object({
+    n_epochs: auto(hyperparameterFields.n_epochs),
+    batch_size: auto(hyperparameterFields.batch_size),
+    learning_rate_multiplier: auto(hyperparameterFields.learning_rate_multiplier),
+  })
+  .partial()
+  .strict();
+export const LoraInput = z.object(loraFields).partial().strict();
+export const GradesInput = z.object(gradesFields).partial().strict();
+export const EarlyStoppingInput = z.object(earlyStoppingFields).partial().strict();
+/** The top-level options, each optional. */
+export const topLevelInputFields = z.object(topLevelFields).partial().shape;
+
+/** Options as a user gives them: any subset, "auto" allowed for the hyperparameters. */
+export const TrainOptionsInput = z
+  .object({
+    ...topLevelInputFields,
+    hyperparameters: HyperparametersInput.optional(),
+    lora: LoraInput.optional(),
+    grades: GradesInput.optional(),
+    early_stopping: EarlyStoppingInput.nullish(),
+  })
+  .strict();
+export type TrainOptionsInput = z.infer<typeof TrainOptionsInput>;
+
+/** Base learning rates that the multiplier scales: LoRA tolerates far larger steps than full fine-tuning. */
+export const BASE_LEARNING_RATE = { lora: 2e-4, full: 1e-5 } as const;
+
+/**
+ * The defaults. GradES: per-element normalisation with a relative threshold, so the default does not depend on
+ * matrix or model size. LoRA dropout 0, as PEFT's default: dropout's random masks change the gradient from step
+ * to step by themselves, which G would measure as noise and which delays freezing. Validation loss every 10
+ * steps: jobs here are often tens of steps long, and with a longer interval early stopping would never act.
+ */
+type TrainDefaults = Omit<TrainOptions, "hyperparameters" | "learning_rate" | "early_stopping"> & {
+  early_stopping: NonNullable<TrainOptions["early_stopping"]>;
+};
+
+export const TRAIN_DEFAULTS: TrainDefaults = {
+  training_type: "lora",
+  warmup_ratio: 0.03,
+  lr_scheduler: "cosine",
+  weight_decay: 0,
+  max_grad_norm: 1,
+  gradient_accumulation_steps: 1,
+  max_seq_len: 512,
+  max_steps: null,
+  checkpoint_every: 50,
+  epoch_checkpoints: 3,
+  lora: { r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false },
+  grades: {
+    enabled: true,
+    tau: 1e-6,
+    alpha: 0.3,
+    metric: "grad_change",
+    normalize: "mean",
+    relative_tau: 0.05,
+    interval: 1,
+    max_frozen_ratio: 1,
+  },
+  /** Used when early stopping is asked for; it is off by default (it needs a validation file). */
+  early_stopping: { patience: 3, eval_interval: 10, min_delta: 0 },
+};
+
+export type ResolvedHyperparameters = TrainOptions["hyperparameters"];
+
+/**
+ * "auto" hyperparameters from the dataset size (examples in the training file), in OpenAI's spirit: a few
+ * epochs, larger batches only for larger datasets, multiplier 1.
+ */
+export function resolveAuto(
+  hp: TrainOptionsInput["hyperparameters"] | undefined,
+  examples: number | null,
+): ResolvedHyperparameters {
+  const n = examples ?? 0;
+  const given = <T>(v: T | "auto" | undefined, fallback: T): T =>
+    v === undefined || v === "auto" ? fallback : v;
+  return {
+    n_epochs: given(hp?.n_epochs, n > 0 && n < 10 ? 10 : n >= 10_000 ? 1 : 3),
+    batch_size: given(hp?.batch_size, n >= 2048 ? 8 : n >= 256 ? 4 : n >= 32 ? 2 : 1),
+    learning_rate_multiplier: given(hp?.learning_rate_multiplier, 1),
+  };
+}
+
+/** The first problem of a failed parse as a TrainSpecError naming the option's path. */
+function specError(err: z.ZodError): TrainSpecError {
+  const issue = err.issues[0]!;
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") path.push(String(issue.keys[0]));
+  return new TrainSpecError(path.join(".") || "(options)", issue.message);
+}
+
+/** Checks complete options against the schema; throws TrainSpecError naming the first bad one. */
+export function checkTrainOptions(options: unknown): TrainOptions {
+  const parsed = TrainOptions.safeParse(options);
+  if (!parsed.success) throw specError(parsed.error);
+  return parsed.data;
+}
+
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** Fills every default in and resolves "auto"; the result is checked. */
+export function resolveTrainOptions(input: TrainOptionsInput, examples: number | null): TrainOptions {
+  const { hyperparameters: hpIn, lora, grades, early_stopping, ...top } = input;
+  const hyperparameters = resolveAuto(hpIn, examples);
+  const trainingType = top.training_type ?? TRAIN_DEFAULTS.training_type;
+  // A `tau` given without `relative_tau` is the threshold the user wants: the default relative threshold would
+  // replace it (the engine ignores tau when relative_tau is set) and silently make the setting do nothing.
+  const absolute = grades?.tau !== undefined && grades.relative_tau === undefined;
+  return checkTrainOptions({
+    ...TRAIN_DEFAULTS,
+    learning_rate: BASE_LEARNING_RATE[trainingType] * hyperparameters.learning_rate_multiplier,
+    ...defined(top),
+    hyperparameters,
+    lora: { ...TRAIN_DEFAULTS.lora, ...defined(lora ?? {}) },
+    grades: {
+      ...TRAIN_DEFAULTS.grades,
+      ...(absolute ? { relative_tau: null } : {}),
+      ...defined(grades ?? {}),
+    },
+    early_stopping: early_stopping ? { ...TRAIN_DEFAULTS.early_stopping, ...defined(early_stopping) } : null,
+  });
+}
+
+/** Reads options from outside (a stored job configuration, possibly written before an option existed). */
+export function parseTrainOptions(raw: unknown, examples: number | null = null): TrainOptions {
+  const parsed = TrainOptionsInput.safeParse(raw);
+  if (!parsed.success) throw specError(parsed.error);
+  return resolveTrainOptions(parsed.data, examples);
+}
+
+const SECTIONS = {
+  hyperparameters: hyperparameterFields,
+  lora: loraFields,
+  grades: gradesFields,
+  early_stopping: earlyStoppingFields,
+} as const;
+
+/** Every option's path (`lora.r`, `warmup_ratio`). */
+export type OptionPath =
+  | keyof typeof topLevelFields
+  | { [S in keyof typeof SECTIONS]: `${S}.${keyof (typeof SECTIONS)[S] & string}` }[keyof typeof SECTIONS];
+
+export interface OptionField {
+  /** What a value given for the option must satisfy ("auto" is also allowed for the hyperparameters). */
+  schema: z.ZodType;
+  description: string;
+  /** The default ("auto" for the hyperparameters; learning_rate's is derived, see BASE_LEARNING_RATE). */
+  default: unknown;
+}
+
+/** One option's schema, description and default, by its path. */
+export function optionField(path: OptionPath): OptionField {
+  const [head, leaf] = path.split(".") as [string, string | undefined];
+  if (leaf === undefined) {
+    const schema = topLevelFields[head as keyof typeof topLevelFields];
+    const fallback =
+      head === "learning_rate" ? BASE_LEARNING_RATE : TRAIN_DEFAULTS[head as keyof TrainDefaults];
+    return { schema, description: schema.description ?? path, default: fallback };
+  }
+  const field = (SECTIONS[head as keyof typeof SECTIONS] as Record<string, z.ZodType>)[leaf]!;
+  const description = field.description ?? path;
+  if (head === "hyperparameters") return { schema: auto(field), description, default: "auto" };
+  const defaults = TRAIN_DEFAULTS[head as "lora" | "grades" | "early_stopping"] as Record<string, unknown>;
+  return { schema: field, description, default: defaults[leaf] };
+}
