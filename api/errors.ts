@@ -72,7 +72,7 @@ function sqlState(err: unknown): string | undefined {
 function fromHttpException(err: HTTPException): ApiError {
   const status = err.status as ContentfulStatusCode;
   if (status === 413) return new ApiError(413, "Request body too large", { code: "payload_too_large" });
-  if (status === 415) return new ApiError(415, "Content-Type must be application/json");
+  if (status === 415) return notJson();
   if (/malformed json/i.test(err.message)) return malformedJson();
   return new ApiError(status, err.message || "Bad request");
 }
@@ -80,6 +80,11 @@ function fromHttpException(err: HTTPException): ApiError {
 /** The one answer to a body that is not JSON, from Hono's validator or a handler's own parse. */
 export function malformedJson(): ApiError {
   return new ApiError(400, "Malformed JSON in request body", { code: "invalid_json" });
+}
+
+/** The one answer to a JSON route sent another Content-Type. */
+export function notJson(): ApiError {
+  return new ApiError(415, "Content-Type must be application/json", { code: "unsupported_media_type" });
 }
 
 /** Maps any thrown value to an ApiError; unknown errors are logged and become a 500 without internals. */

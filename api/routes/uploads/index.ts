@@ -22,7 +22,7 @@ import { ApiError, errorResponses } from "../../errors.ts";
 import { servableMediaType } from "../../header-values.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
-import { checkFilename } from "../files/schemas.ts";
+import { checkFilename, fileExpiresAt } from "../files/schemas.ts";
 import {
   CompleteUploadBody,
   CreateUploadBody,
@@ -181,6 +181,7 @@ export const uploadsRoutes = newRouter()
       bytes: body.bytes,
       mimeType: body.mime_type,
       expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
+      fileExpiresAfter: body.expires_after?.seconds ?? null,
     });
     return c.json(uploadObject(row, null), 200);
   })
@@ -244,6 +245,7 @@ export const uploadsRoutes = newRouter()
           contentType,
           examples: result?.examples ?? null,
           format: result?.format ?? null,
+          expiresAt: fileExpiresAt(upload.fileExpiresAfter),
         });
         // Guarded by status, so two racing completions make one file.
         const row = await finishUpload(tx.db, upload.id, { status: "completed", fileId });
