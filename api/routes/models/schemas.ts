@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { ModelRow } from "../../../db/schema/models.ts";
 import { MODEL_KINDS, SYSTEM_OWNER } from "../../../db/schema/models.ts";
+import { clientRecord } from "../../record-keys.ts";
 import { unixSeconds } from "../files/schemas.ts";
 
 export const ModelObject = z
@@ -30,7 +31,7 @@ export const RegisterModelBody = z
         z
           .object({
             type: z.literal("files"),
-            files: z.record(z.string(), z.string().min(1)).openapi({
+            files: clientRecord(z.string(), z.string().min(1)).openapi({
               description: "Hugging Face file name → id of an uploaded file",
               example: { "config.json": "file-abc" },
             }),
