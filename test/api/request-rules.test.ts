@@ -1,5 +1,6 @@
 // Rules every route keeps, checked across all of them: strict JSON bodies with one wording, one set of error
 // codes (malformed JSON and a wrong Content-Type answer the same everywhere), a precise word on a bad Bearer header.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../api/error-codes.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
@@ -148,7 +149,11 @@ describe("rules every route keeps", () => {
     }
     const doc = await (await t.app.request("/openapi.json")).json();
     const described: string = doc.components.schemas.Error.properties.error.properties.code.description;
-    for (const code of Object.keys(ERROR_CODES)) expect(described).toContain(`\`${code}\``);
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const code of Object.keys(ERROR_CODES)) {
+      expect(described).toContain(`\`${code}\``);
+      expect(readme).toContain(`| \`${code}\` |`);
+    }
   });
 
   it("tells a client what is wrong with its Authorization header", async () => {
