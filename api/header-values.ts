@@ -4,7 +4,6 @@
 // Node refuse the whole response, and S3 refuse the object.
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a quoted parameter value may not hold control characters
 const QUOTED = '"[^"\\\\\\u0000-\\u001f\\u007f-\\uffff]*"';
 /** RFC 9110 media-type: `type/subtype` with optional `; name=value` parameters, ASCII only. */
 const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);

@@ -105,7 +105,12 @@ describe("rules every route keeps", () => {
       for (const alt of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(alt, where, seen);
     };
     let bodies = 0;
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+    for (const [path, ops] of Object.entries(
+      doc.paths as Record<
+        string,
+        Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>
+      >,
+    )) {
       for (const [method, op] of Object.entries(ops)) {
         const schema = op.requestBody?.content?.["application/json"]?.schema;
         if (!schema) continue;
