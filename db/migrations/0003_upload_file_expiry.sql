@@ -1,1 +1,0 @@
-ALTER TABLE "uploads" ADD COLUMN "file_expires_after" integer;
