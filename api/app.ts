@@ -1,11 +1,12 @@
 // The API: one factory building the Hono app from explicit dependencies. Runs on Node (infra/api.ts,
 // infra/start.ts) and anywhere Hono runs; it keeps no state of its own between requests.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { metricsResponse } from "../metrics/routes.ts";
 import { requireApiKey } from "./auth.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
+import { checkHealth } from "./health.ts";
 import { limitJsonBodies } from "./json-limit.ts";
 import { RateLimiter, rateLimit } from "./rate-limit.ts";
 import { requestContext } from "./request-context.ts";
@@ -14,6 +15,7 @@ import { filesRoutes } from "./routes/files/index.ts";
 import { fineTuningRoutes } from "./routes/fine-tuning/index.ts";
 import { modelsRoutes } from "./routes/models/index.ts";
 import { uploadsRoutes } from "./routes/uploads/index.ts";
+import { webhookEndpointsRoutes } from "./routes/webhook-endpoints/index.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -47,26 +49,20 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/*", limitJsonBodies);
 
   app.openapi(healthRoute, async (c) => {
-    const [database, storage] = await Promise.all([
-      deps.db.db.execute(sql`select 1`).then(
-        () => "ok",
-        (err: Error) => `error: ${err.message}`,
-      ),
-      deps.storage.ping().then(
-        () => "ok",
-        (err: Error) => `error: ${err.message}`,
-      ),
-    ]);
-    if (database === "ok" && storage === "ok")
-      return c.json({ status: "ok" as const, database, storage }, 200);
-    return c.json({ status: "degraded" as const, database, storage }, 503);
+    const report = await checkHealth(deps);
+    return report.status === "ok"
+      ? c.json({ ...report, status: "ok" as const }, 200)
+      : c.json({ ...report, status: "degraded" as const }, 503);
   });
+  const { metrics } = deps;
+  if (metrics) app.get("/metrics", () => metricsResponse(metrics));
 
   const routes = app
     .route("/v1", filesRoutes)
     .route("/v1", uploadsRoutes)
     .route("/v1", modelsRoutes)
-    .route("/v1", fineTuningRoutes);
+    .route("/v1", fineTuningRoutes)
+    .route("/v1", webhookEndpointsRoutes);
   // Mount further resources here.
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "http", scheme: "bearer" });

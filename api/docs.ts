@@ -1,8 +1,10 @@
 // The interactive API reference at /docs, self-contained: the page loads Scalar's standalone browser bundle
 // from this server (from the installed @scalar/api-reference package) instead of a CDN, and uses system
 // fonts, so the reference works on a machine without internet access.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
@@ -11,12 +13,16 @@ export const DOCS_SCRIPT_PATH = "/docs/assets/api-reference.js";
 
 let bundle: Promise<string> | undefined;
 
+/** `npm run build` copies the bundle beside the compiled file, so production installs need no @scalar/api-reference. */
+function standaloneBundlePath(): string {
+  const built = fileURLToPath(new URL("./assets/api-reference.js", import.meta.url));
+  if (existsSync(built)) return built;
+  return createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js");
+}
+
 /** Read once, on first use: 3.5 MB that only a browser opening /docs needs. */
 function standaloneBundle(): Promise<string> {
-  bundle ??= readFile(
-    createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js"),
-    "utf8",
-  ).catch((err: unknown) => {
+  bundle ??= readFile(standaloneBundlePath(), "utf8").catch((err: unknown) => {
     bundle = undefined;
     throw err;
   });

@@ -4,12 +4,15 @@ import type { Config } from "../common/config.ts";
 import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
+import type { ServiceMetrics } from "../metrics/service-metrics.ts";
 
 export interface AppDeps {
   config: Config;
   db: Database;
   storage: ObjectStorage;
   logger: Logger;
+  /** Served at /metrics when given (processes on Node; not on Lambda). */
+  metrics?: ServiceMetrics;
 }
 
 /** The tenant a request's API key belongs to. */

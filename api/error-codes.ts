@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   invalid_file: "A referenced file does not exist",
   invalid_file_purpose: "A referenced file has the wrong purpose",
   invalid_source: "A model source the service will not read from",
+  invalid_url: "A webhook URL the service will not deliver to",
   invalid_multipart: "A multipart body that cannot be parsed, or with a field sent twice",
   bytes_mismatch: "An upload's parts do not add up to the bytes it was created with",
   checksum_mismatch: "An upload's md5 does not match its bytes",
@@ -35,6 +36,8 @@ export const ERROR_CODES = {
   upload_not_pending: "The upload is already completed or cancelled",
   upload_expired: "The upload has expired",
   model_exists: "A model with this id already exists",
+  delivery_pending: "The webhook delivery is still scheduled",
+  endpoint_disabled: "The webhook endpoint is disabled",
   // 413
   payload_too_large: "The request body is larger than the limit for its endpoint",
   file_too_large: "The file is larger than the configured limit",

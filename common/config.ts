@@ -1,6 +1,7 @@
 // The service's configuration: every environment variable is read here, once, and validated with zod, by the
 // entry points (infra/). Everything else receives a Config object; nothing deeper reads process.env.
 import { z } from "zod";
+import { WEBHOOK_DEFAULTS, type WebhooksConfig } from "../db/webhooks/config.ts";
 
 const boolish = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -43,8 +44,38 @@ const EnvSchema = z.object({
   GRADES_TENANT_MAX_RUNNING_JOBS: z.coerce.number().int().min(1).default(2),
   GRADES_RETRY_BASE_SECONDS: z.coerce.number().min(0).default(5),
   GRADES_RETRY_MAX_SECONDS: z.coerce.number().min(0).default(600),
+  /** Port of a worker process's /health and /metrics listener (`npm run worker`; 0: any free port). */
+  GRADES_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Set to false to run `npm start` without its in-process worker. */
   GRADES_WORKER: boolish.default(true),
+  // Webhooks (docs/webhooks.md); the defaults are db/webhooks/config.ts's.
+  /** Set to false to run `npm start` and workers without their in-process webhook dispatcher. */
+  GRADES_WEBHOOKS: boolish.default(true),
+  /** base64 of 32 bytes; absent: a key file in GRADES_DATA_DIR (fine for one machine only). */
+  GRADES_WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "must be the base64 of 32 bytes")
+    .optional(),
+  /** Local development and tests only: allow http and loopback/private webhook targets. */
+  GRADES_WEBHOOK_ALLOW_PRIVATE_TARGETS: boolish.default(false),
+  GRADES_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().default(WEBHOOK_DEFAULTS.timeoutSeconds),
+  GRADES_WEBHOOK_LEASE_SECONDS: z.coerce.number().positive().default(WEBHOOK_DEFAULTS.leaseSeconds),
+  GRADES_WEBHOOK_POLL_SECONDS: z.coerce.number().positive().default(WEBHOOK_DEFAULTS.pollSeconds),
+  GRADES_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).default(WEBHOOK_DEFAULTS.concurrency),
+  /** Comma-separated seconds: the wait before each attempt (the first is usually 0). */
+  GRADES_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, "must be comma-separated seconds, e.g. 0,5,300")
+    .transform((v) => v.split(",").map(Number))
+    .optional(),
+  GRADES_WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(WEBHOOK_DEFAULTS.disableAfterSeconds),
+  GRADES_WEBHOOK_ROTATION_OVERLAP_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(WEBHOOK_DEFAULTS.rotationOverlapSeconds),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -74,6 +105,7 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   demoModel: { enabled: boolean; seed: number };
   worker: WorkerConfig;
+  webhooks: WebhooksConfig;
 }
 
 export interface WorkerConfig {
@@ -87,6 +119,8 @@ export interface WorkerConfig {
   maxAttempts: number;
   runningPerTenant: number;
   retry: { baseSeconds: number; maxSeconds: number };
+  /** Port of a worker process's /health and /metrics listener (the API serves its own on `port`). */
+  httpPort: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +147,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  if (e.GRADES_WEBHOOK_LEASE_SECONDS <= e.GRADES_WEBHOOK_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      "invalid configuration:\n  GRADES_WEBHOOK_LEASE_SECONDS: must be longer than GRADES_WEBHOOK_TIMEOUT_SECONDS",
+    );
+  }
   if (e.S3_ENDPOINT !== undefined && e.S3_BUCKET === undefined) {
     throw new ConfigError("invalid configuration:\n  S3_BUCKET: required when S3_ENDPOINT is set");
   }
@@ -146,6 +185,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.GRADES_JOB_MAX_ATTEMPTS,
       runningPerTenant: e.GRADES_TENANT_MAX_RUNNING_JOBS,
       retry: { baseSeconds: e.GRADES_RETRY_BASE_SECONDS, maxSeconds: e.GRADES_RETRY_MAX_SECONDS },
+      httpPort: e.GRADES_WORKER_HTTP_PORT,
+    },
+    webhooks: {
+      inProcess: e.GRADES_WEBHOOKS,
+      secretKey: e.GRADES_WEBHOOK_SECRET_KEY ? Buffer.from(e.GRADES_WEBHOOK_SECRET_KEY, "base64") : undefined,
+      secretKeyFile: `${e.GRADES_DATA_DIR}/webhook-secret.key`,
+      allowPrivateTargets: e.GRADES_WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      timeoutSeconds: e.GRADES_WEBHOOK_TIMEOUT_SECONDS,
+      leaseSeconds: e.GRADES_WEBHOOK_LEASE_SECONDS,
+      pollSeconds: e.GRADES_WEBHOOK_POLL_SECONDS,
+      concurrency: e.GRADES_WEBHOOK_CONCURRENCY,
+      retrySchedule: e.GRADES_WEBHOOK_RETRY_SCHEDULE ?? WEBHOOK_DEFAULTS.retrySchedule,
+      disableAfterSeconds: e.GRADES_WEBHOOK_DISABLE_AFTER_SECONDS,
+      rotationOverlapSeconds: e.GRADES_WEBHOOK_ROTATION_OVERLAP_SECONDS,
+      responseBodyLimitBytes: WEBHOOK_DEFAULTS.responseBodyLimitBytes,
     },
   };
 }

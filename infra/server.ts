@@ -1,4 +1,4 @@
-// Serves the API over HTTP on Node.
+// Serves the API (and the worker processes' /health and /metrics) over HTTP on Node.
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
@@ -55,12 +55,21 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 export function startServer(deps: AppDeps, opts: { port: number; host: string }): Promise<RunningServer> {
-  const app = createApp(deps);
+  return serveFetch(createApp(deps).fetch, opts);
+}
+
+type Bindings = HttpBindings | Http2Bindings;
+
+/** Serves any fetch handler (the API app, a worker's /health and /metrics). */
+export function serveFetch(
+  handler: (request: Request, env: Bindings) => Response | Promise<Response>,
+  opts: { port: number; host: string },
+): Promise<RunningServer> {
   // An answer sent before the request's body has arrived (a 413 on its Content-Length, a 404 for an unknown
   // upload, a 401) ends the connection: the server would otherwise discard the rest of the body for a while and
   // then drop the socket, under a client that was told keep-alive and reuses it for its next request.
-  const fetch = async (req: Request, env: HttpBindings | Http2Bindings) => {
-    const res = await app.fetch(req, env);
+  const fetch = async (req: Request, env: Bindings) => {
+    const res = await handler(req, env);
     // serve() speaks HTTP/1.1 here (no createServer option), so the bindings are http's.
     const { incoming, outgoing } = env as HttpBindings;
     if (!incoming.complete) outgoing.setHeader("connection", "close");

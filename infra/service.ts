@@ -5,12 +5,14 @@ import type { Logger } from "../common/logger.ts";
 import { type Database, migrate, openDatabase } from "../db/client.ts";
 import { openStorage } from "../db/storage/index.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
+import { createServiceMetrics, type ServiceMetrics } from "../metrics/service-metrics.ts";
 
 export interface Service {
   config: Config;
   db: Database;
   storage: ObjectStorage;
   logger: Logger;
+  metrics: ServiceMetrics;
   close(): Promise<void>;
 }
 
@@ -30,5 +32,6 @@ export async function openService(config: Config, logger: Logger): Promise<Servi
     },
     "service opened",
   );
-  return { config, db, storage, logger, close: () => db.close() };
+  const metrics = createServiceMetrics({ sql: db.sql });
+  return { config, db, storage, logger, metrics, close: () => db.close() };
 }

@@ -1,10 +1,11 @@
 // `npm start`: the whole service in one process on the embedded defaults (PGlite and a local folder unless
-// DATABASE_URL / S3 settings say otherwise): migrations, the built-in demo model, an API key, the API and a
-// worker loop. Prints how to call it.
+// DATABASE_URL / S3 settings say otherwise): migrations, the built-in demo model, an API key, the API, a
+// worker loop and a webhook dispatcher. Prints how to call it.
 import { ensureDemoModel } from "../api/index.ts";
 import type { Config } from "../common/config.ts";
 import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
+import { startDispatcher } from "../worker/webhooks/index.ts";
 import { runMain } from "./main.ts";
 import { guardProcess, startBackendGuarded } from "./process-guard.ts";
 import { startServer } from "./server.ts";
@@ -58,11 +59,14 @@ runMain("grades", async (config, logger) => {
   const key = await ensureKey(service, config);
   const server = await startServer(service, { port: config.port, host: config.host });
   const worker = config.worker.inProcess ? await startWorker(service) : undefined;
+  const webhooks = config.webhooks.inProcess
+    ? await startDispatcher({ db: service.db, logger, config: config.webhooks })
+    : undefined;
   process.stdout.write(banner(server.url, key));
   return async () => {
     // Side by side: a client still streaming a long upload or download must not hold up the running job's
     // checkpoint and hand-back (server.close waits for open requests).
-    await Promise.all([server.close(), worker?.stop()]);
+    await Promise.all([server.close(), worker?.stop(), webhooks?.stop()]);
     await service.close();
   };
 });

@@ -10,9 +10,10 @@ export class Wakeup {
   private pending = false;
   private unlisten: (() => Promise<void>) | undefined;
 
-  async listen(sql: Sql, log: Logger): Promise<void> {
+  /** `channel`: the jobs channel by default; the webhook dispatcher listens on its own. */
+  async listen(sql: Sql, log: Logger, channel: string = JOBS_CHANNEL): Promise<void> {
     try {
-      this.unlisten = await sql.listen(JOBS_CHANNEL, () => this.wake());
+      this.unlisten = await sql.listen(channel, () => this.wake());
     } catch (err) {
       log.warn({ err }, "LISTEN failed; falling back to polling only");
     }

@@ -7,7 +7,9 @@ import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { JobRow } from "../db/queue/jobs.ts";
 import { claim, newWorkerId, type QueueOptions, rescueExpired } from "../db/queue/queue.ts";
+import { getJob } from "../db/queue/reads.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
+import type { RunOutcome, ServiceMetrics } from "../metrics/service-metrics.ts";
 import { InputCache } from "./cache.ts";
 import type { TrainFn, WorkerContext } from "./context.ts";
 import { runJob } from "./run-job.ts";
@@ -20,6 +22,8 @@ export interface WorkerDeps {
   db: Database;
   storage: ObjectStorage;
   logger: Logger;
+  /** Counts rescues and job outcomes when given. */
+  metrics?: ServiceMetrics;
 }
 
 export interface WorkerOptions {
@@ -40,6 +44,14 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Resolves when the loop has ended. */
   drained: Promise<void>;
+}
+
+/** Where a run left its job, read back from its row (runJob's many exits all end there). */
+async function runOutcome(db: Database, job: JobRow): Promise<RunOutcome> {
+  const now = await getJob(db.sql, job.tenantId, job.id).catch(() => null);
+  if (!now) return "unknown";
+  // Running after this run ended: another worker holds it now.
+  return now.status === "running" || now.status === "validating_files" ? "lost" : now.status;
 }
 
 export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): Promise<RunningWorker> {
@@ -73,8 +85,10 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     if (Date.now() - lastRescue < pollMs) return;
     lastRescue = Date.now();
     const moved = await rescueExpired(deps.db.sql, queue, wc.maxAttempts);
-    for (const j of moved)
+    for (const j of moved) {
       log.warn({ job: j.id, status: j.status, error: j.lastError }, "rescued a job with an expired lease");
+      deps.metrics?.leaseExpiries.inc({ result: j.status });
+    }
   };
 
   const loop = async () => {
@@ -95,6 +109,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
       log.info({ job: job.id, attempt: job.attempts }, "claimed a job");
       try {
         await runJob(ctx, job, shutdown.signal);
+        if (deps.metrics) deps.metrics.jobRuns.inc({ outcome: await runOutcome(deps.db, job) });
       } catch (err) {
         // Even recording the outcome failed (the database stayed away past every retry): the lease then
         // expires and the rescuer re-queues the job; this worker carries on.

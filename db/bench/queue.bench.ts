@@ -4,7 +4,6 @@
 // built-in demo model).
 // Usage: npm run bench:queue [-- --server postgres://postgres@127.0.0.1:5432/postgres --jobs 5000 --workers 8]
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import { migrate, openDatabase } from "../client.ts";
 import { randomToken } from "../ids.ts";
 import type { JobConfig } from "../queue/job-config.ts";
@@ -18,6 +17,7 @@ import {
   succeed,
 } from "../queue/queue.ts";
 import { firstStepLatency } from "./first-step.ts";
+import { percentile, withFreshDatabase } from "./fresh-database.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,24 +31,6 @@ const { values } = parseArgs({
 const JOBS = Number(values.jobs);
 const WORKERS = Number(values.workers);
 const TENANTS = Number(values.tenants);
-
-async function withFreshDatabase<T>(server: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `grades_bench_${randomToken(8).toLowerCase()}`;
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end({ timeout: 5 });
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 async function claimBench(url: string): Promise<void> {
   const setup = await openDatabase({ databaseUrl: url, maxConnections: 4 });

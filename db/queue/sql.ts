@@ -3,6 +3,8 @@
 // State changes go through `announce`, which writes the webhook outbox row and the job event in the same
 // statement (data-modifying CTEs run in the statement's transaction: all or nothing).
 
+import { outboxRowsSql } from "../webhooks/events.ts";
+
 /** NOTIFY channel: a job became claimable; idle workers wake up instead of waiting for their next poll. */
 export const JOBS_CHANNEL = "grades_jobs_queued";
 
@@ -17,11 +19,7 @@ function announce(move: string, message: string, opts: { notify?: boolean } = {}
   return `with moved as (${move}),
 outbox as (
   insert into webhook_outbox (id, tenant_id, type, data, created_at)
-  select ${newId("evt_")}, moved.tenant_id, 'fine_tuning.job.' || moved.status,
-         jsonb_build_object('id', moved.id, 'status', moved.status),
-         -- The statement's clock, not the transaction's: two changes in one transaction keep their order.
-         clock_timestamp()
-  from moved
+  ${outboxRowsSql("moved", newId("evt_"))}
 ),
 event as (
   insert into fine_tuning_job_events (id, job_id, level, message)

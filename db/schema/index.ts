@@ -4,3 +4,4 @@ export * from "./jobs.ts";
 export * from "./models.ts";
 export * from "./tenants.ts";
 export * from "./uploads.ts";
+export * from "./webhooks.ts";

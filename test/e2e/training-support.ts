@@ -30,6 +30,15 @@ export function startTestWorker(t: TestApp, opts: WorkerOptions = {}): Promise<R
 
 export type Job = Record<string, any> & { id: string; status: string };
 
+/** A few quick steps of LoRA on the built-in demo model: the request fields the real-engine suites share. */
+export const DEMO_TINY_JOB = {
+  model: "demo-tiny",
+  seed: 3,
+  learning_rate: 0.01,
+  method: { type: "supervised", supervised: { hyperparameters: { batch_size: 4 } } },
+  lora: { r: 4, alpha: 8 },
+};
+
 export async function getJob(t: TestApp, id: string): Promise<Job> {
   return (await (await t.request(`/v1/fine_tuning/jobs/${id}`)).json()) as Job;
 }

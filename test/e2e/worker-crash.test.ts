@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { testDatabaseUrl } from "../support/postgres.ts";
 import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
-import { finished, type Job, startTestWorker, waitForJob, withDemoModel } from "./training-support.ts";
+import {
+  DEMO_TINY_JOB,
+  finished,
+  type Job,
+  startTestWorker,
+  waitForJob,
+  withDemoModel,
+} from "./training-support.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const onPostgres = Boolean(testDatabaseUrl());
@@ -59,12 +66,8 @@ describe.skipIf(!onPostgres)("crash recovery with the real engine (Postgres)", (
 
   const create = async (body: Record<string, unknown>) => {
     const res = await postJson(t, "/v1/fine_tuning/jobs", {
-      model: "demo-tiny",
+      ...DEMO_TINY_JOB,
       training_file: trainingFile,
-      seed: 3,
-      learning_rate: 0.01,
-      method: { type: "supervised", supervised: { hyperparameters: { batch_size: 4 } } },
-      lora: { r: 4, alpha: 8 },
       // Measured from step 2: the MLP matrices (small G on this data) freeze at step 3, attention keeps training.
       grades: { alpha: 0, tau: 3e-3, normalize: "mean", relative_tau: null },
       ...body,

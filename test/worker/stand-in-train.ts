@@ -5,6 +5,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TrainHooks, TrainSpec, TrainSummary } from "../../worker/engine/index.ts";
+import type { TestApp } from "../support/app.ts";
 
 const COMPONENTS = ["model.layers.0.self_attn.q_proj", "model.layers.0.mlp.down_proj"];
 
@@ -78,4 +79,13 @@ export function standInTrain(opts: StandInOptions = {}) {
       backend: "stand-in",
     };
   };
+}
+
+/** The base model row `stand-in-base` that jobs trained by the stand-in name (its files hold nothing to load). */
+export async function registerStandInModel(t: TestApp): Promise<void> {
+  await t.db.sql.query(
+    `insert into models (id, name, owner, kind, model_type, storage_prefix, config, source)
+     values ('mdl_standin', 'stand-in-base', 'system', 'base', 'qwen3', 'models/system/stand-in/', '{}'::jsonb, '{}'::jsonb)`,
+  );
+  await t.storage.put("models/system/stand-in/config.json", "{}");
 }

@@ -10,18 +10,14 @@ import type { RunningWorker } from "../../worker/index.ts";
 import { chatDataset, postJson, uploadDataset } from "../e2e/helpers.ts";
 import { finished, getJob, type Job, startTestWorker, waitForJob } from "../e2e/training-support.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
-import { type StandInOptions, standInTrain } from "./stand-in-train.ts";
+import { registerStandInModel, type StandInOptions, standInTrain } from "./stand-in-train.ts";
 
 let t: TestApp;
 let trainingFile: string;
 
 beforeAll(async () => {
   t = await createTestApp({ env: { GRADES_TENANT_MAX_RUNNING_JOBS: "10", GRADES_RETRY_BASE_SECONDS: "0" } });
-  await t.db.sql.query(
-    `insert into models (id, name, owner, kind, model_type, storage_prefix, config, source)
-     values ('mdl_standin', 'stand-in-base', 'system', 'base', 'qwen3', 'models/system/stand-in/', '{}'::jsonb, '{}'::jsonb)`,
-  );
-  await t.storage.put("models/system/stand-in/config.json", "{}");
+  await registerStandInModel(t);
   trainingFile = await uploadDataset(t, chatDataset(4));
 });
 afterAll(async () => {

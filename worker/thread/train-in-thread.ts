@@ -7,7 +7,11 @@ import * as engine from "../engine/index.ts";
 import { InputError, type TrainHooks, type TrainSpec, type TrainSummary } from "../engine/index.ts";
 import type { SerializedError, ThreadInput, ToMain, ToThread } from "./messages.ts";
 
-const BOOT = new URL("./boot.mjs", import.meta.url);
+// From the sources (tsx) the thread needs tsx's loader, which boot.mjs registers; the built form (dist/) starts
+// the compiled thread body directly, with plain node.
+const THREAD_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("./boot.mjs", import.meta.url)
+  : new URL("./train-thread.js", import.meta.url);
 
 /**
  * The prototype an error comes back with: an input error's own class when the engine exports one by its name
@@ -34,7 +38,7 @@ export function reviveError(e: SerializedError): Error {
 
 export function trainInThread(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
   return new Promise<TrainSummary>((resolve, reject) => {
-    const thread = new Worker(BOOT, { workerData: { spec } satisfies ThreadInput });
+    const thread = new Worker(THREAD_ENTRY, { workerData: { spec } satisfies ThreadInput });
     const post = (m: ToThread) => thread.postMessage(m);
     let settled = false;
     const settle = (fn: () => void) => {

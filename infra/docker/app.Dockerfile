@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# The API and the CPU worker: one image, the role chosen by the command. Build from the repository root:
+#   docker build -f infra/docker/app.Dockerfile -t grades-finetune .
+#   docker run -p 8080:8080 grades-finetune                          API (PORT 8080), /health and /metrics on it
+#   docker run grades-finetune node dist/infra/worker.js             a worker (wasm backend), /health and
+#                                                                     /metrics on GRADES_WORKER_HTTP_PORT (9464)
+#   docker run grades-finetune node dist/infra/migrate.js            apply migrations and exit
+#   docker run -p 8080:8080 -v grades:/data grades-finetune node dist/infra/start.js   all in one, embedded
+# Every setting is an environment variable (docs/deploy.md).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Compiles the TypeScript with the dev dependencies (tsc, esbuild), which the final image does not carry.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY api ./api
+COPY cli ./cli
+COPY db ./db
+COPY infra ./infra
+COPY metrics ./metrics
+COPY worker ./worker
+RUN npm run build
+
+# The production dependencies only (npm ci --omit=dev).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    PORT=8080 \
+    GRADES_WORKER_HTTP_PORT=9464 \
+    GRADES_DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+# /data: PGlite's folder in the embedded form, the workers' input cache in the distributed one.
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8080 9464
+# The processes drain on SIGTERM (a worker checkpoints and hands its job back); give them the grace period.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["node", "dist/infra/healthcheck.js"]
+CMD ["node", "dist/infra/api.js"]

@@ -1,0 +1,168 @@
+// The container images, checked without building them (no container runtime here): each Dockerfile passes
+// dockerfile-utils' linter (the Docker language server's checks), every path it copies from the build context
+// exists and is not excluded by .dockerignore, the build stage copies everything `npm run build` compiles, the
+// final stage runs as a non-root user with a HEALTHCHECK and a command the build produces. Not checked: that
+// the base images exist, that `npm ci` and the tfjs-node-gpu install succeed, that the CUDA stack loads.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DockerfileParser } from "dockerfile-ast";
+import { validate } from "dockerfile-utils";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, ROOT } from "../support/build.ts";
+
+interface Stage {
+  image: string;
+  name: string | undefined;
+  instructions: { keyword: string; args: string[]; flags: Record<string, string> }[];
+}
+
+function parse(file: string): { stages: Stage[]; args: Record<string, string> } {
+  const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, file), "utf8"));
+  const args: Record<string, string> = {};
+  const stages: Stage[] = [];
+  const expand = (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? "");
+  for (const ins of dockerfile.getInstructions()) {
+    const keyword = ins.getKeyword();
+    const words = ins.getArguments().map((a) => a.getValue());
+    if (keyword === "ARG" && stages.length === 0) {
+      const [name, value] = words[0]!.split("=");
+      args[name!] = value ?? "";
+    } else if (keyword === "FROM") {
+      stages.push({ image: expand(words[0]!), name: words[2], instructions: [] });
+    } else {
+      const flags: Record<string, string> = {};
+      const withFlags = ins as unknown as {
+        getFlags?: () => { getName(): string; getValue(): string | null }[];
+      };
+      for (const f of withFlags.getFlags?.() ?? []) flags[f.getName()] = f.getValue() ?? "";
+      stages.at(-1)!.instructions.push({ keyword, args: words, flags });
+    }
+  }
+  return { stages, args };
+}
+
+const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+const isIgnored = (path: string) =>
+  ignored.some(
+    (p) => path === p || path.startsWith(`${p}/`) || (p.startsWith("*") && path.endsWith(p.slice(1))),
+  );
+
+const buildIncludes: string[] = JSON.parse(
+  readFileSync(join(ROOT, "tsconfig.build.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""),
+).include;
+
+const IMAGES = [
+  {
+    file: "infra/docker/app.Dockerfile",
+    base: /^node:20(\.\d+)*-\w+-slim$/,
+    commands: ["dist/infra/api.js"],
+  },
+  {
+    file: "infra/docker/gpu-worker.Dockerfile",
+    base: /^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime-/,
+    commands: ["dist/infra/worker.js"],
+  },
+];
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 300_000);
+
+describe.each(IMAGES)("$file", ({ file, base, commands }) => {
+  const { stages } = parse(file);
+  const final = stages.at(-1)!;
+  const lines = (keyword: string) => final.instructions.filter((i) => i.keyword === keyword);
+
+  it("passes the Dockerfile linter with no error or warning", () => {
+    const diagnostics = validate(readFileSync(join(ROOT, file), "utf8"));
+    expect(diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  });
+
+  it("copies only paths that exist in the build context and that .dockerignore keeps", () => {
+    const names = new Set(stages.map((s) => s.name));
+    let copied = 0;
+    for (const stage of stages) {
+      for (const ins of stage.instructions.filter((i) => i.keyword === "COPY")) {
+        const sources = ins.args.slice(0, -1);
+        if (ins.flags.from) {
+          expect(names.has(ins.flags.from), `COPY --from=${ins.flags.from}`).toBe(true);
+          continue;
+        }
+        for (const source of sources) {
+          copied++;
+          expect(existsSync(join(ROOT, source)), source).toBe(true);
+          expect(isIgnored(source), `${source} is excluded by .dockerignore`).toBe(false);
+        }
+      }
+    }
+    expect(copied).toBeGreaterThan(0);
+  });
+
+  it("compiles in its build stage everything `npm run build` compiles", () => {
+    const build = stages.find((s) =>
+      s.instructions.some((i) => i.keyword === "RUN" && i.args.join(" ").includes("npm run build")),
+    );
+    expect(build).toBeDefined();
+    const copied = build!.instructions
+      .filter((i) => i.keyword === "COPY")
+      .flatMap((i) => i.args.slice(0, -1));
+    for (const needed of [
+      ...buildIncludes,
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+    ])
+      expect(copied, needed).toContain(needed);
+  });
+
+  it("installs production dependencies only into the final image, from a multi-stage build", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const installs = stages.flatMap((s) =>
+      s.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args.join(" ")),
+    );
+    expect(installs.some((r) => r.includes("npm ci --omit=dev"))).toBe(true);
+    expect(final.instructions.some((i) => i.keyword === "RUN" && i.args.join(" ").includes("npm ci"))).toBe(
+      false,
+    );
+  });
+
+  it("runs as a non-root user with a HEALTHCHECK on /health and a command the build produces", () => {
+    expect(final.image).toMatch(base);
+    const user = lines("USER").at(-1)?.args[0];
+    expect(user).toBeDefined();
+    expect(["root", "0"]).not.toContain(user);
+    const healthcheck = lines("HEALTHCHECK").at(-1)!.args.join(" ");
+    expect(healthcheck).toContain("dist/infra/healthcheck.js");
+    expect(existsSync(join(ROOT, "dist/infra/healthcheck.js"))).toBe(true);
+    const cmd = JSON.parse(lines("CMD").at(-1)!.args.join(" ")) as string[];
+    expect(cmd.slice(0, 2)).toEqual(["node", commands[0]]);
+    for (const c of commands) expect(existsSync(join(ROOT, c)), c).toBe(true);
+  });
+});
+
+describe("the GPU worker image", () => {
+  const { stages, args } = parse("infra/docker/gpu-worker.Dockerfile");
+  it("installs @tensorflow/tfjs-node-gpu 4.22 and selects the tensorflow backend", () => {
+    expect(args.TFJS_NODE_GPU_VERSION).toMatch(/^4\.22\.\d+$/);
+    const runs = stages.flatMap((s) =>
+      s.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args.join(" ")),
+    );
+    expect(runs.some((r) => r.includes('"@tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION}"'))).toBe(true);
+    const env = stages
+      .at(-1)!
+      .instructions.filter((i) => i.keyword === "ENV")
+      .flatMap((i) => i.args);
+    expect(env).toContain("GRADES_BACKEND=tensorflow");
+  });
+});
+
+describe("the Dockerfile checks themselves", () => {
+  it("report a Dockerfile with mistakes (the linter is not silent on everything)", () => {
+    const broken = "FROM node:20-bookworm-slim\nworkdir app\nEXPOSE 80/tcpx\nHEALTHCHECK CMD\nCMD ['node']\n";
+    expect(validate(broken).length).toBeGreaterThanOrEqual(3);
+  });
+});
