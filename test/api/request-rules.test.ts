@@ -118,7 +118,7 @@ describe("rules every route keeps", () => {
         walk(schema, `${method.toUpperCase()} ${path}`, new Set());
       }
     }
-    expect(bodies).toBe(JSON_ROUTES.length);
+    expect(bodies).toBeGreaterThanOrEqual(JSON_ROUTES.length);
     expect(loose).toEqual([]);
   });
 
