@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import type { Logger } from "../common/logger.ts";
+import { defaultCode, ERROR_CODES, type ErrorCode } from "./error-codes.ts";
 import { invalidField } from "./invalid-field.ts";
 
 export type ErrorType =
@@ -18,27 +19,27 @@ export type ErrorType =
   | "server_error";
 
 export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+  error: { message: string; type: ErrorType; param: string | null; code: ErrorCode };
 }
 
 export class ApiError extends Error {
   readonly type: ErrorType;
   readonly param: string | null;
-  readonly code: string | null;
+  readonly code: ErrorCode;
 
   constructor(
     readonly status: ContentfulStatusCode,
     message: string,
-    opts: { type?: ErrorType; param?: string | null; code?: string | null } = {},
+    opts: { type?: ErrorType; param?: string | null; code?: ErrorCode } = {},
   ) {
     super(message);
     this.name = "ApiError";
     this.type = opts.type ?? (status >= 500 ? "server_error" : "invalid_request_error");
     this.param = opts.param ?? null;
-    this.code = opts.code ?? null;
+    this.code = opts.code ?? defaultCode(status);
   }
 
-  static badRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
+  static badRequest(message: string, param: string | null = null, code?: ErrorCode): ApiError {
     return new ApiError(400, message, { param, code });
   }
 
@@ -67,6 +68,25 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Hono's own failures (body limit, JSON parsing, Content-Type of a validated body) in the API's words. */
+function fromHttpException(err: HTTPException): ApiError {
+  const status = err.status as ContentfulStatusCode;
+  if (status === 413) return new ApiError(413, "Request body too large", { code: "payload_too_large" });
+  if (status === 415) return notJson();
+  if (/malformed json/i.test(err.message)) return malformedJson();
+  return new ApiError(status, err.message || "Bad request");
+}
+
+/** The one answer to a body that is not JSON, from Hono's validator or a handler's own parse. */
+export function malformedJson(): ApiError {
+  return new ApiError(400, "Malformed JSON in request body", { code: "invalid_json" });
+}
+
+/** The one answer to a JSON route sent another Content-Type. */
+export function notJson(): ApiError {
+  return new ApiError(415, "Content-Type must be application/json", { code: "unsupported_media_type" });
+}
+
 /** Maps any thrown value to an ApiError; unknown errors are logged and become a 500 without internals. */
 export function toApiError(err: unknown, log?: Logger): ApiError {
   if (err instanceof ApiError) return err;
@@ -76,16 +96,7 @@ export function toApiError(err: unknown, log?: Logger): ApiError {
       code: "invalid_value",
     });
   }
-  if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    const message =
-      status === 413
-        ? "Request body too large"
-        : /malformed json/i.test(err.message)
-          ? "Malformed JSON in request body"
-          : err.message || "Bad request";
-    return new ApiError(status, message, { code: status === 413 ? "payload_too_large" : null });
-  }
+  if (err instanceof HTTPException) return fromHttpException(err);
   log?.error({ err }, "unhandled error");
   return new ApiError(500, "The server had an error while processing your request.", {
     code: "internal_error",
@@ -121,7 +132,11 @@ export function errorResponses(...statuses: (keyof typeof ERROR_DESCRIPTIONS)[])
         message: z.string(),
         type: z.string(),
         param: z.string().nullable(),
-        code: z.string().nullable(),
+        code: z.string().openapi({
+          description: `One of: ${Object.entries(ERROR_CODES)
+            .map(([code, meaning]) => `\`${code}\` (${meaning})`)
+            .join("; ")}`,
+        }),
       }),
     })
     .openapi("Error");

@@ -2,4 +2,5 @@
 // the built-in demo model every deployment starts with.
 export { API_VERSION, type App, createApp } from "./app.ts";
 export type { AppDeps } from "./env.ts";
+export { ApiError } from "./errors.ts";
 export { DEMO_MODEL_ID, ensureDemoModel } from "./models/demo-model.ts";

@@ -3,6 +3,7 @@
 //   a bad value       "Invalid value for 'method.supervised.hyperparameters.n_epochs': Too big: …"   invalid_value
 // `param` is the field's path as the client wrote it (snake_case, dotted), or the query/path parameter's name.
 import type { ZodError } from "zod";
+import type { ErrorCode } from "./error-codes.ts";
 import { ApiError } from "./errors.ts";
 
 type Issue = ZodError["issues"][number];
@@ -14,7 +15,7 @@ type Issue = ZodError["issues"][number];
 export function invalidValue(
   param: string | null,
   problem: string,
-  opts: { code?: string; where?: string } = {},
+  opts: { code?: ErrorCode; where?: string } = {},
 ): ApiError {
   return new ApiError(400, `Invalid value for '${param ?? "body"}'${opts.where ?? ""}: ${problem}`, {
     param,

@@ -45,6 +45,17 @@ export function streamedFormSchema(form: z.ZodObject) {
   return schema as { type: "object" } & Record<string, unknown>;
 }
 
+/** A file part (the one the route takes, refused when sent twice) and a few short fields. */
+const MULTIPART_LIMITS = { files: 2, fields: 20, fieldSize: 64 * 1024, parts: 40 };
+
+function twice(name: string): ApiError {
+  return ApiError.badRequest(
+    `'${name}' is sent more than once in the multipart request; send it once`,
+    name,
+    "invalid_multipart",
+  );
+}
+
 /** Room for the other fields and multipart boundaries when comparing Content-Length with the file limit. */
 const FORM_OVERHEAD = 64 * 1024;
 
@@ -64,7 +75,7 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
   try {
     bb = busboy({
       headers: { "content-type": contentType },
-      limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 40 },
+      limits: MULTIPART_LIMITS,
       defParamCharset: "utf8",
     });
   } catch (err) {
@@ -76,22 +87,50 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
   let fileStream: Readable | undefined;
 
   const parsed = new Promise<void>((resolve, reject) => {
-    bb.on("field", (name, value) => {
+    /** Refuses the request: stops reading it and settles the wait below. */
+    const refuse = (err: unknown, stream?: Readable) => {
+      stream?.resume();
+      source.unpipe(bb);
+      source.destroy();
+      reject(err);
+    };
+    // Every part is used or refused, never dropped: a second `file`, a repeated field, or a limit reached would
+    // otherwise leave the request half-read with no word to the client.
+    bb.on("field", (name, value, info) => {
+      if (name in fields) return refuse(twice(name));
+      if (info.valueTruncated) {
+        return refuse(
+          ApiError.badRequest(`Field '${name}' is longer than ${MULTIPART_LIMITS.fieldSize} bytes`, name),
+        );
+      }
       fields[name] = value;
     });
+    for (const limit of ["partsLimit", "filesLimit", "fieldsLimit"] as const) {
+      bb.on(limit, () =>
+        refuse(
+          ApiError.badRequest(
+            `Too many parts in the multipart request: at most ${MULTIPART_LIMITS.fields} fields and one file`,
+            null,
+            "invalid_multipart",
+          ),
+        ),
+      );
+    }
     bb.on("file", (name, stream, info) => {
-      if (name !== opts.fileField || filePart) {
-        stream.resume();
-        return;
+      if (name !== opts.fileField) {
+        return refuse(
+          new ApiError(400, `Unrecognized request argument supplied: ${name} (a file part)`, {
+            param: name,
+            code: "unknown_parameter",
+          }),
+          stream,
+        );
       }
+      if (filePart) return refuse(twice(name), stream);
       try {
         opts.beforeFile?.(fields);
       } catch (err) {
-        stream.resume();
-        source.unpipe(bb);
-        source.destroy();
-        reject(err);
-        return;
+        return refuse(err, stream);
       }
       fileStream = stream;
       const counter = new ByteCounter(opts.maxBytes);

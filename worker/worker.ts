@@ -1,7 +1,6 @@
 // The worker loop: claim a job (woken by NOTIFY, polling as the fallback), run it, repeat; rescue expired
 // leases on the side. stop() asks the running job to checkpoint and hands it back to the queue, then resolves
 // `drained`; the process's second signal is the hard abort (see infra/worker.ts).
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../common/config.ts";
 import type { Logger } from "../common/logger.ts";
@@ -16,6 +15,7 @@ import type { TrainFn, WorkerContext } from "./context.ts";
 import { runJob } from "./run-job.ts";
 import { trainInThread } from "./thread/train-in-thread.ts";
 import { Wakeup } from "./wake.ts";
+import { claimWorkDir } from "./work-dirs.ts";
 
 export interface WorkerDeps {
   config: Config;
@@ -64,8 +64,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     retry: wc.retry,
   };
   const pollMs = (opts.pollSeconds ?? wc.pollSeconds) * 1000;
-  const workDir = join(wc.cacheDir, "work");
-  await mkdir(workDir, { recursive: true });
+  const workDir = await claimWorkDir(join(wc.cacheDir, "work"), workerId, log);
   const ctx: WorkerContext = {
     db: deps.db,
     storage: deps.storage,

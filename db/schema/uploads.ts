@@ -21,6 +21,8 @@ export const uploads = pgTable(
     fileId: text("file_id").references(() => files.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The completed file's `expires_after` in seconds from its creation (null: it does not expire). */
+    fileExpiresAfter: integer("file_expires_after"),
   },
   (t) => [index("uploads_tenant_idx").on(t.tenantId)],
 );

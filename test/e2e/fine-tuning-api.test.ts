@@ -294,6 +294,50 @@ describe("job lifecycle through the API", () => {
     expect((await errorOf(bad)).param).toBe("limit");
   });
 
+  it("refuses a metadata filter it cannot apply rather than listing jobs that do not match", async () => {
+    await create({ metadata: { batch: "x" } });
+    for (const query of [
+      "metadata[]=x",
+      "metadata%5B%ff%5D=x",
+      "metadata[batch]=%ff",
+      "metadata=x",
+      `metadata[${"k".repeat(65)}]=x`,
+      "metadata[batch]=x&metadata[batch]=y",
+      "metadata[__proto__]=x",
+    ]) {
+      const res = await t.request(`/v1/fine_tuning/jobs?${query}`);
+      expect([query, res.status]).toEqual([query, 400]);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid_value");
+      expect(error.message).toContain("(in query)");
+    }
+    // A key that needs percent-encoding is a filter like any other.
+    await create({ metadata: { "a b/ç": "v w" } });
+    const encoded = (await (
+      await t.request(`/v1/fine_tuning/jobs?metadata%5Ba%20b%2F%C3%A7%5D=v+w`)
+    ).json()) as { data: { metadata: Record<string, string> }[] };
+    expect(encoded.data.length).toBe(1);
+    expect(encoded.data[0]!.metadata).toEqual({ "a b/ç": "v w" });
+  });
+
+  it("stores metadata keys exactly as sent, and refuses __proto__ rather than dropping it", async () => {
+    const keys = { constructor: "c", toString: "t", "": undefined, "\u00e9": "é" };
+    const res = await t.request("/v1/fine_tuning/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"model": "base-small", "training_file": "${trainingFile}", "metadata": {"__proto__": "x", "a": "b"}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ param: "metadata.__proto__", code: "invalid_value" });
+    const { "": _, ...sent } = keys;
+    const job = (await (await create({ metadata: sent })).json()) as { id: string; metadata: unknown };
+    expect(job.metadata).toEqual(sent);
+    const stored = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}`)).json()) as {
+      metadata: unknown;
+    };
+    expect(stored.metadata).toEqual(sent);
+  });
+
   it("answers 409 for the adapter of a job that has not succeeded and 404 for an unknown job", async () => {
     const job = (await (await create({})).json()) as { id: string };
     expect((await t.request(`/v1/fine_tuning/jobs/${job.id}/adapter`)).status).toBe(409);

@@ -5,6 +5,8 @@ import { deleteFile, findFile, insertFile, listFiles, newFileKey } from "../../.
 import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { contentDisposition, servableMediaType } from "../../header-values.ts";
+import { invalidValue } from "../../invalid-field.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
@@ -12,7 +14,10 @@ import {
   ALL_PURPOSES,
   checkFilename,
   DeletedFile,
+  EXPIRES_AFTER_SECONDS,
+  ExpiresAfter,
   FileObject,
+  fileExpiresAt,
   fileObject,
   UPLOAD_PURPOSES,
 } from "./schemas.ts";
@@ -82,8 +87,8 @@ const contentRoute = createRoute({
 const UploadFileForm = z.object({
   file: z.file(),
   purpose: z.enum(UPLOAD_PURPOSES),
-  "expires_after[anchor]": z.literal("created_at").optional(),
-  "expires_after[seconds]": z.number().int().min(3600).max(2_592_000).optional(),
+  "expires_after[anchor]": ExpiresAfter.shape.anchor.optional(),
+  "expires_after[seconds]": ExpiresAfter.shape.seconds.optional(),
 });
 
 const uploadRoute = createRoute({
@@ -152,7 +157,7 @@ const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
       purpose,
       bytes: form.file.size,
       storageKey,
-      contentType: form.file.mimeType || "application/octet-stream",
+      contentType: servableMediaType(form.file.mimeType),
       examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
       format: purpose === "fine-tune" ? (check?.format ?? null) : null,
       expiresAt,
@@ -165,27 +170,25 @@ const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
   }
 };
 
+/** The form's `expires_after[anchor]` and `expires_after[seconds]`, checked by the JSON routes' schema. */
 function expiry(fields: Record<string, string>): Date | null {
   const anchor = fields["expires_after[anchor]"];
   const seconds = fields["expires_after[seconds]"];
   if (anchor === undefined && seconds === undefined) return null;
-  if (anchor !== "created_at") {
-    throw ApiError.badRequest("expires_after[anchor] must be 'created_at'", "expires_after.anchor");
-  }
-  const n = Number(seconds);
-  if (!Number.isInteger(n) || n < 3600 || n > 2_592_000) {
-    throw ApiError.badRequest(
-      "expires_after[seconds] must be an integer from 3600 to 2592000",
-      "expires_after.seconds",
+  const parsed = ExpiresAfter.safeParse({
+    anchor,
+    seconds: seconds === undefined ? undefined : Number(seconds),
+  });
+  if (!parsed.success) {
+    const field = String(parsed.error.issues[0]?.path[0] ?? "seconds");
+    throw invalidValue(
+      `expires_after.${field}`,
+      field === "anchor"
+        ? "must be 'created_at'"
+        : `must be an integer from ${EXPIRES_AFTER_SECONDS.min} to ${EXPIRES_AFTER_SECONDS.max}`,
     );
   }
-  return new Date(Date.now() + n * 1000);
-}
-
-/** RFC 6266 Content-Disposition that survives any filename (quotes, non-ASCII). */
-function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  return fileExpiresAt(parsed.data.seconds);
 }
 
 export const filesRoutes = newRouter()
@@ -218,7 +221,7 @@ export const filesRoutes = newRouter()
     return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
       status: 200,
       headers: {
-        "content-type": row.contentType,
+        "content-type": servableMediaType(row.contentType),
         "content-length": String(row.bytes),
         "content-disposition": contentDisposition(row.filename),
       },

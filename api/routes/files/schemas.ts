@@ -5,6 +5,22 @@ import type { FileRow } from "../../../db/schema/files.ts";
 export const UPLOAD_PURPOSES = ["fine-tune", "assistants", "batch", "vision", "user_data", "evals"] as const;
 export const ALL_PURPOSES = [...UPLOAD_PURPOSES, "fine-tune-results"] as const;
 
+/** OpenAI's file expiry: anchored at the file's creation, from one hour to 30 days. */
+export const EXPIRES_AFTER_SECONDS = { min: 3600, max: 2_592_000 } as const;
+
+export const ExpiresAfter = z
+  .object({
+    anchor: z.literal("created_at"),
+    seconds: z.number().int().min(EXPIRES_AFTER_SECONDS.min).max(EXPIRES_AFTER_SECONDS.max),
+  })
+  .strict()
+  .openapi("FileExpiresAfter");
+
+/** When a file created now with `expires_after` of `seconds` (null: never) expires. */
+export function fileExpiresAt(seconds: number | null | undefined): Date | null {
+  return seconds == null ? null : new Date(Date.now() + seconds * 1000);
+}
+
 export const FileObject = z
   .object({
     id: z.string().openapi({ example: "file-3dT2x9QxYy8oVZ0aA1b2C3d4" }),

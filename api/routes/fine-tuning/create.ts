@@ -8,6 +8,7 @@ import { TrainSpecError } from "../../../worker/engine/index.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { invalidField, invalidValue } from "../../invalid-field.ts";
+import { readJsonBody } from "../../json-limit.ts";
 import { resolveJobConfig } from "./config.ts";
 import { jobObject } from "./objects.ts";
 import { CreateJobBody } from "./request.ts";
@@ -34,13 +35,7 @@ function resolveOrReport(body: CreateJobBody, examples: number | null) {
 }
 
 export async function createJob(c: Context<AppEnv>): Promise<Response> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new ApiError(400, "Malformed JSON in request body", { code: "invalid_json" });
-  }
-  const parsed = CreateJobBody.safeParse(raw);
+  const parsed = CreateJobBody.safeParse(await readJsonBody(c));
   if (!parsed.success) throw invalidField(parsed.error);
   const body = parsed.data;
   const { db, config } = c.var.deps;

@@ -8,6 +8,7 @@ import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
 import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { invalidValue } from "../../invalid-field.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import { tarGzObjects } from "./archive.ts";
@@ -24,7 +25,7 @@ import {
   jobObject,
   progressOf,
 } from "./objects.ts";
-import { CreateJobBody } from "./request.ts";
+import { CreateJobBody, METADATA_KEY } from "./request.ts";
 
 const JobIdParam = z.object({
   fine_tuning_job_id: z.string().openapi({ param: { name: "fine_tuning_job_id", in: "path" } }),
@@ -146,14 +147,42 @@ function conflict(message: string): ApiError {
   return new ApiError(409, message, { code: "invalid_job_state" });
 }
 
-/** OpenAI's list filter: `metadata[key]=value` query parameters. */
+/**
+ * OpenAI's list filter, `metadata[key]=value`, read from the raw query so that no filter is dropped unseen: a
+ * parameter that starts with `metadata` but is not one well-formed filter (`metadata[]`, a key that does not
+ * decode, a key given twice) is a 400 rather than a list that ignores it.
+ */
 function metadataFilter(c: Context<AppEnv>): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.req.queries())) {
-    const m = /^metadata\[(.+)\]$/.exec(k);
-    if (m?.[1] && v[0] !== undefined) out[m[1]] = v[0];
+  const out = new Map<string, string>();
+  for (const pair of new URL(c.req.url).search.slice(1).split("&")) {
+    const eq = pair.indexOf("=");
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    if (!/^metadata(\[|%5B|$)/i.test(rawName)) continue;
+    const name = decodeQueryPart(rawName);
+    const value = decodeQueryPart(eq === -1 ? "" : pair.slice(eq + 1), name);
+    const key = /^metadata\[(.*)\]$/s.exec(name ?? "")?.[1];
+    const checked = key === undefined || key === "__proto__" ? undefined : METADATA_KEY.safeParse(key);
+    if (!name || !checked?.success) {
+      throw invalidValue(
+        name ?? rawName,
+        "a metadata filter is metadata[key]=value with a key of 1 to 64 characters",
+        { where: " (in query)" },
+      );
+    }
+    if (out.has(checked.data)) throw invalidValue(name, "is given more than once", { where: " (in query)" });
+    out.set(checked.data, value ?? "");
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return out.size > 0 ? Object.fromEntries(out) : undefined;
+}
+
+/** A query string's name or value, decoded; undefined for a name that is not UTF-8 percent-encoding. */
+function decodeQueryPart(raw: string, name?: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    if (name === undefined) return undefined;
+    throw invalidValue(name, "is not valid percent-encoded UTF-8", { where: " (in query)" });
+  }
 }
 
 const router = newRouter();

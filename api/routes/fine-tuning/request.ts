@@ -9,6 +9,10 @@ import {
   LoraInput,
   topLevelInputFields,
 } from "../../../worker/engine/index.ts";
+import { clientRecord } from "../../record-keys.ts";
+
+/** A metadata key, in a job's body and in the list's `metadata[key]` filter: OpenAI's 64 characters. */
+export const METADATA_KEY = z.string().min(1).max(64);
 
 /**
  * An engine input section as a named OpenAPI component. Rebuilt from its fields: zod copies methods onto a schema
@@ -29,8 +33,7 @@ export const CreateJobBody = z
       .regex(/^[A-Za-z0-9_.-]+$/, "may only contain letters, digits, '_', '-' and '.'")
       .nullish(),
     seed: z.number().int().min(0).max(2_147_483_647).nullish(),
-    metadata: z
-      .record(z.string().min(1).max(64), z.string().max(512))
+    metadata: clientRecord(METADATA_KEY, z.string().max(512))
       .refine((m) => Object.keys(m).length <= 16, "at most 16 keys")
       .nullish(),
     /** Deprecated by OpenAI in favour of method.supervised.hyperparameters; still accepted. */

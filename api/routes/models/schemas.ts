@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { ModelRow } from "../../../db/schema/models.ts";
 import { MODEL_KINDS, SYSTEM_OWNER } from "../../../db/schema/models.ts";
+import { clientRecord } from "../../record-keys.ts";
 import { unixSeconds } from "../files/schemas.ts";
 
 export const ModelObject = z
@@ -27,20 +28,25 @@ export const RegisterModelBody = z
       .openapi({ example: "my-qwen3-0.6b" }),
     source: z
       .discriminatedUnion("type", [
-        z.object({
-          type: z.literal("files"),
-          files: z.record(z.string(), z.string().min(1)).openapi({
-            description: "Hugging Face file name → id of an uploaded file",
-            example: { "config.json": "file-abc" },
-          }),
-        }),
-        z.object({
-          type: z.literal("s3"),
-          uri: z.string().regex(/^s3:\/\/[^/]+\/.*$/, "must look like s3://bucket/prefix/"),
-        }),
+        z
+          .object({
+            type: z.literal("files"),
+            files: clientRecord(z.string(), z.string().min(1)).openapi({
+              description: "Hugging Face file name → id of an uploaded file",
+              example: { "config.json": "file-abc" },
+            }),
+          })
+          .strict(),
+        z
+          .object({
+            type: z.literal("s3"),
+            uri: z.string().regex(/^s3:\/\/[^/]+\/.*$/, "must look like s3://bucket/prefix/"),
+          })
+          .strict(),
       ])
       .openapi({ description: "Where the Hugging Face files are" }),
   })
+  .strict()
   .openapi("RegisterModel");
 
 export function modelObject(row: ModelRow, tenantName: string): z.infer<typeof ModelObject> {

@@ -19,9 +19,10 @@ import {
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { servableMediaType } from "../../header-values.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
-import { checkFilename } from "../files/schemas.ts";
+import { checkFilename, fileExpiresAt } from "../files/schemas.ts";
 import {
   CompleteUploadBody,
   CreateUploadBody,
@@ -180,6 +181,7 @@ export const uploadsRoutes = newRouter()
       bytes: body.bytes,
       mimeType: body.mime_type,
       expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
+      fileExpiresAfter: body.expires_after?.seconds ?? null,
     });
     return c.json(uploadObject(row, null), 200);
   })
@@ -223,7 +225,8 @@ export const uploadsRoutes = newRouter()
     ).pipe(hasher);
     if (check) stream = stream.pipe(check.transform);
     try {
-      await storage.put(storageKey, stream, { contentType: upload.mimeType, size: upload.bytes });
+      const contentType = servableMediaType(upload.mimeType);
+      await storage.put(storageKey, stream, { contentType, size: upload.bytes });
       if (md5 && md5.toLowerCase() !== hash.digest("hex")) {
         throw ApiError.badRequest("md5 does not match the uploaded bytes", "md5", "checksum_mismatch");
       }
@@ -239,9 +242,10 @@ export const uploadsRoutes = newRouter()
           purpose: upload.purpose,
           bytes: upload.bytes,
           storageKey,
-          contentType: upload.mimeType,
+          contentType,
           examples: result?.examples ?? null,
           format: result?.format ?? null,
+          expiresAt: fileExpiresAt(upload.fileExpiresAfter),
         });
         // Guarded by status, so two racing completions make one file.
         const row = await finishUpload(tx.db, upload.id, { status: "completed", fileId });

@@ -1,18 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import type { FileRow } from "../../../db/schema/files.ts";
 import type { UploadPartRow, UploadRow } from "../../../db/schema/uploads.ts";
-import { FileObject, fileObject, UPLOAD_PURPOSES, unixSeconds } from "../files/schemas.ts";
+import { isMediaType } from "../../header-values.ts";
+import { ExpiresAfter, FileObject, fileObject, UPLOAD_PURPOSES, unixSeconds } from "../files/schemas.ts";
 
 export const CreateUploadBody = z
   .object({
     bytes: z.number().int().positive(),
     filename: z.string().min(1).max(255),
-    mime_type: z.string().min(1).max(255),
+    mime_type: z
+      .string()
+      .refine(isMediaType, "must be a media type such as text/jsonl (ASCII, no line breaks)")
+      .openapi({ example: "text/jsonl" }),
     purpose: z.enum(UPLOAD_PURPOSES),
-    expires_after: z
-      .object({ anchor: z.literal("created_at"), seconds: z.number().int().min(3600).max(2_592_000) })
-      .optional(),
+    expires_after: ExpiresAfter.optional(),
   })
+  .strict()
   .openapi("CreateUpload");
 
 export const CompleteUploadBody = z
@@ -20,6 +23,7 @@ export const CompleteUploadBody = z
     part_ids: z.array(z.string().min(1)).min(1),
     md5: z.string().optional(),
   })
+  .strict()
   .openapi("CompleteUpload");
 
 export const UploadObject = z

@@ -2352,12 +2352,9 @@ export interface components {
     };
     CreateUpload: {
       bytes: number;
-      expires_after?: {
-        /** @enum {string} */
-        anchor: "created_at";
-        seconds: number;
-      };
+      expires_after?: components["schemas"]["FileExpiresAfter"];
       filename: string;
+      /** @example text/jsonl */
       mime_type: string;
       /** @enum {string} */
       purpose: "fine-tune" | "assistants" | "batch" | "vision" | "user_data" | "evals";
@@ -2372,7 +2369,8 @@ export interface components {
     } | null;
     Error: {
       error: {
-        code: string | null;
+        /** @description One of: `invalid_json` (The request body is not valid JSON); `invalid_value` (A field has a value outside what it allows; `param` names it); `missing_parameter` (A required field is missing; `param` names it); `unknown_parameter` (The body has a field the endpoint does not know (e.g. a misspelt one); `param` names it); `invalid_filename` (The file name is empty, too long or holds control characters); `invalid_file_format` (A fine-tuning file has bad lines; the message names them); `invalid_file` (A referenced file does not exist); `invalid_file_purpose` (A referenced file has the wrong purpose); `invalid_source` (A model source the service will not read from); `invalid_url` (A webhook URL the service will not deliver to); `invalid_multipart` (A multipart body that cannot be parsed, or with a field sent twice); `bytes_mismatch` (An upload's parts do not add up to the bytes it was created with); `checksum_mismatch` (An upload's md5 does not match its bytes); `model_not_supported` (The model cannot be fine-tuned this way); `header_too_large` (The request line or headers are too large); `bad_request` (A request the HTTP server could not parse); `missing_api_key` (No API key, or an Authorization header that is not `Bearer <key>`); `invalid_api_key` (An API key that is not known); `forbidden` (The object may not be changed (e.g. a built-in model)); `not_found` (No such object for this tenant); `model_not_found` (No such model for this tenant); `unknown_url` (No such endpoint); `conflict` (Conflicts with the object's state); `invalid_job_state` (The job's state does not allow this); `upload_not_pending` (The upload is already completed or cancelled); `upload_expired` (The upload has expired); `model_exists` (A model with this id already exists); `delivery_pending` (The webhook delivery is still scheduled); `endpoint_disabled` (The webhook endpoint is disabled); `payload_too_large` (The request body is larger than the limit for its endpoint); `file_too_large` (The file is larger than the configured limit); `unsupported_media_type` (The Content-Type is not what the endpoint takes); `invalid_model` (A model folder that fails validation; `param` names the file, field or tensor); `rate_limit_exceeded` (Too many requests for this API key (see the retry-after header)); `internal_error` (The server failed; the request may be retried) */
+        code: string;
         message: string;
         param: string | null;
         type: string;
@@ -2398,6 +2396,11 @@ export interface components {
       id: string;
       /** @enum {string} */
       object: "file";
+    };
+    FileExpiresAfter: {
+      /** @enum {string} */
+      anchor: "created_at";
+      seconds: number;
     };
     FileList: {
       data: components["schemas"]["File"][];

@@ -2,6 +2,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { checkDatasetStream, MAX_LINE_CHARS } from "../../../api/datasets/check-stream.ts";
+import { parseExampleLine } from "../../../worker/engine/index.ts";
 
 /** Streams `chunks` through the checker and returns its verdict and the bytes that came out. */
 async function run(chunks: (string | Buffer)[]) {
@@ -39,6 +40,20 @@ describe("dataset check while streaming", () => {
     expect(out.equals(bytes)).toBe(true);
     expect(result.errors.map((e) => e.message)).toEqual([]);
     expect(result).toMatchObject({ examples: 3, format: "chat" });
+  });
+
+  it("accepts a UTF-8 byte-order mark at the start, also split across chunks, as the worker's reader does", async () => {
+    const text = `\uFEFF${chat("a")}\n${chat("b")}\n`;
+    const bytes = Buffer.from(text);
+    const { result, bytes: out } = await run([bytes.subarray(0, 2), bytes.subarray(2)]);
+    expect(result.errors).toEqual([]);
+    expect(result.examples).toBe(2);
+    expect(out.equals(bytes)).toBe(true);
+    // The worker parses lines with the same function.
+    expect(parseExampleLine('\uFEFF{"text": "a"}', 1).format).toBe("text");
+    // Only at the start: elsewhere it is an invalid character, named by line.
+    const inner = await run([`${chat("a")}\n\uFEFF${chat("b")}\n`]);
+    expect(inner.result.errors.map((e) => e.line)).toEqual([2]);
   });
 
   it("reports problems with the file's own line numbers", async () => {

@@ -221,6 +221,31 @@ describe("files API", () => {
     expect((await nofile.json()).error.param).toBe("file");
   });
 
+  it("refuses a second file part, a repeated field and an unknown file part, keeping nothing", async () => {
+    const before = { rows: await rowCount(), objects: await objectKeys() };
+    const twoFiles = new FormData();
+    twoFiles.append("purpose", "fine-tune");
+    twoFiles.append("file", new Blob([CHAT]), "a.jsonl");
+    twoFiles.append("file", new Blob([CHAT]), "b.jsonl");
+    const twice = await t.request("/v1/files", { method: "POST", body: twoFiles });
+    expect(twice.status).toBe(400);
+    expect((await twice.json()).error).toMatchObject({ param: "file", code: "invalid_multipart" });
+
+    const twoPurposes = multipart({ name: "a.jsonl", content: CHAT }, { purpose: "fine-tune" });
+    twoPurposes.append("purpose", "batch");
+    const purpose = await t.request("/v1/files", { method: "POST", body: twoPurposes });
+    expect(purpose.status).toBe(400);
+    expect((await purpose.json()).error.param).toBe("purpose");
+
+    const other = multipart({ field: "fil", name: "a.jsonl", content: CHAT }, { purpose: "fine-tune" });
+    const unknown = await t.request("/v1/files", { method: "POST", body: other });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error).toMatchObject({ param: "fil", code: "unknown_parameter" });
+
+    expect(await rowCount()).toBe(before.rows);
+    expect(await objectKeys()).toEqual(before.objects);
+  });
+
   it("lists newest first with cursors, filters by purpose, and pages to the end", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)

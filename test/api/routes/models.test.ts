@@ -117,6 +117,62 @@ describe("models API", () => {
     expect((await t.request("/v1/models/bad-heads")).status).toBe(404);
   });
 
+  it("refuses a config whose sizes its weights cannot hold, naming the field and no server path", async () => {
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ num_hidden_layers: 1e6 }, "config.json: num_hidden_layers", "at most 1024"],
+      [{ vocab_size: 1e12 }, "config.json: vocab_size", "at most"],
+      // Within the bounds, but not what the weights hold: refused on the counts, before any list is built.
+      [{ num_hidden_layers: 1000 }, "config.json", "implies"],
+      [{ intermediate_size: 200_000 }, "model.layers.0.mlp.gate_proj.weight", "expected [200000"],
+    ];
+    for (const [edit, param, says] of cases) {
+      const files = await uploadFolder(t, dir, { "config.json": JSON.stringify({ ...config, ...edit }) });
+      const res = await register(t, { id: "too-big", source: { type: "files", files } });
+      const { error } = await res.json();
+      expect([edit, res.status, error.param]).toEqual([edit, 422, param]);
+      expect(error.message).toContain(says);
+      expect(error.message).not.toMatch(/\/tmp|grades-register|[A-Z]:\\/);
+    }
+    const broken = await uploadFolder(t, dir, { "config.json": "{not json" });
+    const res = await register(t, { id: "broken", source: { type: "files", files: broken } });
+    const { error } = await res.json();
+    expect(res.status).toBe(422);
+    expect(error.param).toBe("config.json");
+    expect(error.message).not.toContain(tmpdir());
+  });
+
+  it("answers /health at once while a registration with a huge config is validated", async () => {
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    const files = await uploadFolder(t, dir, {
+      "config.json": JSON.stringify({ ...config, num_hidden_layers: 1e6 }),
+    });
+    const health = async () => {
+      const started = performance.now();
+      expect((await t.app.request("/health")).status).toBe(200);
+      return performance.now() - started;
+    };
+    const baseline: number[] = [];
+    for (let i = 0; i < 5; i++) baseline.push(await health());
+    const typical = baseline.sort((a, b) => a - b)[2]!;
+
+    const started = performance.now();
+    let done = false;
+    const registration = register(t, { id: "huge", source: { type: "files", files } }).finally(() => {
+      done = true;
+    });
+    const during: number[] = [];
+    while (!done) {
+      during.push(await health());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await registration).status).toBe(422);
+    const elapsed = performance.now() - started;
+    // Generous for a loaded 2-core machine: the list-building check held /health for 6-9 s.
+    expect(Math.max(...during)).toBeLessThan(Math.max(1000, 20 * typical));
+    expect(elapsed).toBeLessThan(5000);
+  });
+
   it("rejects an unsupported architecture, missing tokenizer and mismatched weights", async () => {
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
     const cases: [Record<string, string | null>, string][] = [

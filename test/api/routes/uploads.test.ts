@@ -107,6 +107,68 @@ describe("uploads API edge cases", () => {
     }
   });
 
+  it("refuses a mime_type that is not a media type, so it can never reach a header or object metadata", async () => {
+    const base = { bytes: 10, filename: "a.jsonl", purpose: "fine-tune" };
+    for (const mime_type of ["text/☃", "text/plain\r\nX-Injected: 1", "", "plain", "text/plain; q"]) {
+      const res = await t.request("/v1/uploads", json({ ...base, mime_type }));
+      expect([mime_type, res.status]).toEqual([mime_type, 400]);
+      expect((await res.json()).error).toMatchObject({ param: "mime_type", code: "invalid_value" });
+    }
+    const ok = await t.request(
+      "/v1/uploads",
+      json({ ...base, mime_type: "application/jsonl; charset=utf-8" }),
+    );
+    expect(ok.status).toBe(200);
+  });
+
+  it("serves a file whose stored content type is not a media type as application/octet-stream", async () => {
+    const { id, parts } = await createUpload('{"text": "a"}\n');
+    const done = await (await t.request(`/v1/uploads/${id}/complete`, json({ part_ids: parts }))).json();
+    // As a row written before media types were checked.
+    await t.db.sql.query("update files set content_type = $1 where id = $2", ["text/☃", done.file.id]);
+    const res = await t.request(`/v1/files/${done.file.id}/content`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(await res.text()).toBe('{"text": "a"}\n');
+  });
+
+  it("gives the completed file the expires_after the upload was created with", async () => {
+    const content = '{"text": "a"}\n';
+    const create = (expires_after?: unknown) =>
+      t.request(
+        "/v1/uploads",
+        json({
+          bytes: content.length,
+          filename: "e.jsonl",
+          mime_type: "text/jsonl",
+          purpose: "fine-tune",
+          expires_after,
+        }),
+      );
+    const up = await (await create({ anchor: "created_at", seconds: 7200 })).json();
+    const part = await (
+      await t.request(`/v1/uploads/${up.id}/parts`, {
+        method: "POST",
+        body: multipart({ field: "data", name: "blob", content }),
+      })
+    ).json();
+    const before = Math.floor(Date.now() / 1000);
+    const done = await (
+      await t.request(`/v1/uploads/${up.id}/complete`, json({ part_ids: [part.id] }))
+    ).json();
+    expect(done.file.expires_at - before).toBeGreaterThanOrEqual(7199);
+    expect(done.file.expires_at - before).toBeLessThanOrEqual(7201);
+    const stored = await (await t.request(`/v1/files/${done.file.id}`)).json();
+    expect(stored.expires_at).toBe(done.file.expires_at);
+    for (const bad of [
+      { anchor: "created_at", seconds: 60 },
+      { anchor: "now", seconds: 3600 },
+      { seconds: 3600, x: 1 },
+    ]) {
+      expect((await create(bad)).status).toBe(400);
+    }
+  });
+
   it("hides another tenant's uploads", async () => {
     const { id } = await createUpload('{"text": "a"}\n');
     const other = await t.addTenant("uploads-other");

@@ -134,7 +134,8 @@ function parseTokens(obj: Record<string, unknown>, line: number): Example {
 export function parseExampleLine(text: string, line: number, vocabSize?: number): Example {
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is not part of the first line's JSON.
+    obj = JSON.parse(line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text);
   } catch (err) {
     throw new DataFormatError(line, `invalid JSON (${(err as Error).message})`);
   }

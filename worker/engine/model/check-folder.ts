@@ -44,7 +44,10 @@ export async function checkModelFolder(
     checkModelTensors(config, await readModelShapes(dir));
     if (await pathExists(join(dir, "tokenizer.json"))) await loadTokenizer(dir);
   } catch (err) {
-    if (err instanceof ModelConfigError) throw new ModelFolderError(err.message, `config.json: ${err.field}`);
+    if (err instanceof ModelConfigError) {
+      const where = err.field === "(file)" ? "config.json" : `config.json: ${err.field}`;
+      throw new ModelFolderError(relative(err), where);
+    }
     if (err instanceof ModelLoadError)
       throw new ModelFolderError(relative(err), err.key ?? "model.safetensors");
     if (err instanceof InputError) {

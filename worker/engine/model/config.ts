@@ -66,12 +66,31 @@ const DEFAULTS: Record<ModelType, FamilyDefaults> = {
 
 type Raw = Record<string, unknown>;
 
+/**
+ * Upper bounds on the size fields, far above any model this engine could train (the largest open decoders have
+ * about 128 layers, hidden 16384, vocabularies of 256k): a config past them is a mistake, refused before any
+ * size is multiplied out. The weights' own sizes are the tighter check (checkModelTensors).
+ */
+export const CONFIG_SIZE_LIMITS: Record<string, number> = {
+  vocab_size: 1 << 22,
+  hidden_size: 1 << 16,
+  intermediate_size: 1 << 18,
+  num_hidden_layers: 1024,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 4096,
+  max_position_embeddings: 1 << 24,
+  sliding_window: 1 << 24,
+};
+
 function positiveInt(raw: Raw, field: string, fallback?: number): number {
   const v = raw[field] ?? fallback;
   if (v === undefined) throw new ModelConfigError(field, "is required");
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
     throw new ModelConfigError(field, `must be a positive integer, got ${JSON.stringify(v)}`);
   }
+  const max = CONFIG_SIZE_LIMITS[field];
+  if (max !== undefined && v > max) throw new ModelConfigError(field, `must be at most ${max}, got ${v}`);
   return v;
 }
 

@@ -9,7 +9,7 @@ import { pathExists } from "../io/path-exists.ts";
 import { readSafetensors, readSafetensorsHeader, type SafetensorsTensor } from "../io/safetensors.ts";
 import { DecoderModel } from "./causal-lm.ts";
 import { type DecoderConfig, readModelConfig } from "./config.ts";
-import { expectedWeights } from "./weights.ts";
+import { expectedWeights, weightTally } from "./weights.ts";
 
 export class ModelLoadError extends InputError {
   override name = "ModelLoadError";
@@ -106,6 +106,16 @@ export function checkModelTensors<T extends { shape: number[] }>(
   cfg: DecoderConfig,
   tensors: Map<string, T>,
 ): Map<string, T> {
+  // The config's layer count against what the files hold, before listing the weights: a config claiming a
+  // million layers would otherwise build a list of millions of names (seconds of CPU, gigabytes) to compare.
+  // Within the margin the list is cheap, and names the first missing or misshapen tensor exactly.
+  const tally = weightTally(cfg);
+  if (tally.tensors > 2 * tensors.size + 64) {
+    throw new ModelLoadError(
+      `config.json implies ${tally.tensors} weight tensors (num_hidden_layers ${cfg.num_hidden_layers}), but the weights hold ${tensors.size}`,
+      "config.json",
+    );
+  }
   const expected = expectedWeights(cfg);
   const used = new Map<string, T>();
   for (const e of expected) {
