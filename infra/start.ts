@@ -1,7 +1,7 @@
 // `npm start`: the whole service in one process on the embedded defaults (PGlite and a local folder unless
-// DATABASE_URL / S3 settings say otherwise): migrations, the built-in demo model, an API key, the API and a
+// DATABASE_URL / S3 settings say otherwise): migrations, the built-in model, an API key, the API and a
 // worker loop. Prints how to call it.
-import { ensureDemoModel } from "../api/models/demo-model.ts";
+import { ensureBuiltinModels } from "../api/models/builtin-model.ts";
 import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
 import type { Config } from "./config.ts";
@@ -54,7 +54,7 @@ runMain("grades", async (config, logger) => {
   else guardProcess(logger);
   const service = await openService(config, logger);
   if (config.demoModel.enabled)
-    await ensureDemoModel({ db: service.db.db, storage: service.storage, logger }, config.demoModel.seed);
+    await ensureBuiltinModels({ db: service.db.db, storage: service.storage, logger });
   const key = await ensureKey(service, config);
   const server = await startServer(service, { port: config.port, host: config.host });
   const worker = config.worker.inProcess ? await startWorker(service) : undefined;

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDemoModel } from "../../api/models/demo-model.ts";
+import { ensureBuiltinModels } from "../../api/models/builtin-model.ts";
 import { resolveJobConfig } from "../../api/routes/fine-tuning/config.ts";
 import { loadConfig } from "../../infra/config.ts";
 import { silentLogger } from "../../infra/logger.ts";
@@ -29,7 +29,7 @@ export async function firstStepLatency(url: string, runs: number): Promise<void>
   await migrate(db);
   const storage = openStorage(config);
   const logger = silentLogger();
-  await ensureDemoModel({ db: db.db, storage, logger }, config.demoModel.seed);
+  await ensureBuiltinModels({ db: db.db, storage, logger });
   const [tenant] = await db.sql.query<{ id: string }>(
     "insert into tenants (id, name) values ('org-bench', 'bench') returning id",
   );

@@ -1,6 +1,8 @@
 // The base model's recipe: every choice the build makes, in one place. Its JSON is part of the inputs hash.
+import { BUILTIN_MODEL_NAME } from "../../models/builtin.ts";
+
 export const BASE_MODEL_RECIPE = {
-  name: "tiny-english-2m",
+  name: BUILTIN_MODEL_NAME,
   seed: 1234,
   /** Fraction of whole documents held out for validation. */
   validationFraction: 0.02,

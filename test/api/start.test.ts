@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODEL_NAME } from "../../models/builtin.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -67,7 +68,7 @@ describe("npm start on a fresh machine", () => {
   });
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
-  it("creates a key and the demo model on first start, prints how to call it, and keeps both on restart", async () => {
+  it("creates a key and the built-in model on first start, prints how to call it, and keeps both on restart", async () => {
     const first = await start({ GRADES_DATA_DIR: dataDir });
     const key = /(sk-grades-[A-Za-z0-9]{40})/.exec(first.output)?.[1];
     expect(key).toBeDefined();
@@ -78,7 +79,7 @@ describe("npm start on a fresh machine", () => {
     expect(
       models.data?.map((m: { id: string }) => m.id),
       JSON.stringify(models),
-    ).toEqual(["demo-tiny"]);
+    ).toEqual([BUILTIN_MODEL_NAME, "demo-tiny"]);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     expect(await stop(first), first.output).toBe(0);
 
@@ -91,7 +92,7 @@ describe("npm start on a fresh machine", () => {
     expect(
       again.data?.map((m: { id: string }) => m.id),
       JSON.stringify(again),
-    ).toEqual(["demo-tiny"]);
+    ).toEqual([BUILTIN_MODEL_NAME, "demo-tiny"]);
     expect(await stop(second), second.output).toBe(0);
   });
 

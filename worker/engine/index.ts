@@ -5,6 +5,7 @@ export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } fr
 export { BlockFile, writeBlockFile } from "./data/block-file.ts";
 export { BlockPacker, packExamples, packTextFile, readTextLines } from "./data/pack.ts";
 export { writeSafetensors, readSafetensors } from "./io/safetensors.ts";
+export { generateIds } from "./model/generate.ts";
 export { initTinyModel } from "./model/init.ts";
 export { loadModel } from "./model/loader.ts";
 export { deriveSeed } from "./model/random.ts";
