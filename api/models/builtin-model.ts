@@ -15,6 +15,7 @@ import type { Logger } from "../../infra/logger.ts";
 import { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_DIR, BUILTIN_MODEL_NAME } from "../../models/builtin.ts";
 
 export { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_NAME };
+
 const PREFIX = `models/${SYSTEM_OWNER}/${BUILTIN_MODEL_NAME}/`;
 
 export async function ensureBuiltinModels(
@@ -46,8 +47,12 @@ export async function ensureBuiltinModels(
       modelType: String(config.model_type),
       storagePrefix: PREFIX,
       config,
-      source: name === BUILTIN_MODEL_NAME ? { type: "builtin" } : { type: "builtin", alias_of: BUILTIN_MODEL_NAME },
+      source:
+        name === BUILTIN_MODEL_NAME ? { type: "builtin" } : { type: "builtin", alias_of: BUILTIN_MODEL_NAME },
     });
   }
-  deps.logger.info({ model: BUILTIN_MODEL_NAME, alias: BUILTIN_MODEL_ALIAS, prefix: PREFIX }, "built-in model ready");
+  deps.logger.info(
+    { model: BUILTIN_MODEL_NAME, alias: BUILTIN_MODEL_ALIAS, prefix: PREFIX },
+    "built-in model ready",
+  );
 }

@@ -26,7 +26,11 @@ export function countBigrams(file: BlockFile, vocabSize: number): BigramCounts {
 }
 
 /** Mean negative log-likelihood (nats per token) of the held-out blocks under add-k smoothing. */
-export function bigramLoss(counts: BigramCounts, file: BlockFile, k: number): { loss: number; tokens: number } {
+export function bigramLoss(
+  counts: BigramCounts,
+  file: BlockFile,
+  k: number,
+): { loss: number; tokens: number } {
   const V = counts.vocabSize;
   let sum = 0;
   let tokens = 0;

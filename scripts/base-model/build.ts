@@ -69,7 +69,13 @@ async function stageTokenizer(): Promise<void> {
   log("tokenizer: spm_train");
   await mkdir(paths.tokenizerWork, { recursive: true });
   await mkdir(paths.init, { recursive: true });
-  await trainTokenizer(paths.sentences, paths.tokenizerWork, paths.init, recipe.tokenizer, recipe.train.blockSize);
+  await trainTokenizer(
+    paths.sentences,
+    paths.tokenizerWork,
+    paths.init,
+    recipe.tokenizer,
+    recipe.train.blockSize,
+  );
 }
 
 async function stageInit(): Promise<void> {
@@ -173,8 +179,14 @@ async function stageExport(): Promise<void> {
   log(`export: BF16 weights into ${outDir}`);
   await mkdir(outDir, { recursive: true });
   const tensors = await readSafetensors(join(paths.pretrained, "model.safetensors"));
-  await writeSafetensors(join(outDir, "model.safetensors"), tensors, { dtype: "BF16", metadata: { format: "pt" } });
-  const config = JSON.parse(await readFile(join(paths.pretrained, "config.json"), "utf8")) as Record<string, unknown>;
+  await writeSafetensors(join(outDir, "model.safetensors"), tensors, {
+    dtype: "BF16",
+    metadata: { format: "pt" },
+  });
+  const config = JSON.parse(await readFile(join(paths.pretrained, "config.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   config.torch_dtype = "bfloat16";
   await writeFile(join(outDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of MODEL_FILES) await copyFile(join(paths.pretrained, f), join(outDir, f));
@@ -213,7 +225,11 @@ async function stageCard(manifest: CorpusManifest, buildSeconds: number): Promis
     parameters,
     recipe,
     corpus: manifest.sources,
-    blocks: { train: train.header.blocks, validation: validation.header.blocks, blockSize: recipe.train.blockSize },
+    blocks: {
+      train: train.header.blocks,
+      validation: validation.header.blocks,
+      blockSize: recipe.train.blockSize,
+    },
     pretrain: pretrainRecord,
     evaluation,
     buildSeconds,

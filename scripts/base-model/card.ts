@@ -1,7 +1,8 @@
 // The model card (README.md in the model folder, as on the Hugging Face hub) and its machine-readable twin,
 // build.json, which the tests check the shipped files against.
-import type { CorpusManifest } from "./corpus-files.ts";
+
 import { CORPUS_SOURCES } from "./corpus.ts";
+import type { CorpusManifest } from "./corpus-files.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { BaseModelRecipe } from "./recipe.ts";
 

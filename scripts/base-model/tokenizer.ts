@@ -14,7 +14,12 @@ export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 /** The spm_train arguments: Llama's settings (identity normalisation, whitespace kept, digits split). */
-export function spmTrainArgs(input: string, prefix: string, t: BaseModelRecipe["tokenizer"], seedSentences: number): string[] {
+export function spmTrainArgs(
+  input: string,
+  prefix: string,
+  t: BaseModelRecipe["tokenizer"],
+  seedSentences: number,
+): string[] {
   return [
     `--input=${input}`,
     `--model_prefix=${prefix}`,

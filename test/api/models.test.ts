@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_NAME, ensureBuiltinModels } from "../../api/models/builtin-model.ts";
+import {
+  BUILTIN_MODEL_ALIAS,
+  BUILTIN_MODEL_NAME,
+  ensureBuiltinModels,
+} from "../../api/models/builtin-model.ts";
 import { models } from "../../db/schema/models.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
 import { silentLogger } from "../../infra/logger.ts";
@@ -65,13 +69,21 @@ describe("models API", () => {
     await ensureBuiltinModels(deps);
     const rows = await t.db.db.select({ n: count() }).from(models);
     expect(rows[0]!.n).toBe(2);
-    const keys = (await t.storage.list(`models/system/${BUILTIN_MODEL_NAME}/`)).map((o) => o.key.split("/").pop());
+    const keys = (await t.storage.list(`models/system/${BUILTIN_MODEL_NAME}/`)).map((o) =>
+      o.key.split("/").pop(),
+    );
     expect(keys).toEqual(
       expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]),
     );
     for (const id of [BUILTIN_MODEL_NAME, BUILTIN_MODEL_ALIAS]) {
       const res = await t.request(`/v1/models/${id}`);
-      expect(await res.json()).toMatchObject({ id, object: "model", owned_by: "system", kind: "base", model_type: "qwen3" });
+      expect(await res.json()).toMatchObject({
+        id,
+        object: "model",
+        owned_by: "system",
+        kind: "base",
+        model_type: "qwen3",
+      });
     }
     expect(BUILTIN_MODEL_ALIAS).toBe("demo-tiny");
   });

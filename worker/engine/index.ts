@@ -1,10 +1,10 @@
 // The engine's public API: what the worker (and other programs) import.
 export { initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
-export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
 export { BlockFile, writeBlockFile } from "./data/block-file.ts";
+export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
 export { BlockPacker, packExamples, packTextFile, readTextLines } from "./data/pack.ts";
-export { writeSafetensors, readSafetensors } from "./io/safetensors.ts";
+export { readSafetensors, writeSafetensors } from "./io/safetensors.ts";
 export { generateIds } from "./model/generate.ts";
 export { initTinyModel } from "./model/init.ts";
 export { loadModel } from "./model/loader.ts";

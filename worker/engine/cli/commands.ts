@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { registerModelCommands } from "./model-commands.ts";
+import { registerPretrainCommand } from "./pretrain-command.ts";
 import { registerTrainCommands } from "./train-commands.ts";
 
-/** The engine's commands: init-model, inspect and generate (models); train and score (training). */
+/** The engine's commands: init-model, inspect and generate (models); train, score and pretrain (training). */
 export function registerEngineCommands(program: Command): void {
   registerModelCommands(program);
   registerTrainCommands(program);
+  registerPretrainCommand(program);
 }

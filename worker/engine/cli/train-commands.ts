@@ -8,7 +8,7 @@ import { backendOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { ProgressBar } from "./progress.ts";
 
-function num(flag: string, check: (v: number) => boolean, what: string) {
+export function num(flag: string, check: (v: number) => boolean, what: string) {
   return (raw: string): number => {
     const v = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(v) || !check(v)) {
@@ -18,10 +18,11 @@ function num(flag: string, check: (v: number) => boolean, what: string) {
   };
 }
 
-const positiveInt = (flag: string) => num(flag, (v) => Number.isInteger(v) && v > 0, "a positive integer");
-const nonNegative = (flag: string) => num(flag, (v) => v >= 0, "a number >= 0");
-const positive = (flag: string) => num(flag, (v) => v > 0, "a positive number");
-const fraction = (flag: string) => num(flag, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+export const positiveInt = (flag: string) =>
+  num(flag, (v) => Number.isInteger(v) && v > 0, "a positive integer");
+export const nonNegative = (flag: string) => num(flag, (v) => v >= 0, "a number >= 0");
+export const positive = (flag: string) => num(flag, (v) => v > 0, "a positive number");
+export const fraction = (flag: string) => num(flag, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
 
 function targets(raw: string): Projection[] {
   const list = raw
@@ -71,6 +72,7 @@ interface TrainFlags {
   maxGradNorm: number;
   maxSteps?: number;
   seqLen: number;
+  packing?: boolean;
   seed: number;
   checkpointDir?: string;
   checkpointEvery?: number;
@@ -122,6 +124,7 @@ export function specFromFlags(f: TrainFlags): TrainSpec {
     maxGradNorm: f.maxGradNorm,
     ...(f.maxSteps !== undefined ? { maxSteps: f.maxSteps } : {}),
     maxSeqLen: f.seqLen,
+    ...(f.packing ? { packing: true } : {}),
     seed: f.seed,
     ...(f.checkpointDir ? { checkpointDir: f.checkpointDir } : {}),
     ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
@@ -258,6 +261,7 @@ export function registerTrainCommands(program: Command): void {
     )
     .option("--max-steps <n>", "cap on optimizer steps", positiveInt("--max-steps"))
     .option("--seq-len <n>", "truncate examples to n tokens", positiveInt("--seq-len"), 512)
+    .option("--packing", "join text examples with EOS into full blocks of --seq-len tokens (TRL's packing)")
     .option("--seed <n>", "random seed", num("--seed", Number.isInteger, "an integer"), 42)
     .option("--checkpoint-dir <dir>", "write checkpoints to dir/step-N")
     .option("--checkpoint-every <n>", "checkpoint every n steps", positiveInt("--checkpoint-every"))

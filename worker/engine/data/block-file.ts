@@ -29,7 +29,8 @@ export async function writeBlockFile(
   let blocks = 0;
   try {
     for await (const block of source) {
-      if (block.length !== blockSize) throw new Error(`block of ${block.length} tokens, expected ${blockSize}`);
+      if (block.length !== blockSize)
+        throw new Error(`block of ${block.length} tokens, expected ${blockSize}`);
       const data = dtype === "uint16" ? Uint16Array.from(block) : block;
       await file.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       blocks++;
@@ -51,7 +52,9 @@ export async function readBlockFileHeader(path: string): Promise<BlockFileHeader
 export function blocksToBatch(blocks: Int32Array[]): Batch {
   const seqLen = blocks[0]!.length;
   const inputIds = new Int32Array(blocks.length * seqLen);
-  blocks.forEach((b, i) => inputIds.set(b, i * seqLen));
+  blocks.forEach((b, i) => {
+    inputIds.set(b, i * seqLen);
+  });
   return {
     inputIds,
     labels: inputIds.slice(),

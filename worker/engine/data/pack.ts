@@ -44,7 +44,11 @@ export class BlockPacker {
 }
 
 /** Packs already-tokenized documents (e.g. a text dataset's examples when fine-tuning with packing). */
-export function packExamples(examples: TokenizedExample[], blockSize: number, eosId: number): TokenizedExample[] {
+export function packExamples(
+  examples: TokenizedExample[],
+  blockSize: number,
+  eosId: number,
+): TokenizedExample[] {
   const packer = new BlockPacker(blockSize, eosId);
   const blocks = examples.flatMap((e) => packer.push(e.inputIds));
   return blocks.map((b) => ({ inputIds: Array.from(b), labels: Array.from(b) }));
@@ -52,7 +56,10 @@ export function packExamples(examples: TokenizedExample[], blockSize: number, eo
 
 /** The texts of a `{"text": ...}` JSONL file, one line at a time; any other format is an error naming the line. */
 export async function* readTextLines(path: string): AsyncGenerator<string> {
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, "utf8"),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let n = 0;
   for await (const raw of lines) {
     n++;

@@ -32,7 +32,11 @@ export interface HfBpeOptions {
  * Merges as transformers' SentencePieceExtractor builds them: every split of a piece into two pieces of the
  * vocabulary is a merge, ranked by the merged piece's score (higher first), ties by the parts' ids.
  */
-function mergesOf(entries: SentencePieceVocabEntry[], vocab: Map<string, number>, skip: Set<string>): string[] {
+function mergesOf(
+  entries: SentencePieceVocabEntry[],
+  vocab: Map<string, number>,
+  skip: Set<string>,
+): string[] {
   const merges: { left: string; right: string; score: number; id: number }[] = [];
   entries.forEach(({ piece, score }, id) => {
     if (skip.has(piece)) return;
@@ -41,9 +45,12 @@ function mergesOf(entries: SentencePieceVocabEntry[], vocab: Map<string, number>
     for (let i = 1; i < chars.length; i++) {
       const left = chars.slice(0, i).join("");
       const right = chars.slice(i).join("");
-      if (vocab.has(left) && vocab.has(right) && !skip.has(left) && !skip.has(right)) local.push({ left, right });
+      if (vocab.has(left) && vocab.has(right) && !skip.has(left) && !skip.has(right))
+        local.push({ left, right });
     }
-    local.sort((a, b) => vocab.get(a.left)! - vocab.get(b.left)! || vocab.get(a.right)! - vocab.get(b.right)!);
+    local.sort(
+      (a, b) => vocab.get(a.left)! - vocab.get(b.left)! || vocab.get(a.right)! - vocab.get(b.right)!,
+    );
     for (const m of local) merges.push({ ...m, score, id });
   });
   // A stable sort by score keeps the per-piece order; equal scores fall back to the merged piece's id.

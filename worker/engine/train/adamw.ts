@@ -55,7 +55,8 @@ export class AdamW {
         const mHat = tf.div(m, 1 - beta1 ** t);
         const vHat = tf.div(v, 1 - beta2 ** t);
         const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr);
-        const decayed = weightDecay === 0 || decay === false ? variable : tf.mul(variable, 1 - lr * weightDecay);
+        const decayed =
+          weightDecay === 0 || decay === false ? variable : tf.mul(variable, 1 - lr * weightDecay);
         return [m, v, tf.sub(decayed, step)];
       });
       variable.assign(w as tf.Tensor);

@@ -10,6 +10,7 @@ import { packTextFile } from "../data/pack.ts";
 import { loadModel } from "../model/loader.ts";
 import { PROJECTIONS } from "../model/types.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
+import { checkTrainSpec, TrainSpecError } from "./spec-check.ts";
 import { Trainer } from "./trainer.ts";
 import type { BackendName, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
 
@@ -44,8 +45,13 @@ export interface PretrainSpec {
 }
 
 /** Steps for a token budget: each step trains batchSize * accumulation blocks. */
-export function pretrainSteps(spec: Pick<PretrainSpec, "maxTokens" | "blockSize" | "batchSize" | "gradientAccumulationSteps">): number {
-  return Math.max(1, Math.ceil(spec.maxTokens / (spec.blockSize * spec.batchSize * spec.gradientAccumulationSteps)));
+export function pretrainSteps(
+  spec: Pick<PretrainSpec, "maxTokens" | "blockSize" | "batchSize" | "gradientAccumulationSteps">,
+): number {
+  return Math.max(
+    1,
+    Math.ceil(spec.maxTokens / (spec.blockSize * spec.batchSize * spec.gradientAccumulationSteps)),
+  );
 }
 
 interface PackKey {
@@ -78,19 +84,15 @@ async function packedBlocks(
     // not packed yet
   }
   await mkdir(dir, { recursive: true });
-  await writeBlockFile(path, packTextFile(file, tokenizer, blockSize), blockSize, tokenizer.vocabSize, { key });
+  await writeBlockFile(path, packTextFile(file, tokenizer, blockSize), blockSize, tokenizer.vocabSize, {
+    key,
+  });
   return BlockFile.open(path);
 }
 
-export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
-  const backend = await initBackend(spec.backend ?? "auto");
-  const work = spec.checkpointDir ?? join(spec.outputDir, "blocks");
-  const trainBlocks = await packedBlocks(spec.trainFile, work, "train", spec.modelDir, spec.blockSize);
-  const validBlocks = spec.validationFile
-    ? await packedBlocks(spec.validationFile, work, "validation", spec.modelDir, spec.blockSize)
-    : undefined;
-  const model = await loadModel(spec.modelDir);
-  const trainSpec: TrainSpec = {
+/** The trainer's spec for a pretraining run: full training of every weight, GradES off. */
+function trainSpecFor(spec: PretrainSpec): TrainSpec {
+  return {
     modelDir: spec.modelDir,
     trainFile: spec.trainFile,
     outputDir: spec.outputDir,
@@ -105,7 +107,11 @@ export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Prom
       interval: 1,
       maxFrozenRatio: 1,
     },
-    ...(spec.evalInterval ? { earlyStopping: { patience: Number.POSITIVE_INFINITY, evalInterval: spec.evalInterval, minDelta: 0 } } : {}),
+    ...(spec.validationFile ? { validationFile: spec.validationFile } : {}),
+    // Held-out loss at an interval, through the trainer's early-stopping evaluation with a patience never reached.
+    ...(spec.evalInterval
+      ? { earlyStopping: { patience: Number.MAX_SAFE_INTEGER, evalInterval: spec.evalInterval, minDelta: 0 } }
+      : {}),
     nEpochs: 1,
     batchSize: spec.batchSize,
     gradientAccumulationSteps: spec.gradientAccumulationSteps,
@@ -120,6 +126,19 @@ export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Prom
     ...(spec.checkpointDir ? { checkpointDir: spec.checkpointDir } : {}),
     ...(spec.checkpointEvery ? { checkpointEvery: spec.checkpointEvery } : {}),
   };
+}
+
+export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const trainSpec = trainSpecFor(spec);
+  checkTrainSpec(trainSpec);
+  if (!(spec.maxTokens > 0)) throw new TrainSpecError("maxTokens", `must be positive, got ${spec.maxTokens}`);
+  const backend = await initBackend(spec.backend ?? "auto");
+  const work = spec.checkpointDir ?? join(spec.outputDir, "blocks");
+  const trainBlocks = await packedBlocks(spec.trainFile, work, "train", spec.modelDir, spec.blockSize);
+  const validBlocks = spec.validationFile
+    ? await packedBlocks(spec.validationFile, work, "validation", spec.modelDir, spec.blockSize)
+    : undefined;
+  const model = await loadModel(spec.modelDir);
   let trainer: Trainer | undefined;
   try {
     trainer = new Trainer({
@@ -134,7 +153,9 @@ export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Prom
     });
     if (spec.resumeFrom) await trainer.restore(spec.resumeFrom);
     const inCheckpointDir = (dir: string | undefined) =>
-      dir !== undefined && spec.checkpointDir !== undefined && !relative(spec.checkpointDir, dir).startsWith("..");
+      dir !== undefined &&
+      spec.checkpointDir !== undefined &&
+      !relative(spec.checkpointDir, dir).startsWith("..");
     let previous = inCheckpointDir(spec.resumeFrom) ? spec.resumeFrom : undefined;
     return await trainer.run({
       ...(hooks.signal ? { signal: hooks.signal } : {}),

@@ -216,7 +216,11 @@ export class Trainer {
     let k = 0;
     const updates = [
       ...active.flatMap((c) =>
-        c.variables.map((variable, i) => ({ key: this.keys.get(c.name)![i]!, variable, grad: clipped[k++]! })),
+        c.variables.map((variable, i) => ({
+          key: this.keys.get(c.name)![i]!,
+          variable,
+          grad: clipped[k++]!,
+        })),
       ),
       ...this.untracked.map((u) => ({
         key: u.name,
@@ -364,7 +368,9 @@ export class Trainer {
       const t = ck.trainable.get(key);
       if (!t) throw new CheckpointError(`checkpoint misses trainable tensor ${key}`);
       if (t.shape.join(",") !== v.shape.join(",")) {
-        throw new CheckpointError(`checkpoint tensor ${key} has shape [${t.shape}], the model needs [${v.shape}]`);
+        throw new CheckpointError(
+          `checkpoint tensor ${key} has shape [${t.shape}], the model needs [${v.shape}]`,
+        );
       }
       tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
     }
