@@ -79,7 +79,7 @@ async function runPretrain(f: PretrainFlags): Promise<void> {
   const summary = await pretrain(spec, {
     signal: controller.signal,
     onEvent: (e) => {
-      if (f.events) console.log(JSON.stringify(e));
+      if (f.events) process.stdout.write(`${JSON.stringify(e)}\n`);
       if (e.type === "step")
         bar.update(
           e.step,
@@ -100,7 +100,7 @@ async function runPretrain(f: PretrainFlags): Promise<void> {
     final_train_loss: summary.finalTrainLoss,
     final_valid_loss: summary.finalValidLoss,
   };
-  console.log(JSON.stringify(result));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 export function registerPretrainCommand(program: Command): void {

@@ -2,7 +2,7 @@
 // files beside the checkpoints, and every weight of the model folder is trained on the blocks with the same
 // trainer as full fine-tuning (GradES off), for a fixed token budget. Resumes from a checkpoint.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { initBackend } from "../backend.ts";
 import { BlockBatchStream, BlockFile, type BlockFileHeader, writeBlockFile } from "../data/block-file.ts";
@@ -54,12 +54,17 @@ export function pretrainSteps(
   );
 }
 
+/** What a packing depends on: the source file's and the tokenizer's contents, and the block size. */
 interface PackKey {
   source: string;
-  bytes: number;
-  mtimeMs: number;
   blockSize: number;
   tokenizer: string;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 }
 
 /** Packs `file` into `dir`, reusing an earlier packing of the same file with the same tokenizer and block size. */
@@ -71,11 +76,11 @@ async function packedBlocks(
   blockSize: number,
 ): Promise<BlockFile> {
   const tokenizer = await loadTokenizer(modelDir);
-  const s = await stat(file);
-  const tok = createHash("sha256")
-    .update(await readFile(join(modelDir, "tokenizer.json")))
-    .digest("hex");
-  const key: PackKey = { source: file, bytes: s.size, mtimeMs: s.mtimeMs, blockSize, tokenizer: tok };
+  const key: PackKey = {
+    source: await sha256Of(file),
+    blockSize,
+    tokenizer: await sha256Of(join(modelDir, "tokenizer.json")),
+  };
   const path = join(dir, `${name}.blocks`);
   try {
     const header = JSON.parse(await readFile(`${path}.json`, "utf8")) as BlockFileHeader & { key?: PackKey };
