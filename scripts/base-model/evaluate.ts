@@ -2,6 +2,7 @@
 // tests recompute, the bigram baseline on the same blocks, and sample generations.
 import {
   BlockFile,
+  decodeContinuation,
   evaluateLoss,
   generateIds,
   initBackend,
@@ -80,11 +81,12 @@ export async function evaluateBaseModel(
       for (const prompt of SAMPLE_PROMPTS) {
         for (const temperature of [0, 0.8]) {
           const opts = { maxNewTokens: SAMPLE_TOKENS, temperature, topP: 0.95, seed: 0 };
-          const ids = generateIds(model, tokenizer.encode(prompt), {
+          const promptIds = tokenizer.encode(prompt);
+          const ids = generateIds(model, promptIds, {
             ...opts,
             stopTokenIds: [tokenizer.eosTokenId],
           });
-          samples.push({ prompt, ...opts, text: tokenizer.decode(ids, { skipSpecialTokens: true }) });
+          samples.push({ prompt, ...opts, text: decodeContinuation(tokenizer, promptIds, ids) });
         }
       }
     } finally {

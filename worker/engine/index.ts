@@ -5,7 +5,7 @@ export { BlockFile, writeBlockFile } from "./data/block-file.ts";
 export { checkDatasetLines, DataFormatError, type Example, parseExampleLine } from "./data/formats.ts";
 export { BlockPacker, packExamples, packTextFile, readTextLines } from "./data/pack.ts";
 export { readSafetensors, writeSafetensors } from "./io/safetensors.ts";
-export { generateIds } from "./model/generate.ts";
+export { decodeContinuation, generateIds } from "./model/generate.ts";
 export { initTinyModel } from "./model/init.ts";
 export { loadModel } from "./model/loader.ts";
 export { deriveSeed } from "./model/random.ts";
