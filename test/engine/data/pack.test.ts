@@ -1,11 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlockBatchStream, BlockFile, writeBlockFile } from "../../../worker/engine/data/block-file.ts";
-import { BlockPacker, packExamples, packTextFile } from "../../../worker/engine/data/pack.ts";
-import { DataFormatError } from "../../../worker/engine/data/formats.ts";
-import { loadTokenizer } from "../../../worker/engine/tokenizer/tokenizer.ts";
 import { BUILTIN_MODEL_DIR } from "../../../models/builtin.ts";
+import { BlockBatchStream, BlockFile, writeBlockFile } from "../../../worker/engine/data/block-file.ts";
+import { DataFormatError } from "../../../worker/engine/data/formats.ts";
+import { BlockPacker, packExamples, packTextFile } from "../../../worker/engine/data/pack.ts";
+import { loadTokenizer } from "../../../worker/engine/tokenizer/tokenizer.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 
 const EOS = 99;
@@ -58,7 +58,10 @@ describe("packing", () => {
   it("names the line of a non-text example", async () => {
     const tok = await loadTokenizer(BUILTIN_MODEL_DIR);
     const file = join(root, "mixed.jsonl");
-    await writeFile(file, `${JSON.stringify({ text: "fine" })}\n${JSON.stringify({ prompt: "a", completion: "b" })}\n`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ text: "fine" })}\n${JSON.stringify({ prompt: "a", completion: "b" })}\n`,
+    );
     const drain = async () => {
       for await (const _ of packTextFile(file, tok, 4)) void _;
     };

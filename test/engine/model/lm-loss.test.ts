@@ -119,7 +119,10 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
     const attn = tf.tensor2d(mask, undefined, "int32");
     const plain = tf.variableGrads(() => plainLoss(model, input, attn), vars);
     for (const chunkRows of [4, 256]) {
-      const fused = tf.variableGrads(() => summedNextTokenLoss(model, input, attn, labels, { chunkRows }), vars);
+      const fused = tf.variableGrads(
+        () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
+        vars,
+      );
       expect(fused.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 4);
       for (const v of vars) {
         const a = fused.grads[v.name]!.dataSync();

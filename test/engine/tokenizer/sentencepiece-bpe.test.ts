@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTIN_MODEL_DIR } from "../../../models/builtin.ts";
 import type { Tokenizer } from "../../../worker/engine/model/types.ts";
 import {
@@ -13,7 +13,7 @@ function tinyVocab(): string {
   const lines = ["<unk>\t0", "<s>\t0", "</s>\t0"];
   for (let b = 0; b < 256; b++) lines.push(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>\t0`);
   const pieces = ["▁t", "he", "▁the", "▁a", "▁", "t", "h", "e", "a"];
-  pieces.forEach((p, i) => lines.push(`${p}\t${-i}`));
+  for (const [i, p] of pieces.entries()) lines.push(`${p}\t${-i}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -34,9 +34,9 @@ describe("SentencePiece BPE as tokenizer.json", () => {
 
   it("refuses a vocabulary without the 256 byte pieces", () => {
     const entries = parseSentencePieceVocab(tinyVocab()).filter((e) => e.piece !== "<0x41>");
-    expect(() => sentencePieceToHfTokenizer(entries, { specialTokens: ["<unk>"], unkToken: "<unk>" })).toThrow(
-      /expected 256 byte-fallback pieces, found 255/,
-    );
+    expect(() =>
+      sentencePieceToHfTokenizer(entries, { specialTokens: ["<unk>"], unkToken: "<unk>" }),
+    ).toThrow(/expected 256 byte-fallback pieces, found 255/);
   });
 });
 
@@ -65,13 +65,14 @@ describe("the built-in model's tokenizer", () => {
   });
 
   it("encodes running English compactly (not byte by byte)", () => {
-    const text = "Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail about.";
+    const text =
+      "Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail about.";
     expect(tok.encode(text).length).toBeLessThan(text.length / 3);
   });
 
   it("renders chat with the ChatML template", () => {
-    expect(
-      tok.applyChatTemplate([{ role: "user", content: "Hello" }], { addGenerationPrompt: true }),
-    ).toBe("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+    expect(tok.applyChatTemplate([{ role: "user", content: "Hello" }], { addGenerationPrompt: true })).toBe(
+      "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n",
+    );
   });
 });

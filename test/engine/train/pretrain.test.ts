@@ -129,12 +129,16 @@ describe("pretraining", () => {
     }
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!);
     expect(result).toMatchObject({ stop_reason: "max_steps", steps: 2, total_steps: 2, trained_tokens: 256 });
-    expect(await readdir(outDir)).toEqual(expect.arrayContaining(["init", "model.safetensors", "tokenizer.json"]));
+    expect(await readdir(outDir)).toEqual(
+      expect.arrayContaining(["init", "model.safetensors", "tokenizer.json"]),
+    );
   });
 
   it("strips the Brown corpus's part-of-speech tags back to running text", () => {
-    expect(brownToText("\n\n\tThe/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ./.\n\n\tIt/pps wasn't/bedz* ./.")).toBe(
-      'The jury said "no evidence".\nIt wasn\'t.',
-    );
+    expect(
+      brownToText(
+        "\n\n\tThe/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ./.\n\n\tIt/pps wasn't/bedz* ./.",
+      ),
+    ).toBe('The jury said "no evidence".\nIt wasn\'t.');
   });
 });
