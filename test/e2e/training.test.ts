@@ -10,6 +10,7 @@ import type { RunningWorker } from "../../worker/index.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
 import {
+import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
   finished,
   type Job,
   startTestWorker,
@@ -65,7 +66,8 @@ describe("a fine-tuning job end to end", () => {
       steps_completed: 6,
       total_steps: 6,
       stop_reason: "max_steps",
-      total_components: 14,
+      // The seven projections of each of the built-in model's layers.
+      total_components: 7 * BASE_MODEL_RECIPE.model.num_hidden_layers,
     });
     expect(job.result_files).toHaveLength(2);
 
