@@ -4,13 +4,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
 import type { RunningWorker } from "../../worker/index.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, uploadDataset } from "./helpers.ts";
 import {
-import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
   finished,
   type Job,
   startTestWorker,
