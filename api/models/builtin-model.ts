@@ -16,7 +16,8 @@ import { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_DIR, BUILTIN_MODEL_NAME } from "../.
 
 export { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_NAME };
 
-const PREFIX = `models/${SYSTEM_OWNER}/${BUILTIN_MODEL_NAME}/`;
+/** Where the built-in model's files are stored (both rows point here). */
+export const BUILTIN_MODEL_PREFIX = `models/${SYSTEM_OWNER}/${BUILTIN_MODEL_NAME}/`;
 
 export async function ensureBuiltinModels(
   deps: { db: Db; storage: ObjectStorage; logger: Logger },
@@ -27,14 +28,15 @@ export async function ensureBuiltinModels(
     .select()
     .from(models)
     .where(and(eq(models.owner, SYSTEM_OWNER), inArray(models.name, names)));
-  if (existing.length === names.length && (await deps.storage.head(`${PREFIX}config.json`))) return;
+  if (existing.length === names.length && (await deps.storage.head(`${BUILTIN_MODEL_PREFIX}config.json`)))
+    return;
 
   // config.json last: its presence is what marks the folder complete (see the check above).
   const files = (await readdir(dir)).sort((a, b) =>
     a === "config.json" ? 1 : b === "config.json" ? -1 : a.localeCompare(b),
   );
   for (const name of files) {
-    await deps.storage.put(`${PREFIX}${name}`, createReadStream(join(dir, name)), {
+    await deps.storage.put(`${BUILTIN_MODEL_PREFIX}${name}`, createReadStream(join(dir, name)), {
       contentType: name.endsWith(".json") ? "application/json" : "application/octet-stream",
     });
   }
@@ -45,14 +47,14 @@ export async function ensureBuiltinModels(
       owner: SYSTEM_OWNER,
       kind: "base",
       modelType: String(config.model_type),
-      storagePrefix: PREFIX,
+      storagePrefix: BUILTIN_MODEL_PREFIX,
       config,
       source:
         name === BUILTIN_MODEL_NAME ? { type: "builtin" } : { type: "builtin", alias_of: BUILTIN_MODEL_NAME },
     });
   }
   deps.logger.info(
-    { model: BUILTIN_MODEL_NAME, alias: BUILTIN_MODEL_ALIAS, prefix: PREFIX },
+    { model: BUILTIN_MODEL_NAME, alias: BUILTIN_MODEL_ALIAS, prefix: BUILTIN_MODEL_PREFIX },
     "built-in model ready",
   );
 }
