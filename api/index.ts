@@ -3,4 +3,4 @@
 export { API_VERSION, type App, createApp } from "./app.ts";
 export type { AppDeps } from "./env.ts";
 export { ApiError } from "./errors.ts";
-export { DEMO_MODEL_ID, ensureDemoModel } from "./models/demo-model.ts";
+export { BUILTIN_MODEL_ALIAS, BUILTIN_MODEL_NAME, ensureBuiltinModels } from "./models/builtin-model.ts";

@@ -34,9 +34,7 @@ const EnvSchema = z.object({
   /** Requests per minute per API key, per API instance (the buckets are in memory); 0 disables. */
   GRADES_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Seed of the built-in demo-tiny model: fixed so every deployment has the same demo weights. */
-  GRADES_DEMO_MODEL_SEED: z.coerce.number().int().min(0).default(1234),
-  /** Set to false to skip creating the built-in demo model at start. */
+  /** Set to false to skip registering the built-in model (models/, also named demo-tiny) at start. */
   GRADES_DEMO_MODEL: boolish.default(true),
   // Workers and the job queue (docs/jobs.md).
   GRADES_WORKER_LEASE_SECONDS: z.coerce.number().positive().default(30),
@@ -107,7 +105,7 @@ export interface Config {
   /** Requests per minute per API key, enforced by each API instance on its own; 0: no limit. */
   rateLimitPerMinute: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  demoModel: { enabled: boolean; seed: number };
+  demoModel: { enabled: boolean };
   worker: WorkerConfig;
   webhooks: WebhooksConfig;
 }
@@ -181,7 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxMultipartUploadBytes: e.GRADES_MAX_MULTIPART_UPLOAD_BYTES,
     rateLimitPerMinute: e.GRADES_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
-    demoModel: { enabled: e.GRADES_DEMO_MODEL, seed: e.GRADES_DEMO_MODEL_SEED },
+    demoModel: { enabled: e.GRADES_DEMO_MODEL },
     worker: {
       inProcess: e.GRADES_WORKER,
       leaseSeconds: e.GRADES_WORKER_LEASE_SECONDS,

@@ -1,7 +1,7 @@
 // `npm start`: the whole service in one process on the embedded defaults (PGlite and a local folder unless
-// DATABASE_URL / S3 settings say otherwise): migrations, the built-in demo model, an API key, the API, a
-// worker loop and a webhook dispatcher. Prints how to call it.
-import { ensureDemoModel } from "../api/index.ts";
+// DATABASE_URL / S3 settings say otherwise): migrations, the built-in model, an API key, the API, a worker loop
+// and a webhook dispatcher. Prints how to call it.
+import { ensureBuiltinModels } from "../api/index.ts";
 import type { Config } from "../common/config.ts";
 import { countKeys, createApiKey } from "../db/keys.ts";
 import { startWorker } from "../worker/index.ts";
@@ -55,7 +55,7 @@ runMain("grades", async (config, logger) => {
   else guardProcess(logger);
   const service = await openService(config, logger);
   if (config.demoModel.enabled)
-    await ensureDemoModel({ db: service.db.db, storage: service.storage, logger }, config.demoModel.seed);
+    await ensureBuiltinModels({ db: service.db.db, storage: service.storage, logger });
   const key = await ensureKey(service, config);
   const server = await startServer(service, { port: config.port, host: config.host });
   const worker = config.worker.inProcess ? await startWorker(service) : undefined;

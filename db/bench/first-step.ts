@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, ensureDemoModel } from "../../api/index.ts";
+import { createApp, ensureBuiltinModels } from "../../api/index.ts";
 import { loadConfig } from "../../common/config.ts";
 import { silentLogger } from "../../common/logger.ts";
 import { train } from "../../worker/engine/index.ts";
@@ -28,7 +28,7 @@ export async function firstStepLatency(url: string, runs: number): Promise<void>
   await migrate(db);
   const storage = openStorage(config);
   const logger = silentLogger();
-  await ensureDemoModel({ db: db.db, storage, logger }, config.demoModel.seed);
+  await ensureBuiltinModels({ db: db.db, storage, logger });
   const { key, tenant } = await createApiKey(db.db, "bench");
   const file = await storeFile(
     { db: db.db, storage },

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDemoModel } from "../../api/models/demo-model.ts";
+import { ensureBuiltinModels } from "../../api/index.ts";
 import { silentLogger } from "../../common/logger.ts";
 import { S3Storage } from "../../db/storage/s3.ts";
 import { startTestS3, type TestS3 } from "../../test/support/s3.ts";
@@ -93,7 +93,7 @@ describe("models", () => {
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(BadRequestError);
     expect(bad).toMatchObject({ param: "id" });
-    await ensureDemoModel({ db: svc.t.db.db, storage: svc.t.storage, logger: silentLogger() }, 1);
+    await ensureBuiltinModels({ db: svc.t.db.db, storage: svc.t.storage, logger: silentLogger() });
     const builtIn = await client.models.delete("demo-tiny").catch((e: unknown) => e);
     expect(builtIn).toBeInstanceOf(PermissionDeniedError);
     expect(builtIn).toMatchObject({ status: 403, code: "forbidden" });

@@ -7,13 +7,13 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { ensureDemoModel } from "../../api/models/demo-model.ts";
+import { ensureBuiltinModels } from "../../api/index.ts";
 import { createLogger, silentLogger } from "../../common/logger.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../../worker/index.ts";
 import type { TestApp } from "../support/app.ts";
 
 export async function withDemoModel(t: TestApp): Promise<void> {
-  await ensureDemoModel({ db: t.db.db, storage: t.storage, logger: silentLogger() }, 1234);
+  await ensureBuiltinModels({ db: t.db.db, storage: t.storage, logger: silentLogger() });
 }
 
 export function startTestWorker(t: TestApp, opts: WorkerOptions = {}): Promise<RunningWorker> {

@@ -4,6 +4,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODEL_PREFIX } from "../../api/models/builtin-model.ts";
+import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
 import type { RunningWorker } from "../../worker/index.ts";
@@ -65,7 +67,8 @@ describe("a fine-tuning job end to end", () => {
       steps_completed: 6,
       total_steps: 6,
       stop_reason: "max_steps",
-      total_components: 14,
+      // The seven projections of each of the built-in model's layers.
+      total_components: 7 * BASE_MODEL_RECIPE.model.num_hidden_layers,
     });
     expect(job.result_files).toHaveLength(2);
 
@@ -101,12 +104,13 @@ describe("a fine-tuning job end to end", () => {
     expect(Number.isFinite(ckpts.data[0]!.metrics.train_loss)).toBe(true);
     expect(ckpts.data[0]!.fine_tuned_model_checkpoint).toBe(`${job.fine_tuned_model}:ckpt-step-6`);
 
-    // The freeze map: 2 layers × 7 matrices.
+    // The freeze map: the built-in model's layers × 7 matrices.
+    const layers = BASE_MODEL_RECIPE.model.num_hidden_layers;
     const grades = (await (await t.request(`/v1/fine_tuning/jobs/${job.id}/grades`)).json()) as Record<
       string,
       any
     >;
-    expect(grades.layers.map((l: { layer: number }) => l.layer)).toEqual([0, 1]);
+    expect(grades.layers.map((l: { layer: number }) => l.layer)).toEqual([...Array(layers).keys()]);
     expect(Object.keys(grades.layers[0].matrices).sort()).toEqual([
       "down_proj",
       "gate_proj",
@@ -143,7 +147,7 @@ describe("a fine-tuning job end to end", () => {
     expect(names).toContain(`${job.id}-adapter/adapter_config.json`);
     expect(names).toContain(`${job.id}-adapter/adapter_model.safetensors`);
     const modelDir = join(dir, "base");
-    await downloadPrefix(t.storage, "models/system/demo-tiny/", modelDir);
+    await downloadPrefix(t.storage, BUILTIN_MODEL_PREFIX, modelDir);
     const dataFile = join(dir, "train.jsonl");
     await writeFile(dataFile, DATA);
     const before = await score({ modelDir, dataFile, maxSeqLen: 512 });

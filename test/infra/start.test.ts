@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODEL_NAME } from "../../models/builtin.ts";
 import { ensureBuilt } from "../support/build.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -80,7 +81,7 @@ describe.each(FORMS)("$form", ({ command, prepare }) => {
   }, 300_000);
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
-  it("creates a key and the demo model on first start, prints how to call it, and keeps both on restart", async () => {
+  it("creates a key and the built-in model on first start, prints how to call it, and keeps both on restart", async () => {
     const first = await start({ GRADES_DATA_DIR: dataDir }, command);
     const key = /(sk-grades-[A-Za-z0-9]{40})/.exec(first.output)?.[1];
     expect(key).toBeDefined();
@@ -91,7 +92,7 @@ describe.each(FORMS)("$form", ({ command, prepare }) => {
     expect(
       models.data?.map((m: { id: string }) => m.id),
       JSON.stringify(models),
-    ).toEqual(["demo-tiny"]);
+    ).toEqual([BUILTIN_MODEL_NAME, "demo-tiny"]);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     expect(await stop(first), first.output).toBe(0);
 
@@ -104,7 +105,7 @@ describe.each(FORMS)("$form", ({ command, prepare }) => {
     expect(
       again.data?.map((m: { id: string }) => m.id),
       JSON.stringify(again),
-    ).toEqual(["demo-tiny"]);
+    ).toEqual([BUILTIN_MODEL_NAME, "demo-tiny"]);
     expect(await stop(second), second.output).toBe(0);
   });
 

@@ -3,6 +3,7 @@ export { backendLabel, initBackend } from "./backend.ts";
 export { CheckpointError } from "./checkpoint/checkpoint.ts";
 export { registerEngineCommands } from "./cli/commands.ts";
 export { describeError } from "./cli/errors.ts";
+export { BlockFile, writeBlockFile } from "./data/block-file.ts";
 export {
   checkDatasetLines,
   DataFormatError,
@@ -10,6 +11,7 @@ export {
   type Example,
   parseExampleLine,
 } from "./data/formats.ts";
+export { BlockPacker, packExamples, packTextFile, readTextLines } from "./data/pack.ts";
 export { InputError } from "./errors.ts";
 export {
   type ChoiceEvaluation,
@@ -21,7 +23,7 @@ export {
   tallyPredictions,
 } from "./eval/choices.ts";
 export { type EvalChoicesOptions, evalChoicesFile } from "./eval/eval-file.ts";
-export { SafetensorsError } from "./io/safetensors.ts";
+export { readSafetensors, SafetensorsError, writeSafetensors } from "./io/safetensors.ts";
 export {
   type CheckModelFolderOptions,
   checkModelFolder,
@@ -29,13 +31,17 @@ export {
   ModelFolderError,
 } from "./model/check-folder.ts";
 export { ModelConfigError } from "./model/config.ts";
+export { decodeContinuation, generateIds } from "./model/generate.ts";
 export { initTinyModel } from "./model/init.ts";
-export { ModelLoadError } from "./model/loader.ts";
+export { loadModel, ModelLoadError } from "./model/loader.ts";
 export { AdapterLoadError } from "./model/peft-adapter.ts";
+export { deriveSeed } from "./model/random.ts";
 export { PROJECTIONS, type Projection } from "./model/types.ts";
 export type { FreezeMapInput } from "./plot/freeze-map.ts";
 export { freezeMapSvg } from "./plot/lazy.ts";
-export { TokenizerLoadError } from "./tokenizer/tokenizer.ts";
+export { parseSentencePieceVocab, sentencePieceToHfTokenizer } from "./tokenizer/sentencepiece-bpe.ts";
+export { loadTokenizer, TokenizerLoadError } from "./tokenizer/tokenizer.ts";
+export { evaluateLoss } from "./train/evaluate.ts";
 export {
   BASE_LEARNING_RATE,
   checkTrainOptions,
@@ -52,6 +58,7 @@ export {
   TrainOptionsInput,
   topLevelInputFields,
 } from "./train/options.ts";
+export { type PretrainSpec, pretrain, pretrainSteps } from "./train/pretrain.ts";
 export { type ScoreOptions, type ScoreResult, score } from "./train/score.ts";
 export { TrainSpecError } from "./train/spec-error.ts";
 export { checkTrainSpec, type RunSettings, trainSpecFrom } from "./train/spec-options.ts";

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_MODEL_ID, ensureDemoModel } from "../../../api/models/demo-model.ts";
+import {
+  BUILTIN_MODEL_ALIAS,
+  BUILTIN_MODEL_NAME,
+  ensureBuiltinModels,
+} from "../../../api/models/builtin-model.ts";
 import { silentLogger } from "../../../common/logger.ts";
 import { models } from "../../../db/schema/models.ts";
 import { S3Storage } from "../../../db/storage/s3.ts";
@@ -60,24 +64,29 @@ describe("models API", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates the built-in demo-tiny model once, however often start-up runs", async () => {
+  it("registers the built-in model and its demo-tiny alias once, however often start-up runs", async () => {
     const deps = { db: t.db.db, storage: t.storage, logger: silentLogger() };
-    await Promise.all([ensureDemoModel(deps, 1234), ensureDemoModel(deps, 1234)]);
-    await ensureDemoModel(deps, 1234);
+    await Promise.all([ensureBuiltinModels(deps), ensureBuiltinModels(deps)]);
+    await ensureBuiltinModels(deps);
     const rows = await t.db.db.select({ n: count() }).from(models);
-    expect(rows[0]!.n).toBe(1);
-    const keys = (await t.storage.list("models/system/demo-tiny/")).map((o) => o.key.split("/").pop());
+    expect(rows[0]!.n).toBe(2);
+    const keys = (await t.storage.list(`models/system/${BUILTIN_MODEL_NAME}/`)).map((o) =>
+      o.key.split("/").pop(),
+    );
     expect(keys).toEqual(
       expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]),
     );
-    const res = await t.request(`/v1/models/${DEMO_MODEL_ID}`);
-    expect(await res.json()).toMatchObject({
-      id: "demo-tiny",
-      object: "model",
-      owned_by: "system",
-      kind: "base",
-      model_type: "qwen3",
-    });
+    for (const id of [BUILTIN_MODEL_NAME, BUILTIN_MODEL_ALIAS]) {
+      const res = await t.request(`/v1/models/${id}`);
+      expect(await res.json()).toMatchObject({
+        id,
+        object: "model",
+        owned_by: "system",
+        kind: "base",
+        model_type: "qwen3",
+      });
+    }
+    expect(BUILTIN_MODEL_ALIAS).toBe("demo-tiny");
   });
 
   it("registers a base model from uploaded Hugging Face files", async () => {

@@ -6,7 +6,7 @@ import { type BackendChoice, initBackend } from "../backend.ts";
 import { pathExists } from "../io/path-exists.ts";
 import { readSafetensorsHeader } from "../io/safetensors.ts";
 import { readModelConfig } from "../model/config.ts";
-import { generateIds } from "../model/generate.ts";
+import { decodeContinuation, generateIds } from "../model/generate.ts";
 import { initTinyModel, TINY_PRESETS, type TinyPreset } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
 import { loadPeftAdapter, readAdapterConfig } from "../model/peft-adapter.ts";
@@ -145,14 +145,15 @@ async function generate(o: GenerateFlags): Promise<void> {
       tokenizer.eosTokenId,
       ...(eos === undefined ? [] : Array.isArray(eos) ? eos : [eos]),
     ]);
-    const ids = generateIds(model, tokenizer.encode(text), {
+    const promptIds = tokenizer.encode(text);
+    const ids = generateIds(model, promptIds, {
       maxNewTokens: o.maxNewTokens,
       temperature: o.temperature,
       topP: o.topP,
       seed: o.seed,
       stopTokenIds: [...stop],
     });
-    console.log(tokenizer.decode(ids, { skipSpecialTokens: true }));
+    console.log(decodeContinuation(tokenizer, promptIds, ids));
   } finally {
     model.dispose();
   }

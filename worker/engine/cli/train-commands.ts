@@ -8,20 +8,9 @@ import { train } from "../train/train.ts";
 import type { BackendName, TrainEvent, TrainSpec } from "../train/types.ts";
 import { backendOption, threadsOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
+import { num, positiveInt } from "./number-args.ts";
 import { ProgressBar } from "./progress.ts";
 import { optionsFromFlags, trainFlagOptions } from "./train-flags.ts";
-
-function num(flag: string, check: (v: number) => boolean, what: string) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(v) || !check(v)) {
-      throw new InvalidArgumentError(`${flag} must be ${what}, got ${JSON.stringify(raw)}`);
-    }
-    return v;
-  };
-}
-
-const positiveInt = (flag: string) => num(flag, (v) => Number.isInteger(v) && v > 0, "a positive integer");
 
 /** The flags that are not training options: where things are, the seed, the backend, the output. */
 interface RunFlags {

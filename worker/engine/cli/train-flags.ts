@@ -30,7 +30,7 @@ export const TRAIN_FLAGS: Flag[] = [
     flags: "--full",
     path: "training_type",
     set: "full",
-    help: "full fine-tuning of the target projections instead of LoRA",
+    help: "full fine-tuning of every weight instead of LoRA",
   },
   { flags: "--lora-r <n>", path: "lora.r" },
   { flags: "--lora-alpha <x>", path: "lora.alpha" },
@@ -74,6 +74,7 @@ export const TRAIN_FLAGS: Flag[] = [
   { flags: "--max-grad-norm <x>", path: "max_grad_norm" },
   { flags: "--max-steps <n>", path: "max_steps" },
   { flags: "--seq-len <n>", path: "max_seq_len" },
+  { flags: "--packing", path: "packing", set: true },
   { flags: "--checkpoint-every <n>", path: "checkpoint_every" },
   { flags: "--epoch-checkpoints <n>", path: "epoch_checkpoints" },
 ];

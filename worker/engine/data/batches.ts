@@ -110,8 +110,20 @@ export function collate(examples: TokenizedExample[], padId: number): Batch {
   return { inputIds, labels, attentionMask, batchSize, seqLen, targets, tokens };
 }
 
+/** What the trainer draws batches from: endless, and resumable from its position. */
+export interface BatchSource {
+  next(): Batch;
+  readonly position: DataPosition;
+  /** Fractional epochs consumed so far. */
+  readonly epochProgress: number;
+  readonly batchesPerEpoch: number;
+}
+
+/** A batch source starting at `start` (the beginning when absent). */
+export type BatchSourceFactory = (start?: DataPosition) => BatchSource;
+
 /** An endless stream of batches over epochs, resumable from a DataPosition. */
-export class BatchStream {
+export class BatchStream implements BatchSource {
   private readonly lengths: number[];
   private current: number[][];
   private pos: DataPosition;

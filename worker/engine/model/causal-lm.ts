@@ -195,7 +195,15 @@ export class DecoderModel implements CausalLM {
       throw new Error(`the model is already set up for ${this.mode.kind} training`);
     checkTargets(targetModules);
     this.mode = { kind: "full", targets: [...targetModules] };
-    for (const c of this.components()) for (const v of c.variables) v.trainable = true;
+    for (const v of this.weights.values()) v.trainable = true;
+  }
+
+  untrackedWeights(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    if (this.mode.kind !== "full") return out;
+    const tracked = new Set(this.components().flatMap((c) => c.variables));
+    for (const [name, v] of this.weights) if (!tracked.has(v)) out.set(name, v);
+    return out;
   }
 
   applyLora(opts: LoraOptions): void {

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type DecoderModel, disposeKvCache } from "./causal-lm.ts";
 import { uniformSource } from "./random.ts";
+import type { Tokenizer } from "./types.ts";
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -80,4 +81,15 @@ export function generateIds(model: DecoderModel, promptIds: number[], opts: Gene
     disposeKvCache(cache);
   }
   return out;
+}
+
+/**
+ * The text the new ids add after the prompt. Decoding them alone would lose what depends on the join, e.g. the
+ * space a SentencePiece tokenizer strips from the start of a decoded text.
+ */
+export function decodeContinuation(tok: Tokenizer, promptIds: number[], newIds: number[]): string {
+  const opts = { skipSpecialTokens: true };
+  const head = tok.decode(promptIds, opts);
+  const full = tok.decode([...promptIds, ...newIds], opts);
+  return full.startsWith(head) ? full.slice(head.length) : tok.decode(newIds, opts);
 }

@@ -2,8 +2,8 @@
 // logits alive. With Qwen's 151,669-token vocabulary the plain route (logits → logSoftmax → one-hot product)
 // holds several [B, T, V] float32 tensors on the gradient tape (310 MB each for 512 tokens); here a custom
 // gradient recomputes each chunk's logits in the backward pass and never materialises more than
-// [chunkRows, V]. The lm_head is not trained (it is never a LoRA or full fine-tuning target), so only the
-// gradient with respect to the hidden states is produced.
+// [chunkRows, V]. The gradient with respect to the lm_head (embed_tokens when tied) is produced only when that
+// weight is a trainable variable (full fine-tuning, pretraining): LoRA leaves it frozen and skips the [V, H] work.
 import * as tf from "@tensorflow/tfjs-core";
 import type { CausalLM, ForwardOptions } from "./types.ts";
 
@@ -45,12 +45,13 @@ export function summedNextTokenLossFromHidden(
   const chunks: [number, number][] = [];
   for (let i = 0; i < rows.length; i += chunkRows) chunks.push([i, Math.min(rows.length, i + chunkRows)]);
 
+  const trainHead = lmHead instanceof tf.Variable && lmHead.trainable;
   return tf.tidy(() => {
     const flat = tf.reshape(hidden, [B * T, H]); // [B*T, H]
     const picked = tf.gather(flat, tf.tensor1d(rows, "int32")) as tf.Tensor2D; // [M, H]
     const lossOf = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const h = args[0] as tf.Tensor2D;
-      const save = args[1] as tf.GradSaveFunc;
+      const save = args[args.length - 1] as tf.GradSaveFunc;
       // W^T [H, V] is made once and shared with the backward pass: transposed matmul operands are slow on
       // wasm (see kernels/wasm-matmul.ts), and a [V, H] copy per chunk would be wasteful.
       const wT = tf.transpose(lmHead); // [H, V]
@@ -74,18 +75,27 @@ export function summedNextTokenLossFromHidden(
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [hs, wTs] = saved as [tf.Tensor2D, tf.Tensor2D];
-          const parts: tf.Tensor[] = [];
+          const dh: tf.Tensor[] = [];
+          let dW: tf.Tensor | undefined;
           for (const [s, e] of chunks) {
-            const probs = tf.softmax(tf.matMul(tf.slice(hs, [s, 0], [e - s, H]), wTs)); // [c, V]
-            // d/dh of (lse - logit[y]) = softmax · W - W[y]
-            const w = tf.gather(lmHead, tf.tensor1d(targets.slice(s, e), "int32")); // [c, H]
-            parts.push(tf.sub(tf.matMul(probs, lmHead), w)); // [c, H]
+            const hc = tf.slice(hs, [s, 0], [e - s, H]); // [c, H]
+            // d(lse - logit[y])/dlogits = softmax - onehot(y)
+            const g = tf.sub(
+              tf.softmax(tf.matMul(hc, wTs)),
+              tf.oneHot(tf.tensor1d(targets.slice(s, e), "int32"), V),
+            ); // [c, V]
+            dh.push(tf.matMul(g, lmHead)); // [c, H]
+            if (trainHead) {
+              const part = tf.matMul(g, hc, true, false); // [V, H]
+              dW = dW ? tf.add(dW, part) : part;
+            }
           }
-          return tf.mul(parts.length === 1 ? parts[0]! : tf.concat(parts, 0), dy);
+          const dHidden = tf.mul(dh.length === 1 ? dh[0]! : tf.concat(dh, 0), dy);
+          return trainHead ? [dHidden, tf.mul(dW!, dy)] : [dHidden];
         });
       return { value, gradFunc };
     });
-    return lossOf(picked) as tf.Scalar;
+    return (trainHead ? lossOf(picked, lmHead) : lossOf(picked)) as tf.Scalar;
   });
 }
 

@@ -67,8 +67,13 @@ export interface CausalLM {
   forward(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
   /** Trainable components in a stable order (layer, then PROJECTIONS order). Empty until LoRA is applied or full mode is set. */
   components(): Component[];
-  /** Full fine-tuning: make the targeted projections' weights trainable components. */
+  /**
+   * Full fine-tuning: every weight becomes trainable; the targeted projections are the tracked components, the
+   * rest are listed by untrackedWeights.
+   */
   enableFullFineTuning(targetModules: Projection[]): void;
+  /** In full fine-tuning, the trainable weights that are not components (HF name → variable); else empty. */
+  untrackedWeights(): Map<string, tf.Variable>;
   /** LoRA: wrap the targeted projections; B = 0, A initialised as PEFT does (kaiming-uniform, a = sqrt(5)). */
   applyLora(opts: LoraOptions): void;
   readonly lora: LoraOptions | undefined;

@@ -20,6 +20,8 @@ export interface ParamUpdate {
   key: string;
   variable: tf.Variable;
   grad: tf.Tensor;
+  /** false: no weight decay (norms and biases, as Hugging Face's Trainer leaves them out). */
+  decay?: boolean;
 }
 
 export class AdamW {
@@ -39,7 +41,7 @@ export class AdamW {
   /** One optimizer step at learning rate `lr` for the given variables (grads are read, not disposed). */
   apply(updates: ParamUpdate[], lr: number): void {
     const { beta1, beta2, epsilon, weightDecay } = this;
-    for (const { key, variable, grad } of updates) {
+    for (const { key, variable, grad, decay } of updates) {
       let slot = this.slots.get(key);
       if (!slot) {
         slot = { m: tf.keep(tf.zerosLike(variable)), v: tf.keep(tf.zerosLike(variable)), t: 0 };
@@ -53,7 +55,8 @@ export class AdamW {
         const mHat = tf.div(m, 1 - beta1 ** t);
         const vHat = tf.div(v, 1 - beta2 ** t);
         const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr);
-        const decayed = weightDecay === 0 ? variable : tf.mul(variable, 1 - lr * weightDecay);
+        const decayed =
+          weightDecay === 0 || decay === false ? variable : tf.mul(variable, 1 - lr * weightDecay);
         return [m, v, tf.sub(decayed, step)];
       });
       variable.assign(w as tf.Tensor);

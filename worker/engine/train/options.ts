@@ -63,9 +63,7 @@ export const earlyStoppingFields = {
 };
 
 export const topLevelFields = {
-  training_type: z
-    .enum(["lora", "full"])
-    .describe("LoRA adapters, or full fine-tuning of the target projections"),
+  training_type: z.enum(["lora", "full"]).describe("LoRA adapters, or full fine-tuning of every weight"),
   learning_rate: z.number().positive().max(1).describe("peak learning rate"),
   warmup_ratio: z.number().min(0).max(1).describe("warmup steps as a fraction of total steps"),
   lr_scheduler: z.enum(["cosine", "linear", "constant"]).describe("learning-rate decay after warmup"),
@@ -73,6 +71,9 @@ export const topLevelFields = {
   max_grad_norm: z.number().min(0).describe("clip gradients to this global norm (0: no clipping)"),
   gradient_accumulation_steps: int(1, 1024).describe("batches summed into one optimizer step"),
   max_seq_len: int(2, 32_768).describe("truncate examples to this many tokens"),
+  packing: z
+    .boolean()
+    .describe('join {"text"} examples with EOS into full blocks of max_seq_len tokens, no padding'),
   max_steps: int(1, 1_000_000).nullable().describe("cap on optimizer steps"),
   checkpoint_every: int(1, 1_000_000).describe("steps between checkpoints"),
   epoch_checkpoints: int(0, 50).describe("also checkpoint at the end of each of the last n epochs"),
@@ -139,6 +140,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = {
   max_grad_norm: 1,
   gradient_accumulation_steps: 1,
   max_seq_len: 512,
+  packing: false,
   max_steps: null,
   checkpoint_every: 50,
   epoch_checkpoints: 3,

@@ -3,10 +3,12 @@
 import { backendLabel, initBackend } from "../backend.ts";
 import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../data/dataset.ts";
 import { DataFormatError } from "../data/formats.ts";
+import { packExamples } from "../data/pack.ts";
 import { checkTrainingFits } from "../memory/fit-check.ts";
 import { readModelConfig } from "../model/config.ts";
 import { loadModel } from "../model/loader.ts";
 import { loadTokenizerIfPresent } from "./model-files.ts";
+import { TrainSpecError } from "./spec-error.ts";
 import { checkTrainSpec } from "./spec-options.ts";
 import { Trainer } from "./trainer.ts";
 import type { TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
@@ -20,6 +22,16 @@ async function loadValidation(path: string, opts: LoadDatasetOptions): Promise<L
       throw new DataFormatError(err.line, `validation file: ${err.problem}`);
     throw err;
   }
+}
+
+/** A text dataset packed into full blocks; other formats and too-short datasets are the caller's mistake. */
+function packedDataset(data: LoadedDataset, blockSize: number, eos: number, what: string): LoadedDataset {
+  if (data.format !== "text")
+    throw new TrainSpecError("packing", `needs {"text"} examples, the ${what} file has "${data.format}"`);
+  const examples = packExamples(data.examples, blockSize, eos);
+  if (examples.length === 0)
+    throw new TrainSpecError("packing", `the ${what} file has fewer than max_seq_len ${blockSize} tokens`);
+  return { examples, format: data.format, dropped: 0 };
 }
 
 /**
@@ -38,9 +50,18 @@ export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<Tr
   let trainer: Trainer | undefined;
   try {
     const vocabSize = model.config.vocab_size;
-    const opts = { maxSeqLen: spec.maxSeqLen, vocabSize, ...(tokenizer ? { tokenizer } : {}) };
-    const trainData = await loadDataset(spec.trainFile, opts);
-    const validation = spec.validationFile ? await loadValidation(spec.validationFile, opts) : undefined;
+    // Packed examples are cut into blocks after tokenizing, so nothing is truncated before.
+    const maxSeqLen = spec.packing ? Number.MAX_SAFE_INTEGER : spec.maxSeqLen;
+    const opts = { maxSeqLen, vocabSize, ...(tokenizer ? { tokenizer } : {}) };
+    const eos = tokenizer?.eosTokenId ?? 0;
+    const load = async (file: string, what: string, loader: typeof loadDataset) => {
+      const data = await loader(file, opts);
+      return spec.packing ? packedDataset(data, spec.maxSeqLen, eos, what) : data;
+    };
+    const trainData = await load(spec.trainFile, "training", loadDataset);
+    const validation = spec.validationFile
+      ? await load(spec.validationFile, "validation", loadValidation)
+      : undefined;
     trainer = new Trainer({
       spec,
       model,

@@ -11,7 +11,13 @@ import {
   saveCheckpoint,
   type TrainerState,
 } from "../checkpoint/checkpoint.ts";
-import { type Batch, BatchStream, sequentialBatches } from "../data/batches.ts";
+import {
+  type Batch,
+  type BatchSource,
+  type BatchSourceFactory,
+  BatchStream,
+  sequentialBatches,
+} from "../data/batches.ts";
 import type { LoadedDataset } from "../data/dataset.ts";
 import { writeHfModel } from "../export/hf-model.ts";
 import { writePeftAdapter } from "../export/peft-adapter.ts";
@@ -25,6 +31,9 @@ import { type FreezeDecision, GradesController, type PendingMeasurement } from "
 import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
+
+/** Weights Hugging Face's Trainer exempts from weight decay: norms and biases. */
+const NO_DECAY = /(norm\.weight|\.bias)$/;
 
 /** Aim for about this many points in the summary's metric history. */
 const HISTORY_POINTS = 200;
@@ -44,8 +53,9 @@ export interface StepResult {
 export interface TrainerInput {
   spec: TrainSpec;
   model: CausalLM;
-  train: LoadedDataset;
-  validation?: LoadedDataset;
+  /** Examples (shuffled and length-grouped batches) or a batch source of its own (packed blocks on disk). */
+  train: LoadedDataset | BatchSourceFactory;
+  validation?: LoadedDataset | Batch[];
   padId: number;
   backend: string;
 }
@@ -67,7 +77,13 @@ export class Trainer {
   private readonly model: CausalLM;
   private readonly keys = new Map<string, string[]>();
   private readonly rng: Rng;
-  private stream: BatchStream;
+  /**
+   * Full fine-tuning: the weights outside the tracked projections (embeddings, norms, lm_head, biases), trained
+   * as Hugging Face's Trainer trains every parameter. GradES neither measures nor freezes them.
+   */
+  readonly untracked: { name: string; variable: tf.Variable }[];
+  private readonly makeStream: BatchSourceFactory;
+  private stream: BatchSource;
   private readonly validBatches: Batch[] | undefined;
   private readonly historyEvery: number;
   private trainedTokens = 0;
@@ -94,7 +110,15 @@ export class Trainer {
     this.components = model.components();
     if (this.components.length === 0) throw new Error("the model has no trainable components");
     for (const c of this.components) this.keys.set(c.name, variableKeys(c, lora));
-    this.stream = new BatchStream(input.train.examples, spec.batchSize, spec.seed, input.padId);
+    this.untracked = lora
+      ? []
+      : [...model.untrackedWeights()].map(([name, variable]) => ({ name, variable }));
+    const train = input.train;
+    this.makeStream =
+      typeof train === "function"
+        ? train
+        : (start) => new BatchStream(train.examples, spec.batchSize, spec.seed, input.padId, start);
+    this.stream = this.makeStream();
     this.stepsPerEpoch = Math.ceil(this.stream.batchesPerEpoch / spec.gradientAccumulationSteps);
     this.totalSteps = spec.maxSteps ?? Math.max(1, spec.nEpochs * this.stepsPerEpoch);
     this.schedule = {
@@ -110,9 +134,11 @@ export class Trainer {
     );
     this.optimizer = new AdamW({ weightDecay: spec.weightDecay });
     this.rng = new Rng(spec.seed ^ 0x5bd1e995);
-    this.validBatches = input.validation
-      ? sequentialBatches(input.validation.examples, spec.batchSize, input.padId)
-      : undefined;
+    const validation = input.validation;
+    this.validBatches =
+      validation === undefined || Array.isArray(validation)
+        ? validation
+        : sequentialBatches(validation.examples, spec.batchSize, input.padId);
     this.historyEvery = Math.max(1, Math.ceil(this.totalSteps / HISTORY_POINTS));
   }
 
@@ -140,7 +166,8 @@ export class Trainer {
     const started = performance.now();
     const spec = this.spec;
     const active = this.activeComponents();
-    const vars = active.flatMap((c) => c.variables);
+    // Tracked components first: GradES reads its gradients from the front of the list.
+    const vars = [...active.flatMap((c) => c.variables), ...this.untracked.map((u) => u.variable)];
     const batches = Array.from({ length: spec.gradientAccumulationSteps }, () => this.stream.next());
     const targets = batches.reduce((n, b) => n + b.targets, 0);
     const tokens = batches.reduce((n, b) => n + b.tokens, 0);
@@ -188,9 +215,21 @@ export class Trainer {
     const { clipped, norm } = clipByGlobalNorm(grads!, spec.maxGradNorm);
     tf.dispose(grads!);
     let k = 0;
-    const updates = active.flatMap((c) =>
-      c.variables.map((variable, i) => ({ key: this.keys.get(c.name)![i]!, variable, grad: clipped[k++]! })),
-    );
+    const updates = [
+      ...active.flatMap((c) =>
+        c.variables.map((variable, i) => ({
+          key: this.keys.get(c.name)![i]!,
+          variable,
+          grad: clipped[k++]!,
+        })),
+      ),
+      ...this.untracked.map((u) => ({
+        key: u.name,
+        variable: u.variable,
+        grad: clipped[k++]!,
+        decay: !NO_DECAY.test(u.name),
+      })),
+    ];
     this.optimizer.apply(updates, lr);
     tf.dispose(clipped);
     if (weightChange && this.grades.needsTensorsAt(stepNo))
@@ -283,6 +322,7 @@ export class Trainer {
         trainable.set(this.keys.get(c.name)![i]!, v);
       });
     }
+    for (const u of this.untracked) trainable.set(u.name, u.variable);
     const tensors: CheckpointTensors = {
       trainable,
       optimizer: this.optimizer.exportState().tensors,
@@ -319,30 +359,27 @@ export class Trainer {
         "checkpoint's trained components differ from this run's (target modules or layers)",
       );
     }
-    for (const c of this.components) {
-      c.variables.forEach((v, i) => {
-        const key = this.keys.get(c.name)![i]!;
-        const t = ck.trainable.get(key);
-        if (!t) throw new CheckpointError(`checkpoint misses trainable tensor ${key}`);
-        if (t.shape.join(",") !== v.shape.join(",")) {
-          throw new CheckpointError(
-            `checkpoint tensor ${key} has shape [${t.shape}], the model needs [${v.shape}]`,
-          );
-        }
-        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
-      });
+    const restored = [
+      ...this.components.flatMap((c) =>
+        c.variables.map((variable, i) => ({ key: this.keys.get(c.name)![i]!, variable })),
+      ),
+      ...this.untracked.map((u) => ({ key: u.name, variable: u.variable })),
+    ];
+    for (const { key, variable: v } of restored) {
+      const t = ck.trainable.get(key);
+      if (!t) throw new CheckpointError(`checkpoint misses trainable tensor ${key}`);
+      if (t.shape.join(",") !== v.shape.join(",")) {
+        throw new CheckpointError(
+          `checkpoint tensor ${key} has shape [${t.shape}], the model needs [${v.shape}]`,
+        );
+      }
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
     }
     const toTensors = (m: typeof ck.optimizer) =>
       new Map([...m].map(([k, t]) => [k, tf.keep(tf.tensor(t.data, t.shape))] as const));
     this.optimizer.importState(toTensors(ck.optimizer), s.optimizerSteps);
     this.grades.importState(s.grades, toTensors(ck.gradesPrev));
-    this.stream = new BatchStream(
-      this.input.train.examples,
-      this.spec.batchSize,
-      this.spec.seed,
-      this.input.padId,
-      s.data,
-    );
+    this.stream = this.makeStream(s.data);
     this.rng.state = s.rng;
     this.step = s.step;
     this.trainedTokens = s.trainedTokens;

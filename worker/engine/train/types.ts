@@ -60,6 +60,11 @@ export interface TrainSpec {
   lrScheduler: "cosine" | "linear" | "constant";
   maxGradNorm: number;
   maxSeqLen: number;
+  /**
+   * TRL's packing=True: text examples are joined with EOS and cut into blocks of exactly maxSeqLen tokens (no
+   * truncation, no padding; a last partial block is dropped). Only for `{"text"}` datasets.
+   */
+  packing?: boolean;
   /** Caps the optimizer steps; otherwise nEpochs over the data. */
   maxSteps?: number;
   seed: number;

@@ -29,6 +29,7 @@ function bigramModel(): CausalLM {
     applyLora: () => {},
     lora: undefined,
     namedWeights: () => new Map(),
+    untrackedWeights: () => new Map(),
     dispose: () => table.dispose(),
   };
 }

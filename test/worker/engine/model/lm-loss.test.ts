@@ -46,6 +46,18 @@ function plainLoss(model: DecoderModel, input: tf.Tensor2D, attn: tf.Tensor2D): 
   });
 }
 
+type Grads = { value: tf.Scalar; grads: tf.NamedTensorMap };
+
+function expectSameLossAndGrads(fused: Grads, plain: Grads, vars: tf.Variable[]): void {
+  expect(fused.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 4);
+  for (const v of vars) {
+    const a = fused.grads[v.name]!.dataSync();
+    const b = plain.grads[v.name]!.dataSync();
+    for (let i = 0; i < a.length; i++)
+      expect(Math.abs(a[i]! - b[i]!), v.name).toBeLessThan(1e-5 + 1e-3 * Math.abs(b[i]!));
+  }
+}
+
 describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backend) => {
   beforeAll(async () => {
     await initBackend(backend);
@@ -73,13 +85,7 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
         () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
         vars,
       );
-      expect(fused.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 4);
-      for (const v of vars) {
-        const a = fused.grads[v.name]!.dataSync();
-        const b = plain.grads[v.name]!.dataSync();
-        for (let i = 0; i < a.length; i++)
-          expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5 + 1e-3 * Math.abs(b[i]!));
-      }
+      expectSameLossAndGrads(fused, plain, vars);
       tf.dispose([fused.value, ...Object.values(fused.grads)]);
       expect(tf.memory().numTensors).toBe(before);
     }
@@ -106,6 +112,29 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
       }
     });
     expect(plain.value.dataSync()[0]).toBeCloseTo(expected, 3);
+    tf.dispose([plain.value, ...Object.values(plain.grads), input, attn]);
+    model.dispose();
+  });
+
+  it("gives every weight of a fully trained model, tied embeddings included, the plain route's gradient", () => {
+    const model = new DecoderModel(cfg, toTensors(weights));
+    model.enableFullFineTuning([...PROJECTIONS]);
+    const vars = [...model.namedWeights().values()];
+    expect(vars.every((v) => v.trainable)).toBe(true);
+    const input = tf.tensor2d(ids, undefined, "int32");
+    const attn = tf.tensor2d(mask, undefined, "int32");
+    const plain = tf.variableGrads(() => plainLoss(model, input, attn), vars);
+    for (const chunkRows of [4, 256]) {
+      const fused = tf.variableGrads(
+        () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
+        vars,
+      );
+      expectSameLossAndGrads(fused, plain, vars);
+      tf.dispose([fused.value, ...Object.values(fused.grads)]);
+    }
+    // The embedding's gradient has both parts: the input lookup and the output projection.
+    const embed = plain.grads[model.namedWeights().get("model.embed_tokens.weight")!.name]!;
+    expect(Array.from(embed.dataSync()).filter((x) => x !== 0).length).toBe(53 * 16);
     tf.dispose([plain.value, ...Object.values(plain.grads), input, attn]);
     model.dispose();
   });

@@ -148,7 +148,12 @@ describe("LoRA", () => {
     ]);
     expect(comps[0]!.variables[0]).toBe(model.namedWeights().get("model.layers.0.self_attn.o_proj.weight"));
     expect(comps[0]!.variables[0]!.trainable).toBe(true);
-    expect(model.namedWeights().get("model.layers.0.self_attn.q_proj.weight")!.trainable).toBe(false);
+    // Every other weight trains too, outside the components: untargeted projections, norms, embeddings.
+    const untracked = model.untrackedWeights();
+    expect(untracked.get("model.layers.0.self_attn.q_proj.weight")!.trainable).toBe(true);
+    expect(untracked.has("model.embed_tokens.weight")).toBe(true);
+    expect(untracked.has("model.layers.0.self_attn.o_proj.weight")).toBe(false);
+    expect(untracked.size + comps.length).toBe(model.namedWeights().size);
     expect(() => model.applyLora(lora)).toThrow(/already set up for full training/);
     model.dispose();
   });

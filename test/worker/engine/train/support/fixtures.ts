@@ -17,7 +17,7 @@ export const TINY: Partial<ModelConfig> = {
 };
 
 /**
- * A qwen3-shaped model with a 48-token vocabulary and no tokenizer. The embeddings are not trained, so they are
+ * A qwen3-shaped model with a 48-token vocabulary and no tokenizer. LoRA does not train the embeddings, so they are
  * initialised larger than transformers' 0.02: with tiny ones the logits could not move far enough to overfit.
  */
 export async function makeTinyModel(
