@@ -38,6 +38,8 @@ process.stdout.write("bundled tfjs-core's gradient modules into worker/engine/ke
 const ASSETS = [
   // db/client.ts applies the committed SQL migrations from the folder beside it.
   [join(ROOT, "db/migrations"), "db/migrations"],
+  // models/builtin.ts finds the built-in model's weights and tokenizer in the folder beside it.
+  [join(ROOT, "models/tiny-english-2m"), "models/tiny-english-2m"],
   // api/docs.ts serves Scalar's standalone bundle from beside it, so production needs no @scalar/api-reference.
   [require.resolve("@scalar/api-reference/browser/standalone.js"), "api/assets/api-reference.js"],
 ];

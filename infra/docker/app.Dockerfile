@@ -17,9 +17,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY cli ./cli
+COPY common ./common
 COPY db ./db
 COPY infra ./infra
 COPY metrics ./metrics
+COPY models ./models
 COPY worker ./worker
 RUN npm run build
 

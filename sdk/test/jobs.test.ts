@@ -1,10 +1,12 @@
 // fineTuning.jobs through the SDK against the live service and a worker training the built-in demo model with
 // the real engine: create → wait (progress) and follow (events) → checkpoints, freeze map, events pages → the
 // adapter, unpacked into a folder and loaded by the engine; then pause, resume and cancel of a running job.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODEL_PREFIX } from "../../api/models/builtin-model.ts";
+import { BUILTIN_MODEL_DIR } from "../../models/builtin.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
 import {
@@ -105,7 +107,12 @@ describe("a job from creation to adapter through the SDK", () => {
 
     const grades = (await jobs.grades(job.id)) as { object: string; layers: { layer: number }[] };
     expect(grades.object).toBe("fine_tuning.job.grades");
-    expect(grades.layers.map((l) => l.layer)).toEqual([0, 1]);
+    const layers = (
+      JSON.parse(await readFile(join(BUILTIN_MODEL_DIR, "config.json"), "utf8")) as {
+        num_hidden_layers: number;
+      }
+    ).num_hidden_layers;
+    expect(grades.layers.map((l) => l.layer)).toEqual([...Array(layers).keys()]);
 
     const listed: string[] = [];
     for await (const j of jobs.list({ metadata: { suite: "sdk-jobs" } })) listed.push(j.id);
@@ -120,7 +127,7 @@ describe("a job from creation to adapter through the SDK", () => {
       expect.arrayContaining(["adapter_config.json", "adapter_model.safetensors"]),
     );
     const modelDir = join(dir, "base");
-    await downloadPrefix(svc.t.storage, "models/system/demo-tiny/", modelDir);
+    await downloadPrefix(svc.t.storage, BUILTIN_MODEL_PREFIX, modelDir);
     const dataFile = join(dir, "train.jsonl");
     await writeFile(dataFile, DATA);
     const before = await score({ modelDir, dataFile, maxSeqLen: 512 });

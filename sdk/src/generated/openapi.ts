@@ -942,6 +942,71 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/fine_tuning/jobs/{fine_tuning_job_id}/grades/plot": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The freeze map as an SVG picture: freeze timeline, frozen fraction and G per matrix over the steps */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          fine_tuning_job_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An SVG document */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "image/svg+xml": string;
+          };
+        };
+        /** @description Missing or wrong API key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No such object for this tenant */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests for this API key (see the retry-after header) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause": {
     parameters: {
       query?: never;
@@ -2336,11 +2401,13 @@ export interface components {
         type: "supervised";
       };
       model: string;
+      /** @description join {"text"} examples with EOS into full blocks of max_seq_len tokens, no padding */
+      packing?: boolean;
       seed?: number | null;
       suffix?: string | null;
       training_file: string;
       /**
-       * @description LoRA adapters, or full fine-tuning of the target projections
+       * @description LoRA adapters, or full fine-tuning of every weight
        * @enum {string}
        */
       training_type?: "lora" | "full";
@@ -2550,8 +2617,15 @@ export interface components {
        * @enum {string}
        */
       normalize?: "sum" | "mean";
-      /** @description freeze below this fraction of the matrix's G at the end of the grace period (replaces tau) */
+      /**
+       * @description relative_tau's reference: G at the end of the grace period, or the largest G so far
+       * @enum {string}
+       */
+      relative_reference?: "grace_end" | "peak";
+      /** @description freeze below this fraction of the matrix's reference G (replaces tau) */
       relative_tau?: number | null;
+      /** @description freeze on a moving average of G, S = s * S + (1 - s) * G, instead of each step's G */
+      smoothing?: number | null;
       /** @description freeze threshold on G (after normalisation) */
       tau?: number;
     };

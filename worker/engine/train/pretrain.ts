@@ -114,9 +114,10 @@ function trainSpecFor(spec: PretrainSpec): TrainSpec {
       maxFrozenRatio: 1,
     },
     ...(spec.validationFile ? { validationFile: spec.validationFile } : {}),
-    // Held-out loss at an interval, through the trainer's early-stopping evaluation with a patience never reached.
+    // Held-out loss at an interval, through the trainer's early-stopping evaluation with the schema's largest
+    // patience: more evaluations without improvement than a pretraining run makes.
     ...(spec.evalInterval
-      ? { earlyStopping: { patience: Number.MAX_SAFE_INTEGER, evalInterval: spec.evalInterval, minDelta: 0 } }
+      ? { earlyStopping: { patience: 1000, evalInterval: spec.evalInterval, minDelta: 0 } }
       : {}),
     nEpochs: 1,
     batchSize: spec.batchSize,

@@ -21,7 +21,7 @@ const texts = [
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-packing-"));
-  await initBackend("wasm");
+  await initBackend("wasm", { threads: 1 });
   const model = join(root, "model");
   await initTinyModel(model, {
     preset: "qwen3-tiny",

@@ -33,7 +33,7 @@ async function makeModel(dir: string): Promise<void> {
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-pretrain-"));
-  await initBackend("wasm");
+  await initBackend("wasm", { threads: 1 });
   await makeModel(join(root, "model"));
   // A slice of the real corpus: the first Moby-Dick documents.
   const lines: string[] = [];

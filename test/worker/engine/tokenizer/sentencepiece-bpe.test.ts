@@ -1,12 +1,12 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_MODEL_DIR } from "../../../models/builtin.ts";
-import type { Tokenizer } from "../../../worker/engine/model/types.ts";
+import { BUILTIN_MODEL_DIR } from "../../../../models/builtin.ts";
+import type { Tokenizer } from "../../../../worker/engine/model/types.ts";
 import {
   parseSentencePieceVocab,
   sentencePieceToHfTokenizer,
-} from "../../../worker/engine/tokenizer/sentencepiece-bpe.ts";
-import { loadTokenizer } from "../../../worker/engine/tokenizer/tokenizer.ts";
+} from "../../../../worker/engine/tokenizer/sentencepiece-bpe.ts";
+import { loadTokenizer } from "../../../../worker/engine/tokenizer/tokenizer.ts";
 
 /** A hand-made SentencePiece vocabulary: specials, the 256 byte pieces, then pieces by descending score. */
 function tinyVocab(): string {
