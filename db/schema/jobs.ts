@@ -11,16 +11,14 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import type { JobConfig } from "../queue/job-config.ts";
 import type { CheckpointMetrics, JobError } from "../queue/jobs.ts";
 import type { JobProgress } from "../queue/progress.ts";
 import { JOB_STATUSES } from "../queue/states.ts";
+import { tz } from "./columns.ts";
 import { tenants } from "./tenants.ts";
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 export const fineTuningJobs = pgTable(
   "fine_tuning_jobs",

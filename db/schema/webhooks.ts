@@ -11,13 +11,11 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { tz } from "./columns.ts";
 import { webhookOutbox } from "./jobs.ts";
 import { tenants } from "./tenants.ts";
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 export const webhookEndpoints = pgTable(
   "webhook_endpoints",

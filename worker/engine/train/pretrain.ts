@@ -13,7 +13,7 @@ import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { TrainSpecError } from "./spec-error.ts";
 import { checkTrainSpec } from "./spec-options.ts";
 import { Trainer } from "./trainer.ts";
-import type { BackendName, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
+import { type BackendName, GRADES_OFF, type TrainHooks, type TrainSpec, type TrainSummary } from "./types.ts";
 
 export interface PretrainSpec {
   /** A model folder (config.json, model.safetensors, tokenizer files), e.g. a fresh random initialisation. */
@@ -104,15 +104,7 @@ function trainSpecFor(spec: PretrainSpec): TrainSpec {
     outputDir: spec.outputDir,
     trainingType: "full",
     lora: { r: 8, alpha: 16, dropout: 0, targetModules: [...PROJECTIONS], useRslora: false },
-    grades: {
-      enabled: false,
-      tau: 0,
-      alpha: 0,
-      metric: "grad_change",
-      normalize: "mean",
-      interval: 1,
-      maxFrozenRatio: 1,
-    },
+    grades: { ...GRADES_OFF },
     ...(spec.validationFile ? { validationFile: spec.validationFile } : {}),
     // Held-out loss at an interval, through the trainer's early-stopping evaluation with the schema's largest
     // patience: more evaluations without improvement than a pretraining run makes.

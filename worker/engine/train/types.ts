@@ -34,6 +34,17 @@ export interface GradesOptions {
   maxFrozenRatio: number;
 }
 
+/** GradES switched off (train the full budget); its other fields are never read while it is off. */
+export const GRADES_OFF: GradesOptions = {
+  enabled: false,
+  tau: 0,
+  alpha: 0,
+  metric: "grad_change",
+  normalize: "mean",
+  interval: 1,
+  maxFrozenRatio: 1,
+};
+
 export interface EarlyStoppingOptions {
   /** Evaluate validation loss every `evalInterval` steps; stop after `patience` evaluations without improvement. */
   patience: number;

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initTinyModel } from "../../../../../worker/engine/model/init.ts";
 import type { ModelConfig } from "../../../../../worker/engine/model/types.ts";
-import type { TrainSpec } from "../../../../../worker/engine/train/types.ts";
+import { GRADES_OFF, type TrainSpec } from "../../../../../worker/engine/train/types.ts";
 
 export const TINY: Partial<ModelConfig> = {
   vocab_size: 48,
@@ -65,15 +65,7 @@ export function baseSpec(root: string, over: Partial<TrainSpec> = {}): TrainSpec
       targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
       useRslora: false,
     },
-    grades: {
-      enabled: false,
-      tau: 0,
-      alpha: 0,
-      metric: "grad_change",
-      normalize: "mean",
-      interval: 1,
-      maxFrozenRatio: 1,
-    },
+    grades: { ...GRADES_OFF },
     nEpochs: 1,
     batchSize: 4,
     gradientAccumulationSteps: 1,
