@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     /** A smaller budget, for measuring speed; the shipped model uses the recipe's. */
     "max-tokens": { type: "string" },
     backend: { type: "string", default: "auto" },
+    /** wasm threads for pretraining (default every core); the losses do not depend on it. */
+    threads: { type: "string" },
   },
 });
 
@@ -128,6 +130,7 @@ async function stagePretrain(): Promise<void> {
     checkpointDir: paths.checkpoints,
     checkpointEvery: t.checkpointEvery,
     backend: flags.backend as PretrainSpec["backend"],
+    ...(flags.threads ? { threads: Number(flags.threads) } : {}),
     ...(resumeFrom ? { resumeFrom } : {}),
   };
   log(`pretrain: ${resumeFrom ? `resuming from ${resumeFrom}` : "from the random initialisation"}`);

@@ -8,7 +8,7 @@ import { initModelFromConfig } from "../model/init-from-config.ts";
 import { type PretrainSpec, pretrain, pretrainSteps } from "../train/pretrain.ts";
 import { TrainSpecError } from "../train/spec-error.ts";
 import type { BackendName } from "../train/types.ts";
-import { backendOption } from "./backend-option.ts";
+import { backendOption, threadsOption } from "./backend-option.ts";
 import { reporting } from "./errors.ts";
 import { fraction, nonNegative, num, positive, positiveInt } from "./number-args.ts";
 import { ProgressBar } from "./progress.ts";
@@ -35,6 +35,7 @@ interface PretrainFlags {
   checkpointEvery?: number;
   resume?: string;
   backend: BackendName;
+  threads?: number;
   events?: boolean;
 }
 
@@ -72,6 +73,7 @@ async function runPretrain(f: PretrainFlags): Promise<void> {
     ...(f.checkpointEvery ? { checkpointEvery: f.checkpointEvery } : {}),
     ...(f.resume ? { resumeFrom: f.resume } : {}),
     backend: f.backend,
+    ...(f.threads !== undefined ? { threads: f.threads } : {}),
   };
   const bar = new ProgressBar(process.stderr);
   const controller = new AbortController();
@@ -148,6 +150,7 @@ export function registerPretrainCommand(program: Command): void {
     .option("--checkpoint-every <n>", "checkpoint every n steps", positiveInt("--checkpoint-every"))
     .option("--resume <dir>", "resume from a checkpoint folder")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--events", "print every event as a JSON line on stdout")
     .action((flags: PretrainFlags) => reporting("pretrain", () => runPretrain(flags)));
 }

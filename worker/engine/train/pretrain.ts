@@ -43,6 +43,8 @@ export interface PretrainSpec {
   checkpointEvery?: number;
   resumeFrom?: string;
   backend?: BackendName;
+  /** Threads the wasm backend computes with (default: every core). The losses do not depend on it. */
+  threads?: number;
 }
 
 /** Steps for a token budget: each step trains batchSize * accumulation blocks. */
@@ -131,7 +133,7 @@ export async function pretrain(spec: PretrainSpec, hooks: TrainHooks = {}): Prom
   const trainSpec = trainSpecFor(spec);
   checkTrainSpec(trainSpec);
   if (!(spec.maxTokens > 0)) throw new TrainSpecError("maxTokens", `must be positive, got ${spec.maxTokens}`);
-  const backend = await initBackend(spec.backend ?? "auto");
+  const backend = await initBackend(spec.backend ?? "auto", { threads: spec.threads });
   const work = spec.checkpointDir ?? join(spec.outputDir, "blocks");
   const trainBlocks = await packedBlocks(spec.trainFile, work, "train", spec.modelDir, spec.blockSize);
   const validBlocks = spec.validationFile
