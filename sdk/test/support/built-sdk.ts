@@ -64,7 +64,8 @@ export const SMOKE_BODY = `
   const missing = await client.files.retrieve("file-none").then(() => null, (e) => e);
   // Which runtime this really is, by the globals only it defines.
   const detected = typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno"
-    : typeof EdgeRuntime === "string" ? "edge" : typeof process !== "undefined" ? "node" : "unknown";
+    : typeof EdgeRuntime === "string" ? "edge" : typeof process !== "undefined" ? "node"
+    : typeof document !== "undefined" ? "browser" : "unknown";
   return {
     runtime: detected,
     id: file.id,
