@@ -28,16 +28,17 @@ export async function buildSdk(): Promise<BuiltSdk> {
 }
 
 /**
- * The build as one script for a browser-like platform: a global `GradesSDK` holding the package's exports.
- * esbuild refuses a static import of a Node module on this platform, so building is itself the check.
+ * The build as one file for a browser-like platform: a script whose global `GradesSDK` holds the package's
+ * exports (`iife`), or one ES module (`esm`). esbuild refuses a static import of a Node module on this platform,
+ * so building is itself the check.
  */
-export async function bundleSdk(entry: string): Promise<string> {
+export async function bundleSdk(entry: string, format: "iife" | "esm" = "iife"): Promise<string> {
   const out = await build({
     entryPoints: [entry],
     bundle: true,
     write: false,
-    format: "iife",
-    globalName: "GradesSDK",
+    format,
+    ...(format === "iife" ? { globalName: "GradesSDK" } : {}),
     platform: "browser",
     target: "es2022",
     logLevel: "silent",
@@ -64,6 +65,7 @@ export const SMOKE_BODY = `
   const missing = await client.files.retrieve("file-none").then(() => null, (e) => e);
   // Which runtime this really is, by the globals only it defines.
   const detected = typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno"
+    : globalThis.navigator?.userAgent === "Cloudflare-Workers" ? "workerd"
     : typeof EdgeRuntime === "string" ? "edge" : typeof process !== "undefined" ? "node"
     : typeof document !== "undefined" ? "browser" : "unknown";
   return {
