@@ -124,7 +124,8 @@ function idempotent(opts: IdempotentOptions) {
       const row = claim.row;
       if (row.method !== method || row.path !== path) throw reused(row);
       // Known on both sides (JSON bodies) and different: another request, in flight or not.
-      if (requestHash !== null && row.requestHash !== null && row.requestHash !== requestHash) throw reused(row);
+      if (requestHash !== null && row.requestHash !== null && row.requestHash !== requestHash)
+        throw reused(row);
       if (row.responseStatus === null) throw inUse(key);
       if (requestHash === null) {
         c.set("idempotency", { kind: "completed", row });
