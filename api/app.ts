@@ -7,6 +7,7 @@ import { mountDocs } from "./docs.ts";
 import type { AppDeps } from "./env.ts";
 import { ApiError, errorResponse, toApiError } from "./errors.ts";
 import { checkHealth } from "./health.ts";
+import { IdempotentReplay, replayResponse } from "./idempotency/middleware.ts";
 import { limitJsonBodies } from "./json-limit.ts";
 import { RateLimiter, rateLimit } from "./rate-limit.ts";
 import { requestContext } from "./request-context.ts";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
     ),
   );
   app.onError((err, c) => {
+    if (err instanceof IdempotentReplay) return replayResponse(c, err.row);
     const apiErr = toApiError(err, c.var.log ?? deps.logger);
     if (apiErr.status >= 500) c.var.log?.error({ err }, "request failed");
     return errorResponse(c, apiErr);

@@ -5,6 +5,7 @@ import type { Logger } from "../common/logger.ts";
 import type { Database } from "../db/client.ts";
 import type { ObjectStorage } from "../db/storage/types.ts";
 import type { ServiceMetrics } from "../metrics/service-metrics.ts";
+import type { IdempotencyState } from "./idempotency/middleware.ts";
 
 export interface AppDeps {
   config: Config;
@@ -28,5 +29,7 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     tenant: AuthTenant;
+    /** Set on a create sent with an Idempotency-Key (api/idempotency/). */
+    idempotency: IdempotencyState | undefined;
   };
 }

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   model_exists: "A model with this id already exists",
   delivery_pending: "The webhook delivery is still scheduled",
   endpoint_disabled: "The webhook endpoint is disabled",
+  idempotency_key_in_use: "A request with this Idempotency-Key is still running; retry it",
   // 413
   payload_too_large: "The request body is larger than the limit for its endpoint",
   file_too_large: "The file is larger than the configured limit",
@@ -45,6 +46,7 @@ export const ERROR_CODES = {
   unsupported_media_type: "The Content-Type is not what the endpoint takes",
   // 422
   invalid_model: "A model folder that fails validation; `param` names the file, field or tensor",
+  idempotency_key_reused: "The Idempotency-Key was first used for a different request",
   // 429
   rate_limit_exceeded: "Too many requests for this API key (see the retry-after header)",
   // 500

@@ -103,10 +103,17 @@ export function toApiError(err: unknown, log?: Logger): ApiError {
   });
 }
 
+/** The one conflict a retry resolves: the first request under the same Idempotency-Key is still running. */
+const RETRYABLE_CONFLICTS: ReadonlySet<ErrorCode> = new Set(["idempotency_key_in_use"]);
+
 export function errorResponse(c: Context, err: ApiError): Response {
   // OpenAI's clients retry every 409 (for them a lock timeout) unless told not to; ours are state conflicts
-  // (a finished job, a completed upload) that a retry cannot resolve.
-  if (err.status === 409) c.header("x-should-retry", "false");
+  // (a finished job, a completed upload) that a retry cannot resolve, but for a key still in use.
+  if (err.status === 409) {
+    const retry = RETRYABLE_CONFLICTS.has(err.code);
+    c.header("x-should-retry", retry ? "true" : "false");
+    if (retry) c.header("retry-after", "1");
+  }
   return c.json(err.body(), err.status);
 }
 
@@ -115,10 +122,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "Missing or wrong API key",
   403: "Not allowed",
   404: "No such object for this tenant",
-  409: "Conflicts with the object's state",
+  409: "Conflicts with the object's state, or the Idempotency-Key's first request is still running",
   413: "Larger than the configured limit",
   415: "Wrong Content-Type",
-  422: "Well-formed but unusable (e.g. a model folder that fails validation)",
+  422: "Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request)",
   429: "Too many requests for this API key (see the retry-after header)",
 };
 

@@ -9,6 +9,7 @@ import type { DatasetCheck } from "../worker/engine/index.ts";
 import { ByteCounter, SizeLimitError } from "./datasets/byte-limit.ts";
 import { checkDatasetStream } from "./datasets/check-stream.ts";
 import { ApiError } from "./errors.ts";
+import { hashingStream } from "./hash-stream.ts";
 
 export interface ReceivedFile {
   filename: string;
@@ -16,6 +17,8 @@ export interface ReceivedFile {
   size: number;
   /** Present when asked for with `checkLines`. */
   check: DatasetCheck | undefined;
+  /** Hex sha256 of the file's bytes, when asked for with `digest`. */
+  sha256: string | undefined;
 }
 
 export interface ReceivedForm {
@@ -31,6 +34,8 @@ export interface ReceiveOptions {
   fileField: string;
   maxBytes: number;
   checkLines: boolean;
+  /** Hash the file's bytes on the way to storage (an idempotent create's fingerprint). */
+  digest?: boolean;
   /** Checks the fields sent before the file part (e.g. a bad purpose), to refuse before reading the file. */
   beforeFile?: (fields: Record<string, string>) => void;
 }
@@ -135,11 +140,12 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
       fileStream = stream;
       const counter = new ByteCounter(opts.maxBytes);
       const check = opts.checkLines ? checkDatasetStream() : undefined;
+      const hashed = opts.digest ? hashingStream("sha256") : undefined;
       // pipeline() wires errors both ways: a failure anywhere destroys every stage, and the storage put, which
       // reads the last stage, fails with it. Its callback only keeps the error from going unhandled.
-      const piped: Readable = check
-        ? pipeline(stream, counter, check.transform, () => {})
-        : pipeline(stream, counter, () => {});
+      const stages = [counter, ...(hashed ? [hashed.transform] : []), ...(check ? [check.transform] : [])];
+      // pipeline() returns its last stage, a Transform: readable.
+      const piped = pipeline([stream, ...stages], () => {}) as unknown as Readable;
       const part = (async (): Promise<ReceivedFile> => {
         try {
           const { size } = await opts.storage.put(opts.storageKey, piped, { contentType: info.mimeType });
@@ -148,6 +154,7 @@ export async function receiveMultipart(c: Context, opts: ReceiveOptions): Promis
             mimeType: info.mimeType,
             size,
             check: check ? await check.result : undefined,
+            sha256: hashed?.digest(),
           };
         } catch (err) {
           // Stop reading the rest of the request: nothing more of it will be kept.

@@ -33,6 +33,12 @@ const EnvSchema = z.object({
   GRADES_MAX_MULTIPART_UPLOAD_BYTES: bytes.default(8 * 1024 * 1024 * 1024),
   /** Requests per minute per API key, per API instance (the buckets are in memory); 0 disables. */
   GRADES_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** How long a create's Idempotency-Key is remembered (default 24 hours, as Stripe and OpenAI). */
+  GRADES_IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Set to false to skip registering the built-in model (models/, also named demo-tiny) at start. */
   GRADES_DEMO_MODEL: boolish.default(true),
@@ -104,6 +110,8 @@ export interface Config {
   maxMultipartUploadBytes: number;
   /** Requests per minute per API key, enforced by each API instance on its own; 0: no limit. */
   rateLimitPerMinute: number;
+  /** Seconds an Idempotency-Key and its recorded response are kept (api/idempotency/). */
+  idempotencyTtlSeconds: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   demoModel: { enabled: boolean };
   worker: WorkerConfig;
@@ -178,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.GRADES_MAX_UPLOAD_BYTES,
     maxMultipartUploadBytes: e.GRADES_MAX_MULTIPART_UPLOAD_BYTES,
     rateLimitPerMinute: e.GRADES_RATE_LIMIT_PER_MINUTE,
+    idempotencyTtlSeconds: e.GRADES_IDEMPOTENCY_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
     demoModel: { enabled: e.GRADES_DEMO_MODEL },
     worker: {

@@ -1,5 +1,6 @@
 // Every table of the service; drizzle-kit reads this folder to generate migrations.
 export * from "./files.ts";
+export * from "./idempotency.ts";
 export * from "./jobs.ts";
 export * from "./models.ts";
 export * from "./tenants.ts";

@@ -396,7 +396,7 @@ describe("the OpenAPI document's error responses", () => {
       }
     }
     expect(statuses).toEqual({
-      "post /": ["400", "401", "413", "429"],
+      "post /": ["400", "401", "409", "413", "422", "429"],
       "get /": ["400", "401", "429"],
       "get /{fine_tuning_job_id}": ["401", "404", "429"],
       "post /{fine_tuning_job_id}/cancel": ["401", "404", "409", "429"],

@@ -6,6 +6,8 @@ import { describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
 import { contentDisposition, servableMediaType } from "../../header-values.ts";
+import { commitCreate } from "../../idempotency/commit.ts";
+import { IDEMPOTENCY_STATUSES, idempotentCreate } from "../../idempotency/middleware.ts";
 import { invalidValue } from "../../invalid-field.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
@@ -104,8 +106,9 @@ const uploadRoute = createRoute({
       content: { "multipart/form-data": { schema: streamedFormSchema(UploadFileForm) } },
     },
   },
+  ...idempotentCreate({ body: "streamed" }),
   responses: {
-    ...errorResponses(400, 413, 415),
+    ...errorResponses(400, 413, 415, ...IDEMPOTENCY_STATUSES),
     200: { description: "The stored file", content: { "application/json": { schema: FileObject } } },
   },
 });
@@ -121,7 +124,7 @@ function checkPurpose(purpose: string): void {
 }
 
 const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
-  const { db, storage, config } = c.var.deps;
+  const { storage, config } = c.var.deps;
   const tenant = c.var.tenant;
   const { id, storageKey } = newFileKey(tenant.id);
   const form = await receiveMultipart(c, {
@@ -130,6 +133,7 @@ const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
     fileField: "file",
     maxBytes: config.maxUploadBytes,
     checkLines: true,
+    digest: c.var.idempotency !== undefined,
     beforeFile: (fields) => {
       if (fields.purpose !== undefined) checkPurpose(fields.purpose);
     },
@@ -150,20 +154,28 @@ const uploadFile: RouteHandler<typeof uploadRoute, AppEnv> = async (c) => {
     if (purpose === "fine-tune" && check && check.errors.length > 0) {
       throw ApiError.badRequest(describeDatasetErrors(check), "file", "invalid_file_format");
     }
-    const row = await insertFile(db.db, {
-      id,
-      tenantId: tenant.id,
-      filename,
-      purpose,
-      bytes: form.file.size,
-      storageKey,
-      contentType: servableMediaType(form.file.mimeType),
-      examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
-      format: purpose === "fine-tune" ? (check?.format ?? null) : null,
-      expiresAt,
-    });
-    c.var.log.info({ file: id, bytes: form.file.size, purpose }, "file stored");
-    return c.json(fileObject(row), 200);
+    const file = form.file;
+    const created = await commitCreate(
+      c,
+      async (tx) =>
+        fileObject(
+          await insertFile(tx.db, {
+            id,
+            tenantId: tenant.id,
+            filename,
+            purpose,
+            bytes: file.size,
+            storageKey,
+            contentType: servableMediaType(file.mimeType),
+            examples: purpose === "fine-tune" ? (check?.examples ?? null) : null,
+            format: purpose === "fine-tune" ? (check?.format ?? null) : null,
+            expiresAt,
+          }),
+        ),
+      { form },
+    );
+    c.var.log.info({ file: id, bytes: file.size, purpose }, "file stored");
+    return c.json(created, 200);
   } catch (err) {
     await storage.delete(storageKey);
     throw err;

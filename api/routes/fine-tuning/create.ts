@@ -1,5 +1,5 @@
 // POST /v1/fine_tuning/jobs: validates the request, checks model and files, resolves "auto", and enqueues the
-// job (validating_files → queued) in one transaction with its events and outbox rows.
+// job (validating_files → queued) in one transaction with its events, outbox rows and idempotency record.
 import type { Context } from "hono";
 import { findFile } from "../../../db/files.ts";
 import { findModel } from "../../../db/models.ts";
@@ -7,6 +7,7 @@ import { enqueue, markQueued } from "../../../db/queue/queue.ts";
 import { TrainSpecError } from "../../../worker/engine/index.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
+import { commitCreate } from "../../idempotency/commit.ts";
 import { invalidField, invalidValue } from "../../invalid-field.ts";
 import { readJsonBody } from "../../json-limit.ts";
 import { resolveJobConfig } from "./config.ts";
@@ -65,8 +66,8 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
   if (body.validation_file) await checkFile(c, body.validation_file, "validation_file");
 
   const jobConfig = resolveOrReport(body, training.examples);
-  const job = await db.sql.transaction(async (tx) => {
-    const created = await enqueue(tx, {
+  const job = await commitCreate(c, async (tx) => {
+    const created = await enqueue(tx.sql, {
       tenantId: tenant.id,
       model: body.model,
       trainingFile: body.training_file,
@@ -78,8 +79,8 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
       maxAttempts: config.worker.maxAttempts,
     });
     // The files were validated line by line at upload and checked above: the job is ready to queue.
-    return (await markQueued(tx, created.id)) ?? created;
+    return jobObject((await markQueued(tx.sql, created.id)) ?? created);
   });
   c.var.log.info({ job: job.id, model: body.model }, "fine-tuning job created");
-  return c.json(jobObject(job), 200);
+  return c.json(job, 200);
 }

@@ -8,8 +8,10 @@ import { cancel, requestPause, resume } from "../../../db/queue/queue.ts";
 import { getJob, listCheckpoints, listEvents, listJobs } from "../../../db/queue/reads.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { IDEMPOTENCY_STATUSES, idempotentCreate } from "../../idempotency/middleware.ts";
 import { invalidValue } from "../../invalid-field.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
+import { jsonResponse } from "../../responses.ts";
 import { newRouter } from "../../router.ts";
 import { tarGzObjects } from "./archive.ts";
 import { createJob } from "./create.ts";
@@ -30,10 +32,8 @@ import { CreateJobBody, METADATA_KEY } from "./request.ts";
 const JobIdParam = z.object({
   fine_tuning_job_id: z.string().openapi({ param: { name: "fine_tuning_job_id", in: "path" } }),
 });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-});
 const tags = ["Fine-tuning"];
+const createIdempotency = idempotentCreate({ body: "json" });
 
 const createDoc = createRoute({
   method: "post",
@@ -41,7 +41,11 @@ const createDoc = createRoute({
   summary: "Create a fine-tuning job",
   tags,
   request: { body: { required: true, content: { "application/json": { schema: CreateJobBody } } } },
-  responses: { ...json(JobObject, "The created job"), ...errorResponses(400, 413) },
+  parameters: createIdempotency.parameters,
+  responses: {
+    ...jsonResponse(JobObject, "The created job"),
+    ...errorResponses(400, 413, ...IDEMPOTENCY_STATUSES),
+  },
 });
 const listRoute = createRoute({
   method: "get",
@@ -50,7 +54,7 @@ const listRoute = createRoute({
   tags,
   request: { query: listQuery(20, 100) },
   responses: {
-    ...json(listSchema(JobObject, "FineTuningJobList"), "A page of jobs"),
+    ...jsonResponse(listSchema(JobObject, "FineTuningJobList"), "A page of jobs"),
     ...errorResponses(400),
   },
 });
@@ -60,7 +64,7 @@ const getRoute = createRoute({
   summary: "Retrieve a fine-tuning job",
   tags,
   request: { params: JobIdParam },
-  responses: { ...json(JobObject, "The job"), ...errorResponses(404) },
+  responses: { ...jsonResponse(JobObject, "The job"), ...errorResponses(404) },
 });
 const action = (name: "cancel" | "pause" | "resume", summary: string) =>
   createRoute({
@@ -69,7 +73,7 @@ const action = (name: "cancel" | "pause" | "resume", summary: string) =>
     summary,
     tags,
     request: { params: JobIdParam },
-    responses: { ...json(JobObject, "The job"), ...errorResponses(404, 409) },
+    responses: { ...jsonResponse(JobObject, "The job"), ...errorResponses(404, 409) },
   });
 const cancelRoute = action("cancel", "Cancel a job; a running job stops within seconds");
 const pauseRoute = action(
@@ -84,7 +88,7 @@ const eventsRoute = createRoute({
   tags,
   request: { params: JobIdParam, query: listQuery(20, 1000) },
   responses: {
-    ...json(listSchema(EventObject, "FineTuningJobEventList"), "A page of events"),
+    ...jsonResponse(listSchema(EventObject, "FineTuningJobEventList"), "A page of events"),
     ...errorResponses(400, 404),
   },
 });
@@ -95,7 +99,7 @@ const checkpointsRoute = createRoute({
   tags,
   request: { params: JobIdParam, query: listQuery(10, 100) },
   responses: {
-    ...json(listSchema(CheckpointObject, "FineTuningJobCheckpointList"), "A page of checkpoints"),
+    ...jsonResponse(listSchema(CheckpointObject, "FineTuningJobCheckpointList"), "A page of checkpoints"),
     ...errorResponses(400, 404),
   },
 });
@@ -106,7 +110,7 @@ const gradesRoute = createRoute({
   tags,
   request: { params: JobIdParam },
   responses: {
-    ...json(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
+    ...jsonResponse(z.record(z.string(), z.unknown()).openapi("FineTuningJobGrades"), "The freeze map"),
     ...errorResponses(404),
   },
 });
@@ -187,7 +191,7 @@ function decodeQueryPart(raw: string, name?: string): string | undefined {
 
 const router = newRouter();
 router.openAPIRegistry.registerPath(createDoc);
-router.post("/fine_tuning/jobs", createJob);
+router.post("/fine_tuning/jobs", createIdempotency.middleware, createJob);
 
 export const fineTuningRoutes = router
   .openapi(listRoute, async (c) => {

@@ -2,6 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deleteModel, findModel, listModels, SYSTEM_OWNER } from "../../../db/models.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { commitCreate } from "../../idempotency/commit.ts";
+import { idempotentCreate } from "../../idempotency/middleware.ts";
 import { listSchema, toPage } from "../../pagination.ts";
 import { newRouter } from "../../router.ts";
 import { registerModel } from "./register.ts";
@@ -48,6 +50,7 @@ const registerRoute = createRoute({
     "every weight with its shape, tokenizer files) before the model is accepted.",
   tags: ["Models"],
   request: { body: { required: true, content: { "application/json": { schema: RegisterModelBody } } } },
+  ...idempotentCreate({ body: "json" }),
   responses: {
     ...errorResponses(400, 404, 409, 422),
     200: { description: "The registered model", content: { "application/json": { schema: ModelObject } } },
@@ -95,9 +98,12 @@ export const modelsRoutes = newRouter()
     return c.json(modelObject(row, c.var.tenant.name), 200);
   })
   .openapi(registerRoute, async (c) => {
-    const row = await registerModel(c.var.deps, c.var.tenant, c.req.valid("json"));
-    c.var.log.info({ model: row.name, type: row.modelType }, "model registered");
-    return c.json(modelObject(row, c.var.tenant.name), 200);
+    const tenant = c.var.tenant;
+    const model = await registerModel(c.var.deps, tenant, c.req.valid("json"), (insert) =>
+      commitCreate(c, async (tx) => modelObject(await insert(tx.db), tenant.name)),
+    );
+    c.var.log.info({ model: model.id, type: model.model_type }, "model registered");
+    return c.json(model, 200);
   })
   .openapi(deleteRoute, async (c) => {
     const { model } = c.req.valid("param");

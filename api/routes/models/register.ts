@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { z } from "@hono/zod-openapi";
+import type { Db } from "../../../db/client.ts";
 import { findFile } from "../../../db/files.ts";
 import { newId } from "../../../db/ids.ts";
 import { findModel, insertModel, modelStoragePrefix } from "../../../db/models.ts";
@@ -17,6 +18,10 @@ import { ApiError } from "../../errors.ts";
 import type { RegisterModelBody } from "./schemas.ts";
 
 type Body = z.infer<typeof RegisterModelBody>;
+
+function modelExists(id: string): ApiError {
+  return new ApiError(409, `A model with id '${id}' already exists`, { param: "id", code: "model_exists" });
+}
 
 async function gatherFromFiles(
   deps: AppDeps,
@@ -74,13 +79,18 @@ async function gatherFromS3(deps: AppDeps, uri: string, dir: string) {
   }
 }
 
-export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Body): Promise<ModelRow> {
-  if (await findModel(deps.db.db, tenant.id, body.id)) {
-    throw new ApiError(409, `A model with id '${body.id}' already exists`, {
-      param: "id",
-      code: "model_exists",
-    });
-  }
+/**
+ * Registers the model and returns what `commit` makes of it: `commit` runs the row's insert in the transaction
+ * of its choice (the create's, with its idempotency record), after the files are stored; they are removed again
+ * if it fails.
+ */
+export async function registerModel<T>(
+  deps: AppDeps,
+  tenant: AuthTenant,
+  body: Body,
+  commit: (insert: (db: Db) => Promise<ModelRow>) => Promise<T>,
+): Promise<T> {
+  if (await findModel(deps.db.db, tenant.id, body.id)) throw modelExists(body.id);
   const dir = await mkdtemp(join(tmpdir(), "grades-register-"));
   const rowId = newId("mdl_");
   const prefix = modelStoragePrefix(tenant.id, rowId);
@@ -105,22 +115,20 @@ export async function registerModel(deps: AppDeps, tenant: AuthTenant, body: Bod
     for (const name of await readdir(dir)) {
       await deps.storage.put(`${prefix}${name}`, createReadStream(join(dir, name)));
     }
-    const row = await insertModel(deps.db.db, {
-      id: rowId,
-      name: body.id,
-      owner: tenant.id,
-      kind: "base",
-      modelType: config.model_type,
-      storagePrefix: prefix,
-      config: config as unknown as Record<string, unknown>,
-      source: body.source,
-    });
-    if (!row)
-      throw new ApiError(409, `A model with id '${body.id}' already exists`, {
-        param: "id",
-        code: "model_exists",
+    return await commit(async (db) => {
+      const row = await insertModel(db, {
+        id: rowId,
+        name: body.id,
+        owner: tenant.id,
+        kind: "base",
+        modelType: config.model_type,
+        storagePrefix: prefix,
+        config: config as unknown as Record<string, unknown>,
+        source: body.source,
       });
-    return row;
+      if (!row) throw modelExists(body.id);
+      return row;
+    });
   } catch (err) {
     if (stored) await deps.storage.deletePrefix(prefix);
     throw err;

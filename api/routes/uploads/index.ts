@@ -1,10 +1,9 @@
 // /v1/uploads: a large file sent in parts (each up to 64 MB), assembled into one file on completion,
 // as OpenAI's Uploads API and its official clients do it.
-import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { findFile, insertFile, newFileKey } from "../../../db/files.ts";
+import { insertFile, newFileKey } from "../../../db/files.ts";
 import type { UploadRow } from "../../../db/schema/uploads.ts";
 import type { ObjectStorage } from "../../../db/storage/types.ts";
 import {
@@ -19,7 +18,10 @@ import {
 import { checkDatasetStream, describeDatasetErrors } from "../../datasets/check-stream.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
+import { hashingStream } from "../../hash-stream.ts";
 import { servableMediaType } from "../../header-values.ts";
+import { commitCreate } from "../../idempotency/commit.ts";
+import { IDEMPOTENCY_STATUSES, idempotentCreate } from "../../idempotency/middleware.ts";
 import { receiveMultipart, streamedFormSchema } from "../../multipart.ts";
 import { newRouter } from "../../router.ts";
 import { checkFilename, fileExpiresAt } from "../files/schemas.ts";
@@ -46,8 +48,9 @@ const createUploadRoute = createRoute({
   summary: "Create an upload",
   tags: ["Uploads"],
   request: { body: { required: true, content: { "application/json": { schema: CreateUploadBody } } } },
+  ...idempotentCreate({ body: "json" }),
   responses: {
-    ...errorResponses(400, 413),
+    ...errorResponses(400, 413, ...IDEMPOTENCY_STATUSES),
     200: { description: "The pending upload", content: { "application/json": { schema: UploadObject } } },
   },
 });
@@ -66,8 +69,9 @@ const addPartRoute = createRoute({
       },
     },
   },
+  ...idempotentCreate({ body: "streamed" }),
   responses: {
-    ...errorResponses(400, 404, 409, 413, 415),
+    ...errorResponses(400, 404, 409, 413, 415, 422),
     200: { description: "The part", content: { "application/json": { schema: UploadPartObject } } },
   },
 });
@@ -81,8 +85,9 @@ const completeRoute = createRoute({
     params: UploadIdParam,
     body: { required: true, content: { "application/json": { schema: CompleteUploadBody } } },
   },
+  ...idempotentCreate({ body: "json" }),
   responses: {
-    ...errorResponses(400, 404, 409),
+    ...errorResponses(400, 404, 409, 422),
     200: {
       description: "The completed upload with its file",
       content: { "application/json": { schema: UploadObject } },
@@ -134,7 +139,7 @@ const addPart: RouteHandler<typeof addPartRoute, AppEnv> = async (c) => {
   const uploadId = c.req.valid("param").upload_id;
   const upload = await ownUpload(c, uploadId);
   assertPending(upload);
-  const { db, storage } = c.var.deps;
+  const { storage } = c.var.deps;
   const { id, storageKey } = newPartKey(upload);
   const form = await receiveMultipart(c, {
     storage,
@@ -142,11 +147,18 @@ const addPart: RouteHandler<typeof addPartRoute, AppEnv> = async (c) => {
     fileField: "data",
     maxBytes: Math.min(MAX_PART_BYTES, upload.bytes),
     checkLines: false,
+    digest: c.var.idempotency !== undefined,
   });
   try {
-    if (!form.file) throw ApiError.badRequest("Missing required parameter: 'data'", "data");
-    const row = await insertPart(db.db, { id, uploadId: upload.id, bytes: form.file.size, storageKey });
-    return c.json(partObject(row), 200);
+    const file = form.file;
+    if (!file) throw ApiError.badRequest("Missing required parameter: 'data'", "data");
+    const part = await commitCreate(
+      c,
+      async (tx) =>
+        partObject(await insertPart(tx.db, { id, uploadId: upload.id, bytes: file.size, storageKey })),
+      { form },
+    );
+    return c.json(part, 200);
   } catch (err) {
     await storage.delete(storageKey);
     throw err;
@@ -174,16 +186,19 @@ export const uploadsRoutes = newRouter()
         "invalid_filename",
       );
     }
-    const row = await createUpload(c.var.deps.db.db, {
-      tenantId: c.var.tenant.id,
-      filename,
-      purpose: body.purpose,
-      bytes: body.bytes,
-      mimeType: body.mime_type,
-      expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
-      fileExpiresAfter: body.expires_after?.seconds ?? null,
+    const created = await commitCreate(c, async (tx) => {
+      const row = await createUpload(tx.db, {
+        tenantId: c.var.tenant.id,
+        filename,
+        purpose: body.purpose,
+        bytes: body.bytes,
+        mimeType: body.mime_type,
+        expiresAt: new Date(Date.now() + UPLOAD_TTL_MS),
+        fileExpiresAfter: body.expires_after?.seconds ?? null,
+      });
+      return uploadObject(row, null);
     });
-    return c.json(uploadObject(row, null), 200);
+    return c.json(created, 200);
   })
   .openapi(completeRoute, async (c) => {
     const { upload_id } = c.req.valid("param");
@@ -211,31 +226,25 @@ export const uploadsRoutes = newRouter()
     }
 
     const { id: fileId, storageKey } = newFileKey(upload.tenantId);
-    const hash = createHash("md5");
-    const hasher = new Transform({
-      transform(chunk, _enc, cb) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
+    const md5Of = hashingStream("md5");
     const check = upload.purpose === "fine-tune" ? checkDatasetStream() : undefined;
     let stream: Readable = concatenate(
       storage,
       ordered.map((p) => p.storageKey),
-    ).pipe(hasher);
+    ).pipe(md5Of.transform);
     if (check) stream = stream.pipe(check.transform);
     try {
       const contentType = servableMediaType(upload.mimeType);
       await storage.put(storageKey, stream, { contentType, size: upload.bytes });
-      if (md5 && md5.toLowerCase() !== hash.digest("hex")) {
+      if (md5 && md5.toLowerCase() !== md5Of.digest()) {
         throw ApiError.badRequest("md5 does not match the uploaded bytes", "md5", "checksum_mismatch");
       }
       const result = check ? await check.result : undefined;
       if (result && result.errors.length > 0) {
         throw ApiError.badRequest(describeDatasetErrors(result), "file", "invalid_file_format");
       }
-      const completed = await db.transaction(async (tx) => {
-        await insertFile(tx.db, {
+      const completed = await commitCreate(c, async (tx) => {
+        const file = await insertFile(tx.db, {
           id: fileId,
           tenantId: upload.tenantId,
           filename: upload.filename,
@@ -250,11 +259,10 @@ export const uploadsRoutes = newRouter()
         // Guarded by status, so two racing completions make one file.
         const row = await finishUpload(tx.db, upload.id, { status: "completed", fileId });
         if (!row) throw notPending(upload);
-        return row;
+        return uploadObject(row, file);
       });
       await storage.deletePrefix(uploadPartsPrefix(upload.tenantId, upload.id));
-      const file = await findFile(db.db, upload.tenantId, fileId);
-      return c.json(uploadObject(completed, file), 200);
+      return c.json(completed, 200);
     } catch (err) {
       await storage.delete(storageKey);
       throw err;

@@ -2,7 +2,6 @@
 // test events. Every query is scoped to the caller's tenant: another tenant's endpoint is a 404.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { ZodError } from "zod";
 import { deliveryExists, listAttempts, redeliver, sendTestEvent } from "../../../db/webhooks/deliveries.ts";
 import {
   createEndpoint,
@@ -16,8 +15,10 @@ import { secretBox } from "../../../db/webhooks/secrets.ts";
 import { checkTarget, TargetRefused } from "../../../db/webhooks/url-policy.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, errorResponses } from "../../errors.ts";
-import { invalidField } from "../../invalid-field.ts";
+import { commitCreate } from "../../idempotency/commit.ts";
+import { IDEMPOTENCY_STATUSES, idempotentCreate } from "../../idempotency/middleware.ts";
 import { listQuery, listSchema, toPage } from "../../pagination.ts";
+import { jsonResponse } from "../../responses.ts";
 import { newRouter } from "../../router.ts";
 import {
   AttemptObject,
@@ -40,9 +41,6 @@ const EndpointParam = z.object({
 const DeliveryParam = EndpointParam.extend({
   delivery_id: z.string().openapi({ param: { name: "delivery_id", in: "path" } }),
 });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-});
 const body = <T extends z.ZodType>(schema: T, required = true) => ({
   body: { required, content: { "application/json": { schema } } },
 });
@@ -54,7 +52,12 @@ const createRoute_ = createRoute({
   summary: "Create a webhook endpoint; the answer carries its signing secret, shown only here",
   tags,
   request: body(CreateEndpointBody),
-  responses: { ...errorResponses(400), ...json(EndpointObject, "The endpoint, with `secret`") },
+  // The answer holds the endpoint's secret: its recorded copy is sealed like the secret itself.
+  ...idempotentCreate({ body: "json", sealed: true }),
+  responses: {
+    ...errorResponses(400, ...IDEMPOTENCY_STATUSES),
+    ...jsonResponse(EndpointObject, "The endpoint, with `secret`"),
+  },
 });
 const listRoute = createRoute({
   method: "get",
@@ -62,7 +65,10 @@ const listRoute = createRoute({
   summary: "List webhook endpoints (newest first)",
   tags,
   request: { query: listQuery(20, 100) },
-  responses: { ...errorResponses(400), ...json(listSchema(EndpointObject, "WebhookEndpointList"), "A page") },
+  responses: {
+    ...errorResponses(400),
+    ...jsonResponse(listSchema(EndpointObject, "WebhookEndpointList"), "A page"),
+  },
 });
 const getRoute = createRoute({
   method: "get",
@@ -70,7 +76,7 @@ const getRoute = createRoute({
   summary: "Retrieve a webhook endpoint",
   tags,
   request: { params: EndpointParam },
-  responses: { ...errorResponses(404), ...json(EndpointObject, "The endpoint") },
+  responses: { ...errorResponses(404), ...jsonResponse(EndpointObject, "The endpoint") },
 });
 const updateRoute = createRoute({
   method: "post",
@@ -78,7 +84,7 @@ const updateRoute = createRoute({
   summary: "Update a webhook endpoint (enabling it again clears `disabled_reason`)",
   tags,
   request: { params: EndpointParam, ...body(UpdateEndpointBody) },
-  responses: { ...errorResponses(400, 404), ...json(EndpointObject, "The endpoint") },
+  responses: { ...errorResponses(400, 404), ...jsonResponse(EndpointObject, "The endpoint") },
 });
 const deleteRoute = createRoute({
   method: "delete",
@@ -86,7 +92,7 @@ const deleteRoute = createRoute({
   summary: "Delete a webhook endpoint and its delivery log",
   tags,
   request: { params: EndpointParam },
-  responses: { ...errorResponses(404), ...json(DeletedEndpoint, "Deleted") },
+  responses: { ...errorResponses(404), ...jsonResponse(DeletedEndpoint, "Deleted") },
 });
 const rotateRoute = createRoute({
   method: "post",
@@ -94,7 +100,10 @@ const rotateRoute = createRoute({
   summary: "Rotate the signing secret; both secrets sign deliveries during the overlap",
   tags,
   request: { params: EndpointParam, ...body(RotateSecretBody, false) },
-  responses: { ...errorResponses(400, 404), ...json(EndpointObject, "The endpoint, with the new `secret`") },
+  responses: {
+    ...errorResponses(400, 404),
+    ...jsonResponse(EndpointObject, "The endpoint, with the new `secret`"),
+  },
 });
 const attemptsRoute = createRoute({
   method: "get",
@@ -105,7 +114,7 @@ const attemptsRoute = createRoute({
   request: { params: EndpointParam, query: listQuery(20, 100) },
   responses: {
     ...errorResponses(400, 404),
-    ...json(listSchema(AttemptObject, "WebhookDeliveryAttemptList"), "A page of attempts"),
+    ...jsonResponse(listSchema(AttemptObject, "WebhookDeliveryAttemptList"), "A page of attempts"),
   },
 });
 const redeliverRoute = createRoute({
@@ -114,7 +123,7 @@ const redeliverRoute = createRoute({
   summary: "Send a delivery again (same event id), with a fresh retry schedule",
   tags,
   request: { params: DeliveryParam },
-  responses: { ...errorResponses(404, 409), ...json(DeliveryObject, "The scheduled delivery") },
+  responses: { ...errorResponses(404, 409), ...jsonResponse(DeliveryObject, "The scheduled delivery") },
 });
 const testRoute = createRoute({
   method: "post",
@@ -122,14 +131,8 @@ const testRoute = createRoute({
   summary: "Send a test event (type webhook_endpoint.test) to this endpoint",
   tags,
   request: { params: EndpointParam },
-  responses: { ...errorResponses(404, 409), ...json(DeliveryObject, "The scheduled delivery") },
+  responses: { ...errorResponses(404, 409), ...jsonResponse(DeliveryObject, "The scheduled delivery") },
 });
-
-/** Bodies are strict: an unknown field is a 400 naming it (`param: "colour"`), as for fine-tuning jobs. */
-const strictBody = (result: { success: true } | { success: false; error: ZodError }): undefined => {
-  if (!result.success) throw invalidField(result.error);
-  return undefined;
-};
 
 /** The URL rule (db/webhooks/url-policy.ts) as a 400 naming `url`. */
 async function vetUrl(c: Context<AppEnv>, url: string): Promise<string> {
@@ -151,25 +154,21 @@ async function ownEndpoint(c: Context<AppEnv>, id: string) {
 }
 
 export const webhookEndpointsRoutes = newRouter()
-  .openapi(
-    createRoute_,
-    async (c) => {
-      const input = c.req.valid("json");
-      const { row, secret } = await createEndpoint(
-        c.var.deps.db.db,
-        secretBox(c.var.deps.config.webhooks),
-        c.var.tenant.id,
-        {
-          url: await vetUrl(c, input.url),
-          events: storedEvents(input.events),
-          description: input.description ?? null,
-          enabled: input.enabled,
-        },
-      );
-      return c.json(endpointObject(row, secret), 200);
-    },
-    strictBody,
-  )
+  .openapi(createRoute_, async (c) => {
+    const input = c.req.valid("json");
+    const endpoint = {
+      url: await vetUrl(c, input.url),
+      events: storedEvents(input.events),
+      description: input.description ?? null,
+      enabled: input.enabled,
+    };
+    const created = await commitCreate(c, async (tx) => {
+      const box = secretBox(c.var.deps.config.webhooks);
+      const { row, secret } = await createEndpoint(tx.db, box, c.var.tenant.id, endpoint);
+      return endpointObject(row, secret);
+    });
+    return c.json(created, 200);
+  })
   .openapi(listRoute, async (c) => {
     const { after, limit } = c.req.valid("query");
     const rows = await listEndpoints(c.var.deps.db.db, c.var.tenant.id, { after, limit });
@@ -182,41 +181,33 @@ export const webhookEndpointsRoutes = newRouter()
     const row = await ownEndpoint(c, c.req.valid("param").webhook_endpoint_id);
     return c.json(endpointObject(row), 200);
   })
-  .openapi(
-    updateRoute,
-    async (c) => {
-      const id = c.req.valid("param").webhook_endpoint_id;
-      const input = c.req.valid("json");
-      await ownEndpoint(c, id);
-      const row = await updateEndpoint(c.var.deps.db.db, c.var.tenant.id, id, {
-        ...(input.url !== undefined ? { url: await vetUrl(c, input.url) } : {}),
-        ...(input.events !== undefined ? { events: storedEvents(input.events) } : {}),
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-      });
-      if (!row) throw ApiError.notFound("webhook endpoint", id, "webhook_endpoint_id");
-      return c.json(endpointObject(row), 200);
-    },
-    strictBody,
-  )
+  .openapi(updateRoute, async (c) => {
+    const id = c.req.valid("param").webhook_endpoint_id;
+    const input = c.req.valid("json");
+    await ownEndpoint(c, id);
+    const row = await updateEndpoint(c.var.deps.db.db, c.var.tenant.id, id, {
+      ...(input.url !== undefined ? { url: await vetUrl(c, input.url) } : {}),
+      ...(input.events !== undefined ? { events: storedEvents(input.events) } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+    });
+    if (!row) throw ApiError.notFound("webhook endpoint", id, "webhook_endpoint_id");
+    return c.json(endpointObject(row), 200);
+  })
   .openapi(deleteRoute, async (c) => {
     const id = c.req.valid("param").webhook_endpoint_id;
     if (!(await deleteEndpoint(c.var.deps.db.db, c.var.tenant.id, id)))
       throw ApiError.notFound("webhook endpoint", id, "webhook_endpoint_id");
     return c.json({ id, object: "webhook_endpoint" as const, deleted: true }, 200);
   })
-  .openapi(
-    rotateRoute,
-    async (c) => {
-      const id = c.req.valid("param").webhook_endpoint_id;
-      const cfg = c.var.deps.config.webhooks;
-      const overlap = c.req.valid("json")?.overlap_seconds ?? cfg.rotationOverlapSeconds;
-      const rotated = await rotateSecret(c.var.deps.db.db, secretBox(cfg), c.var.tenant.id, id, overlap);
-      if (!rotated) throw ApiError.notFound("webhook endpoint", id, "webhook_endpoint_id");
-      return c.json(endpointObject(rotated.row, rotated.secret), 200);
-    },
-    strictBody,
-  )
+  .openapi(rotateRoute, async (c) => {
+    const id = c.req.valid("param").webhook_endpoint_id;
+    const cfg = c.var.deps.config.webhooks;
+    const overlap = c.req.valid("json")?.overlap_seconds ?? cfg.rotationOverlapSeconds;
+    const rotated = await rotateSecret(c.var.deps.db.db, secretBox(cfg), c.var.tenant.id, id, overlap);
+    if (!rotated) throw ApiError.notFound("webhook endpoint", id, "webhook_endpoint_id");
+    return c.json(endpointObject(rotated.row, rotated.secret), 200);
+  })
   .openapi(attemptsRoute, async (c) => {
     const id = c.req.valid("param").webhook_endpoint_id;
     const { after, limit } = c.req.valid("query");

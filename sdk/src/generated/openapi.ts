@@ -122,7 +122,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -167,6 +170,15 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Larger than the configured limit */
         413: {
           headers: {
@@ -178,6 +190,15 @@ export interface paths {
         };
         /** @description Wrong Content-Type */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -445,7 +466,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -482,8 +506,26 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Larger than the configured limit */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -619,7 +661,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -695,7 +737,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1055,7 +1097,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1129,7 +1171,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1209,7 +1251,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -1255,7 +1300,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1264,7 +1309,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Well-formed but unusable (e.g. a model folder that fails validation) */
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -1426,7 +1471,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -1463,8 +1511,26 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
         /** @description Larger than the configured limit */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1537,7 +1603,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1576,7 +1642,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path: {
           upload_id: string;
         };
@@ -1624,8 +1693,17 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1663,7 +1741,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path: {
           upload_id: string;
         };
@@ -1714,7 +1795,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -1734,6 +1815,15 @@ export interface paths {
         };
         /** @description Wrong Content-Type */
         415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1822,7 +1912,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Makes a retried create safe: a request repeating a key (with the same method, path and body) within the retention time answers the first response, header `Idempotent-Replayed: true`, and creates nothing. The same key with another request is a 422 `idempotency_key_reused`; while the first is still running, a 409 `idempotency_key_in_use` (retry it). A failed request records nothing. Keys are per tenant. */
+          "Idempotency-Key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -1852,6 +1945,24 @@ export interface paths {
         };
         /** @description Missing or wrong API key */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Well-formed but unusable (e.g. a model folder that fails validation, an Idempotency-Key reused for another request) */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -2179,7 +2290,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -2331,7 +2442,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description Conflicts with the object's state */
+        /** @description Conflicts with the object's state, or the Idempotency-Key's first request is still running */
         409: {
           headers: {
             [name: string]: unknown;
@@ -2436,7 +2547,7 @@ export interface components {
     } | null;
     Error: {
       error: {
-        /** @description One of: `invalid_json` (The request body is not valid JSON); `invalid_value` (A field has a value outside what it allows; `param` names it); `missing_parameter` (A required field is missing; `param` names it); `unknown_parameter` (The body has a field the endpoint does not know (e.g. a misspelt one); `param` names it); `invalid_filename` (The file name is empty, too long or holds control characters); `invalid_file_format` (A fine-tuning file has bad lines; the message names them); `invalid_file` (A referenced file does not exist); `invalid_file_purpose` (A referenced file has the wrong purpose); `invalid_source` (A model source the service will not read from); `invalid_url` (A webhook URL the service will not deliver to); `invalid_multipart` (A multipart body that cannot be parsed, or with a field sent twice); `bytes_mismatch` (An upload's parts do not add up to the bytes it was created with); `checksum_mismatch` (An upload's md5 does not match its bytes); `model_not_supported` (The model cannot be fine-tuned this way); `header_too_large` (The request line or headers are too large); `bad_request` (A request the HTTP server could not parse); `missing_api_key` (No API key, or an Authorization header that is not `Bearer <key>`); `invalid_api_key` (An API key that is not known); `forbidden` (The object may not be changed (e.g. a built-in model)); `not_found` (No such object for this tenant); `model_not_found` (No such model for this tenant); `unknown_url` (No such endpoint); `conflict` (Conflicts with the object's state); `invalid_job_state` (The job's state does not allow this); `upload_not_pending` (The upload is already completed or cancelled); `upload_expired` (The upload has expired); `model_exists` (A model with this id already exists); `delivery_pending` (The webhook delivery is still scheduled); `endpoint_disabled` (The webhook endpoint is disabled); `payload_too_large` (The request body is larger than the limit for its endpoint); `file_too_large` (The file is larger than the configured limit); `unsupported_media_type` (The Content-Type is not what the endpoint takes); `invalid_model` (A model folder that fails validation; `param` names the file, field or tensor); `rate_limit_exceeded` (Too many requests for this API key (see the retry-after header)); `internal_error` (The server failed; the request may be retried) */
+        /** @description One of: `invalid_json` (The request body is not valid JSON); `invalid_value` (A field has a value outside what it allows; `param` names it); `missing_parameter` (A required field is missing; `param` names it); `unknown_parameter` (The body has a field the endpoint does not know (e.g. a misspelt one); `param` names it); `invalid_filename` (The file name is empty, too long or holds control characters); `invalid_file_format` (A fine-tuning file has bad lines; the message names them); `invalid_file` (A referenced file does not exist); `invalid_file_purpose` (A referenced file has the wrong purpose); `invalid_source` (A model source the service will not read from); `invalid_url` (A webhook URL the service will not deliver to); `invalid_multipart` (A multipart body that cannot be parsed, or with a field sent twice); `bytes_mismatch` (An upload's parts do not add up to the bytes it was created with); `checksum_mismatch` (An upload's md5 does not match its bytes); `model_not_supported` (The model cannot be fine-tuned this way); `header_too_large` (The request line or headers are too large); `bad_request` (A request the HTTP server could not parse); `missing_api_key` (No API key, or an Authorization header that is not `Bearer <key>`); `invalid_api_key` (An API key that is not known); `forbidden` (The object may not be changed (e.g. a built-in model)); `not_found` (No such object for this tenant); `model_not_found` (No such model for this tenant); `unknown_url` (No such endpoint); `conflict` (Conflicts with the object's state); `invalid_job_state` (The job's state does not allow this); `upload_not_pending` (The upload is already completed or cancelled); `upload_expired` (The upload has expired); `model_exists` (A model with this id already exists); `delivery_pending` (The webhook delivery is still scheduled); `endpoint_disabled` (The webhook endpoint is disabled); `idempotency_key_in_use` (A request with this Idempotency-Key is still running; retry it); `payload_too_large` (The request body is larger than the limit for its endpoint); `file_too_large` (The file is larger than the configured limit); `unsupported_media_type` (The Content-Type is not what the endpoint takes); `invalid_model` (A model folder that fails validation; `param` names the file, field or tensor); `idempotency_key_reused` (The Idempotency-Key was first used for a different request); `rate_limit_exceeded` (Too many requests for this API key (see the retry-after header)); `internal_error` (The server failed; the request may be retried) */
         code: string;
         message: string;
         param: string | null;

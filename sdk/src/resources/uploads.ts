@@ -29,6 +29,7 @@ export class Parts extends APIResource {
       method: "POST",
       path: `/uploads/${seg(uploadId)}/parts`,
       rawBody: multipartBody({}, { field: "data", blob: params.data, filename: "part" }, params.onProgress),
+      idempotent: true,
       options,
     });
   }
@@ -47,6 +48,8 @@ export class Uploads extends APIResource {
       method: "POST",
       path: `/uploads/${seg(uploadId)}/complete`,
       body: params,
+      // A retry of a completion that went through answers the completed upload, not a 409.
+      idempotent: true,
       options,
     });
   }

@@ -112,6 +112,26 @@ describe("models API", () => {
     expect(demo.status).toBe(409);
   });
 
+  it("answers a registration retried with its Idempotency-Key with the first answer, not model_exists", async () => {
+    const files = await uploadFolder(t, dir);
+    const body = JSON.stringify({ id: "idem-llama", source: { type: "files", files } });
+    const send = () =>
+      t.request("/v1/models", {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "register-idem-llama" },
+        body,
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    const stored = (await t.storage.list("models/")).length;
+    const again = await send();
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.text()).toBe(await first.text());
+    // Nothing was gathered or copied for the retry.
+    expect((await t.storage.list("models/")).length).toBe(stored);
+  });
+
   it("rejects a config with a bad field, naming it, and stores nothing", async () => {
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
     const before = (await t.storage.list("models/")).length;
