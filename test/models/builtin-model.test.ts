@@ -76,11 +76,11 @@ describe(`the built-in model ${BUILTIN_MODEL_NAME}`, () => {
     expect(card).toContain(record.inputsHash);
   });
 
-  // Known shortfall, stated in the model card: the shipped build saw 0.4M tokens and is still above the bigram.
-  // it.fails keeps that visible: once a rebuild beats the baseline this test fails and `.fails` must go.
-  it.fails("beats the add-k bigram baseline on the held-out documents", () => {
+  // The bar of a base model worth fine-tuning: clearly below an add-k bigram on the same held-out blocks and
+  // tokenizer (by a tenth of a nat per token at least, not by rounding).
+  it("beats the add-k bigram baseline on the held-out documents", () => {
     const { heldOut, bigram } = record.evaluation;
     expect(heldOut.tokens).toBe(bigram.tokens);
-    expect(heldOut.loss).toBeLessThan(bigram.loss);
+    expect(heldOut.loss).toBeLessThan(bigram.loss - 0.1);
   });
 });
