@@ -6,7 +6,7 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { initBackend } from "../../backend.ts";
-import { BACKENDS } from "../../cli/backend-option.ts";
+import { BACKENDS, threadsOption } from "../../cli/backend-option.ts";
 import { readModelConfig } from "../../model/config.ts";
 import { train } from "../../train/train.ts";
 import type { BackendName } from "../../train/types.ts";
@@ -38,6 +38,7 @@ interface Flags {
   epochs: number;
   out: string;
   backend: BackendName;
+  threads?: number;
   estimateOnly?: boolean;
   trainExamples?: number;
   testExamples?: number;
@@ -124,7 +125,7 @@ async function probeStepSeconds(
 async function main(f: Flags): Promise<void> {
   const root = resolve(f.out);
   const modelDir = resolve(f.model);
-  const backend = await initBackend(f.backend);
+  const backend = await initBackend(f.backend, { threads: f.threads });
   const config = await readModelConfig(modelDir);
   const base = f.quick ? QUICK_SIZES : FULL_SIZES;
   const sizes: Sizes = {
@@ -285,6 +286,7 @@ const program = new Command("bench:grades")
   .option("--epochs <n>", "the step budget in epochs", positiveInt, 3)
   .option("--out <dir>", "results, data files and plots", "bench-results/grades")
   .option("--backend <name>", `compute backend (${BACKENDS.join(", ")})`, "wasm")
+  .addOption(threadsOption())
   .option("--estimate-only", "print the plan and the time estimate, run nothing")
   .action((flags: Flags) => main(flags));
 
