@@ -107,6 +107,7 @@ describe("POST /v1/fine_tuning/jobs", () => {
     [{ max_grad_norm: -1 }, "max_grad_norm"],
     [{ gradient_accumulation_steps: 0 }, "gradient_accumulation_steps"],
     [{ epoch_checkpoints: -1 }, "epoch_checkpoints"],
+    [{ activation_cache_mb: -1 }, "activation_cache_mb"],
     [{ suffix: "has space" }, "suffix"],
     [{ seed: -3 }, "seed"],
     [{ colour: "blue" }, "colour"],

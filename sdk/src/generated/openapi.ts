@@ -2477,6 +2477,8 @@ export interface components {
       part_ids: string[];
     };
     CreateFineTuningJobRequest: {
+      /** @description MiB for caching each example's output of the entirely frozen lowest layers (bfloat16), so later epochs skip their forward pass; LoRA without dropout only; 0: off */
+      activation_cache_mb?: number;
       /** @description steps between checkpoints */
       checkpoint_every?: number;
       early_stopping?: components["schemas"]["EarlyStoppingOptions"];

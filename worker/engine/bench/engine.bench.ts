@@ -5,10 +5,13 @@
 // measure (the wasm backend runs on this thread).
 // Then (first, in fact) the throughput of LoRA and full fine-tuning on one thread, on every core, and in PyTorch
 // on CPU when python3-torch is installed, side by side (side-by-side.ts), with the ratio and scaling efficiency.
-// Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --only compare|tables]
+// Then what freezing saves (frozen-layers.ts): step time with the lowest k layers frozen, with and without the
+// activation cache, and a short GradES run of the built-in model with and without it.
+// Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --only compare|tables|freeze]
+//   [--freeze-steps 6 --e2e-examples 400 --e2e-epochs 3 --model models/tiny-english-2m]
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendLabel, initBackend } from "../backend.ts";
@@ -18,6 +21,14 @@ import { resolveThreadCount } from "../parallel/threads.ts";
 import { Trainer } from "../train/trainer.ts";
 import type { BackendName } from "../train/types.ts";
 import { BATCH, LORA_R, MODEL, median, randomData, SEQ, benchSpec as spec } from "./bench-model.ts";
+import {
+  type EndToEndResult,
+  type EndToEndVariant,
+  endToEnd,
+  frozenStepTable,
+  printEndToEnd,
+  printFrozenStepTable,
+} from "./frozen-layers.ts";
 import { type Configuration, sideBySide, torchPython } from "./side-by-side.ts";
 
 const { values: args } = parseArgs({
@@ -29,6 +40,10 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "4" },
     "round-steps": { type: "string", default: "3" },
     only: { type: "string" },
+    "freeze-steps": { type: "string", default: "6" },
+    "e2e-examples": { type: "string", default: "400" },
+    "e2e-epochs": { type: "string", default: "3" },
+    model: { type: "string", default: "models/tiny-english-2m" },
   },
 });
 
@@ -98,14 +113,55 @@ async function compare(): Promise<void> {
   );
 }
 
+/**
+ * The GradES runs measured end to end: the product's defaults, and the smoothed variant at 10x the learning rate,
+ * which froze everything before the budget's end in docs/grades.md's benchmark.
+ */
+const E2E_VARIANTS: EndToEndVariant[] = [
+  { label: "product defaults" },
+  { label: "smooth", overrides: { smoothing: 0.9, relativeTau: 0.5 }, lrMultiplier: 10 },
+];
+
+/** Step time with the lowest layers frozen, then the GradES runs end to end. */
+async function freezing(dir: string, backend: string): Promise<void> {
+  const load = loadavg().map((x) => x.toFixed(2));
+  console.log(
+    `\nload average before the freezing tables (1, 5, 15 min): ${load.join(", ")} on ${cpus().length} cores`,
+  );
+  const opts = { warmup: 2, steps: Number(args["freeze-steps"]) };
+  const rows = await frozenStepTable(dir, backend, opts);
+  printFrozenStepTable(rows, opts);
+  const modelDir = resolve(args.model);
+  const e2e: EndToEndResult[] = [];
+  for (const [i, variant] of E2E_VARIANTS.entries()) {
+    const e = await endToEnd(
+      modelDir,
+      join(dir, `e2e-${i}`),
+      backend,
+      Number(args["e2e-examples"]),
+      Number(args["e2e-epochs"]),
+      variant,
+    );
+    printEndToEnd(e, modelDir);
+    e2e.push(e);
+  }
+  console.log(
+    `load average after (1, 5, 15 min): ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")}`,
+  );
+  console.log(JSON.stringify({ frozenLayers: rows, endToEnd: e2e }));
+}
+
 async function main(): Promise<void> {
-  if (args.only !== "tables") await compare();
+  if (args.only !== "tables" && args.only !== "freeze") await compare();
   if (args.only === "compare") return;
   const threads = args.threads === undefined ? undefined : Number(args.threads);
   const backend = await initBackend(args.backend as BackendName, threads === undefined ? {} : { threads });
   const dir = await mkdtemp(join(tmpdir(), "grades-bench-"));
   try {
     await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });
+    if (args.only === "freeze") return await freezing(dir, backendLabel(backend));
     const data = randomData(64);
     const make = async (grades: boolean, type: "lora" | "full" = "lora") => {
       const model = await loadModel(dir);
@@ -245,6 +301,7 @@ async function main(): Promise<void> {
       c.trainer.dispose();
       c.model.dispose();
     }
+    if (args.only !== "tables") await freezing(dir, backendLabel(backend));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

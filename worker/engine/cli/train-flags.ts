@@ -77,6 +77,7 @@ export const TRAIN_FLAGS: Flag[] = [
   { flags: "--packing", path: "packing", set: true },
   { flags: "--checkpoint-every <n>", path: "checkpoint_every" },
   { flags: "--epoch-checkpoints <n>", path: "epoch_checkpoints" },
+  { flags: "--activation-cache-mb <n>", path: "activation_cache_mb" },
 ];
 
 function describeDefault(path: OptionPath, value: unknown): string {

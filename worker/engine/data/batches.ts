@@ -21,6 +21,11 @@ export interface Batch {
   targets: number;
   /** Real (non-padding) tokens. */
   tokens: number;
+  /**
+   * Each row's index in the training data (example, or packed block): what the activation cache keys on.
+   * Absent for batches that are not drawn from a training set.
+   */
+  indices?: number[];
 }
 
 export interface DataPosition {
@@ -88,8 +93,11 @@ export function epochOrder(lengths: number[], batchSize: number, seed: number, e
   return avoidRepeat(epochBatches(lengths, batchSize, seed, epoch), previousLast, seed, epoch);
 }
 
-/** Right-pads a batch to its longest example; padding has label -100 and attention mask 0. */
-export function collate(examples: TokenizedExample[], padId: number): Batch {
+/**
+ * Right-pads a batch to its longest example; padding has label -100 and attention mask 0. `indices`: the
+ * examples' indices in their dataset.
+ */
+export function collate(examples: TokenizedExample[], padId: number, indices?: number[]): Batch {
   const batchSize = examples.length;
   const seqLen = Math.max(...examples.map((e) => e.inputIds.length));
   const inputIds = new Int32Array(batchSize * seqLen).fill(padId);
@@ -107,7 +115,16 @@ export function collate(examples: TokenizedExample[], padId: number): Batch {
     });
     tokens += e.inputIds.length;
   });
-  return { inputIds, labels, attentionMask, batchSize, seqLen, targets, tokens };
+  return {
+    inputIds,
+    labels,
+    attentionMask,
+    batchSize,
+    seqLen,
+    targets,
+    tokens,
+    ...(indices ? { indices } : {}),
+  };
 }
 
 /** What the trainer draws batches from: endless, and resumable from its position. */
@@ -165,6 +182,7 @@ export class BatchStream implements BatchSource {
     return collate(
       indices.map((i) => this.examples[i]!),
       this.padId,
+      indices,
     );
   }
 }

@@ -48,8 +48,8 @@ export async function readBlockFileHeader(path: string): Promise<BlockFileHeader
   return JSON.parse(await readFile(headerPath(path), "utf8")) as BlockFileHeader;
 }
 
-/** A packed batch: every position is a real token and a target. */
-export function blocksToBatch(blocks: Int32Array[]): Batch {
+/** A packed batch: every position is a real token and a target. `indices`: the blocks' indices in their file. */
+export function blocksToBatch(blocks: Int32Array[], indices?: number[]): Batch {
   const seqLen = blocks[0]!.length;
   const inputIds = new Int32Array(blocks.length * seqLen);
   blocks.forEach((b, i) => {
@@ -63,6 +63,7 @@ export function blocksToBatch(blocks: Int32Array[]): Batch {
     seqLen,
     targets: blocks.length * (seqLen - 1),
     tokens: inputIds.length,
+    ...(indices ? { indices } : {}),
   };
 }
 
@@ -154,6 +155,9 @@ export class BlockBatchStream {
     const first = this.pos.batch * this.batchSize;
     const ids = this.order.slice(first, first + this.batchSize);
     this.pos = { epoch: this.pos.epoch, batch: this.pos.batch + 1 };
-    return blocksToBatch(ids.map((i) => this.file.block(i)));
+    return blocksToBatch(
+      ids.map((i) => this.file.block(i)),
+      ids,
+    );
   }
 }

@@ -3,6 +3,7 @@
 // little-endian tensor bytes. Everything is read into float32, since the engine computes in float32.
 import { open, writeFile } from "node:fs/promises";
 import { InputError } from "../errors.ts";
+import { fromBfloat16, toBfloat16 } from "./bfloat16.ts";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16";
 
@@ -127,13 +128,8 @@ function decode(bytes: Uint8Array, dtype: SafetensorsDtype, count: number): Floa
   if (dtype === "F32") return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
   const out = new Float32Array(count);
-  if (dtype === "F16") {
-    for (let i = 0; i < count; i++) out[i] = F16_TABLE[halves[i]!]!;
-  } else {
-    // bfloat16 is the top half of a float32.
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = halves[i]! << 16;
-  }
+  if (dtype === "BF16") return fromBfloat16(halves, out);
+  for (let i = 0; i < count; i++) out[i] = F16_TABLE[halves[i]!]!;
   return out;
 }
 
@@ -190,15 +186,6 @@ export async function readSafetensors(
 const f32Scratch = new Float32Array(1);
 const u32Scratch = new Uint32Array(f32Scratch.buffer);
 
-/** float32 → bfloat16 bits, rounding to nearest even (as torch does); NaN stays NaN. */
-export function f32ToBf16Bits(x: number): number {
-  f32Scratch[0] = x;
-  const bits = u32Scratch[0]!;
-  if (Number.isNaN(x)) return 0x7fc0;
-  const rounding = 0x7fff + ((bits >>> 16) & 1);
-  return ((bits + rounding) >>> 16) & 0xffff;
-}
-
 /** float32 → IEEE half bits, rounding to nearest even; overflow → ±inf, tiny → subnormal/zero. */
 export function f32ToF16Bits(x: number): number {
   f32Scratch[0] = x;
@@ -234,9 +221,9 @@ export function f32ToF16Bits(x: number): number {
 
 function encode(data: Float32Array, dtype: SafetensorsDtype): Uint8Array {
   if (dtype === "F32") return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (dtype === "BF16") return new Uint8Array(toBfloat16(data).buffer);
   const out = new Uint16Array(data.length);
-  const conv = dtype === "BF16" ? f32ToBf16Bits : f32ToF16Bits;
-  for (let i = 0; i < data.length; i++) out[i] = conv(data[i]!);
+  for (let i = 0; i < data.length; i++) out[i] = f32ToF16Bits(data[i]!);
   return new Uint8Array(out.buffer);
 }
 

@@ -112,20 +112,74 @@ export class DecoderModel implements CausalLM {
 
   /** Final-norm hidden states [B, T, H] (before lm_head), for losses that project to the vocabulary in chunks. */
   hiddenStates(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
-    this.checkAlive();
     const [B, T] = inputIds.shape;
     return tf.tidy(() => {
-      const ctx: CallContext = { training: opts.training ?? false, dropoutSeed: opts.dropoutSeed ?? 0 };
-      const cfg = this.config;
-      const ids = tf.reshape(inputIds.dtype === "int32" ? inputIds : tf.cast(inputIds, "int32"), [B * T]); // [B*T]
-      let h = tf.gather(this.weights.get("model.embed_tokens.weight")!, ids) as tf.Tensor2D; // [B*T, H]
-      const { cos, sin } = rotaryTables(T, cfg.head_dim, cfg.rope_theta, cfg.rope_scaling);
-      const mask = buildAttentionMask(attentionMask, B, T, cfg.sliding_window);
-      const inp = { batch: B, length: T, cos, sin, mask };
-      for (const layer of this.layers) h = decoderLayer(h, layer, cfg, inp, ctx);
-      const normed = rmsNorm(h, this.weights.get("model.norm.weight")! as tf.Tensor1D, cfg.rms_norm_eps);
-      return tf.reshape(normed, [B, T, cfg.hidden_size]); // [B, T, H]
+      const h = this.runLayers(inputIds, attentionMask, opts, this.layers.length);
+      const normed = rmsNorm(
+        h,
+        this.weights.get("model.norm.weight")! as tf.Tensor1D,
+        this.config.rms_norm_eps,
+      );
+      return tf.reshape(normed, [B, T, this.config.hidden_size]); // [B, T, H]
     });
+  }
+
+  layerOutput(
+    inputIds: tf.Tensor2D,
+    attentionMask: tf.Tensor2D | undefined,
+    layers: number,
+    opts: ForwardOptions = {},
+  ): tf.Tensor3D {
+    const [B, T] = inputIds.shape;
+    if (!Number.isInteger(layers) || layers < 0 || layers > this.layers.length)
+      throw new Error(`layer count ${layers} is outside 0..${this.layers.length}`);
+    const { from: _, ...fromEmbeddings } = opts;
+    return tf.tidy(
+      () =>
+        tf.reshape(this.runLayers(inputIds, attentionMask, fromEmbeddings, layers), [
+          B,
+          T,
+          this.config.hidden_size,
+        ]) as tf.Tensor3D, // [B, T, H]
+    );
+  }
+
+  /**
+   * The residual stream [B*T, H] after decoder layer `to` - 1: from the embeddings, or from `opts.from` (the
+   * output of its lowest `from.layers` layers) upwards.
+   */
+  private runLayers(
+    inputIds: tf.Tensor2D,
+    attentionMask: tf.Tensor2D | undefined,
+    opts: ForwardOptions,
+    to: number,
+  ): tf.Tensor2D {
+    this.checkAlive();
+    const [B, T] = inputIds.shape;
+    const cfg = this.config;
+    const ctx: CallContext = { training: opts.training ?? false, dropoutSeed: opts.dropoutSeed ?? 0 };
+    const from = opts.from;
+    if (from) {
+      const want = [B, T, cfg.hidden_size].join(",");
+      if (from.hidden.shape.join(",") !== want)
+        throw new Error(`hidden states of shape [${from.hidden.shape}] given, the batch needs [${want}]`);
+      if (!Number.isInteger(from.layers) || from.layers < 0 || from.layers > to)
+        throw new Error(`cannot start above ${from.layers} layers and stop after ${to}`);
+    }
+    let h: tf.Tensor2D;
+    if (from) {
+      h = tf.reshape(from.hidden, [B * T, cfg.hidden_size]); // [B*T, H]
+    } else {
+      const ids = tf.reshape(inputIds.dtype === "int32" ? inputIds : tf.cast(inputIds, "int32"), [B * T]); // [B*T]
+      h = tf.gather(this.weights.get("model.embed_tokens.weight")!, ids) as tf.Tensor2D; // [B*T, H]
+    }
+    const start = from?.layers ?? 0;
+    if (start === to) return h;
+    const { cos, sin } = rotaryTables(T, cfg.head_dim, cfg.rope_theta, cfg.rope_scaling);
+    const mask = buildAttentionMask(attentionMask, B, T, cfg.sliding_window);
+    const inp = { batch: B, length: T, cos, sin, mask };
+    for (let i = start; i < to; i++) h = decoderLayer(h, this.layers[i]!, cfg, inp, ctx);
+    return h;
   }
 
   /** An empty key/value cache for incremental decoding with `decodeHidden`. */

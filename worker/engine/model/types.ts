@@ -59,6 +59,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seed for this call's dropout masks, so a resumed run draws the same masks. */
   dropoutSeed?: number;
+  /**
+   * Start above the lowest `layers` decoder layers, from their output `hidden` [B, T, H] (see layerOutput),
+   * instead of from the token embeddings: the activation cache's way of skipping frozen layers.
+   */
+  from?: { layers: number; hidden: tf.Tensor3D };
 }
 
 export interface CausalLM {
@@ -84,6 +89,16 @@ export interface CausalLM {
    * in chunks instead of materialising [B, T, V] logits. Same arguments as forward.
    */
   hiddenStates?(inputIds: tf.Tensor2D, attentionMask?: tf.Tensor2D, opts?: ForwardOptions): tf.Tensor3D;
+  /**
+   * The residual stream after the lowest `layers` decoder layers, [B, T, H] (0: the token embeddings); passed
+   * back as ForwardOptions.from, the rest of the model continues from it.
+   */
+  layerOutput?(
+    inputIds: tf.Tensor2D,
+    attentionMask: tf.Tensor2D | undefined,
+    layers: number,
+    opts?: ForwardOptions,
+  ): tf.Tensor3D;
   /** lm_head weight [V, H] in HF layout (embed_tokens when tied); logits = hidden · lmHeadWeight^T. */
   lmHeadWeight?(): tf.Tensor2D;
   dispose(): void;

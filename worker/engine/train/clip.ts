@@ -8,7 +8,10 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): { clipped: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    // No gradients (everything frozen): a step that only measures the loss.
+    const norm = (
+      grads.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))))
+    ) as tf.Scalar;
     if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { clipped: grads.map((g) => tf.clone(g)), norm };
     const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6)));
     return { clipped: grads.map((g) => tf.mul(g, scale)), norm };

@@ -77,6 +77,13 @@ export const topLevelFields = {
   max_steps: int(1, 1_000_000).nullable().describe("cap on optimizer steps"),
   checkpoint_every: int(1, 1_000_000).describe("steps between checkpoints"),
   epoch_checkpoints: int(0, 50).describe("also checkpoint at the end of each of the last n epochs"),
+  activation_cache_mb: z
+    .number()
+    .min(0)
+    .max(1 << 20)
+    .describe(
+      "MiB for caching each example's output of the entirely frozen lowest layers (bfloat16), so later epochs skip their forward pass; LoRA without dropout only; 0: off",
+    ),
 };
 
 /** A complete, resolved set of options: what a job stores and what the engine trains with. */
@@ -144,6 +151,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = {
   max_steps: null,
   checkpoint_every: 50,
   epoch_checkpoints: 3,
+  activation_cache_mb: 256,
   lora: { r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false },
   grades: {
     enabled: true,

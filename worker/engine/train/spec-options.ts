@@ -67,6 +67,7 @@ export function trainSpecFrom(o: TrainOptions, run: RunSettings): TrainSpec {
     ...(run.checkpointDir ? { checkpointDir: run.checkpointDir } : {}),
     checkpointEvery: o.checkpoint_every,
     epochCheckpoints: o.epoch_checkpoints,
+    activationCacheMb: o.activation_cache_mb,
     ...(run.resumeFrom ? { resumeFrom: run.resumeFrom } : {}),
     ...(run.backend ? { backend: run.backend } : {}),
     ...(run.baseModelName ? { baseModelName: run.baseModelName } : {}),
@@ -92,6 +93,7 @@ function optionsOfSpec(s: TrainSpec): unknown {
     max_steps: s.maxSteps ?? null,
     checkpoint_every: s.checkpointEvery ?? TRAIN_DEFAULTS.checkpoint_every,
     epoch_checkpoints: s.epochCheckpoints ?? 0,
+    activation_cache_mb: s.activationCacheMb ?? TRAIN_DEFAULTS.activation_cache_mb,
     lora: {
       r: s.lora.r,
       alpha: s.lora.alpha,

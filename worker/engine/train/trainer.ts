@@ -22,12 +22,15 @@ import type { LoadedDataset } from "../data/dataset.ts";
 import { writeHfModel } from "../export/hf-model.ts";
 import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
-import type { CausalLM, Component } from "../model/types.ts";
+import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
+import { ActivationCache } from "./activation-cache.ts";
 import { AdamW } from "./adamw.ts";
 import { batchLossSum, batchTensors } from "./batch-loss.ts";
 import { clipByGlobalNorm } from "./clip.ts";
 import { evaluateLoss } from "./evaluate.ts";
+import { activationCacheExclusion, frozenPrefixLayers, prefixStates } from "./frozen-prefix.ts";
 import { type FreezeDecision, GradesController, type PendingMeasurement } from "./grades.ts";
+import { TRAIN_DEFAULTS } from "./options.ts";
 import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
@@ -96,6 +99,10 @@ export class Trainer {
   private evalsWithoutImprovement = 0;
   private lastCheckpoint: string | undefined;
   private lastCheckpointStep = -1;
+  /** The lowest layers' outputs per example, once they are entirely frozen; absent where it cannot apply. */
+  readonly activationCache: ActivationCache | undefined;
+  /** Why this run has no activation cache (undefined when it has one). */
+  readonly activationCacheExclusion: string | undefined;
 
   constructor(private readonly input: TrainerInput) {
     const { spec, model } = input;
@@ -140,6 +147,24 @@ export class Trainer {
         ? validation
         : sequentialBatches(validation.examples, spec.batchSize, input.padId);
     this.historyEvery = Math.max(1, Math.ceil(this.totalSteps / HISTORY_POINTS));
+    const limitBytes = Math.floor((spec.activationCacheMb ?? TRAIN_DEFAULTS.activation_cache_mb) * 2 ** 20);
+    this.activationCacheExclusion =
+      activationCacheExclusion(spec, limitBytes) ??
+      (model.layerOutput ? undefined : "the model cannot start above its lowest layers");
+    this.activationCache =
+      this.activationCacheExclusion === undefined
+        ? new ActivationCache(limitBytes, model.config.hidden_size)
+        : undefined;
+  }
+
+  /** The lowest layers whose forward pass the activation cache may skip this step (0: none). */
+  private cachedLayers(): number {
+    if (!this.activationCache) return 0;
+    return frozenPrefixLayers(
+      this.components,
+      (name) => this.grades.isFrozen(name),
+      this.model.config.num_hidden_layers,
+    );
   }
 
   private activeComponents(): Component[] {
@@ -173,18 +198,32 @@ export class Trainer {
     const tokens = batches.reduce((n, b) => n + b.tokens, 0);
     let loss: tf.Scalar | undefined;
     let grads: tf.Tensor[] | undefined;
+    const cachedLayers = this.cachedLayers();
     for (const batch of batches) {
       const t = batchTensors(batch);
       const dropoutSeed = this.rng.nextUint32();
+      const opts: ForwardOptions = { training: true, dropoutSeed };
+      // Above entirely frozen lowest layers, from their cached (or just computed) output, off the tape.
+      const start =
+        cachedLayers > 0
+          ? await prefixStates(this.model, this.activationCache!, cachedLayers, batch, opts)
+          : undefined;
+      const forward = start ? { ...opts, from: { layers: cachedLayers, hidden: start } } : opts;
       // The loss is summed over the step's targets and divided by their total, so accumulated micro-batches
       // give the same gradient as one large batch.
-      const { value, grads: named } = tf.variableGrads(
-        () =>
-          tf.div(batchLossSum(this.model, batch, t, { training: true, dropoutSeed }), targets) as tf.Scalar,
-        vars,
-      );
-      tf.dispose([t.ids, t.labels, t.mask]);
-      const g = vars.map((v) => named[v.name]!);
+      const lossOf = () => tf.div(batchLossSum(this.model, batch, t, forward), targets) as tf.Scalar;
+      let value: tf.Scalar;
+      let g: tf.Tensor[];
+      if (vars.length === 0) {
+        // Everything frozen (benchmarks step such a trainer): the loss alone.
+        value = tf.tidy(lossOf);
+        g = [];
+      } else {
+        const r = tf.variableGrads(lossOf, vars);
+        value = r.value;
+        g = vars.map((v) => r.grads[v.name]!);
+      }
+      tf.dispose([t.ids, t.labels, t.mask, ...(start ? [start] : [])]);
       if (!grads || !loss) {
         grads = g;
         loss = value;

@@ -84,6 +84,11 @@ export interface TrainSpec {
   checkpointEvery?: number;
   /** Also checkpoint at the end of each of the last n epochs (default 0). */
   epochCheckpoints?: number;
+  /**
+   * MiB of the activation cache (train/activation-cache.ts): the lowest layers' outputs per example once they are
+   * entirely frozen, LoRA without dropout only; 0 switches it off. Default: the options' default.
+   */
+  activationCacheMb?: number;
   /** A checkpoint folder to resume from: weights, optimizer, GradES state, data position, RNG. */
   resumeFrom?: string;
   /** Compute backend (default "auto"). */

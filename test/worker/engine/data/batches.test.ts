@@ -59,6 +59,18 @@ describe("batching", () => {
     expect(first.position).toEqual({ epoch: 1, batch: 1 });
     expect(Array.from({ length: 4 }, () => Array.from(resumed.next().inputIds))).toEqual(seq.slice(5));
   });
+
+  it("tells each row's index in the dataset, which the activation cache keys on", () => {
+    const data = Array.from({ length: 10 }, (_, i) => ex(2 + (i % 4), i * 10));
+    const stream = new BatchStream(data, 3, 5, 0);
+    for (let step = 0; step < 8; step++) {
+      const b = stream.next();
+      expect(b.indices).toHaveLength(b.batchSize);
+      b.indices!.forEach((index, row) => {
+        expect(b.inputIds[row * b.seqLen]).toBe(index * 10);
+      });
+    }
+  });
 });
 
 /** The examples of a batch, by their first token (the tests give every example a distinct one). */

@@ -88,6 +88,8 @@ describe("block files", () => {
     const firstEpoch = [stream.next(), stream.next(), stream.next()];
     const seen = firstEpoch.flatMap((b) => Array.from({ length: 3 }, (_, r) => b.inputIds[r * 6]! / 10));
     expect(new Set(seen).size).toBe(9);
+    // Each row names its block, as the activation cache keys packed data.
+    expect(firstEpoch.flatMap((b) => b.indices)).toEqual(seen);
     const position = stream.position;
     const next = [stream.next(), stream.next()];
     const resumed = new BlockBatchStream(file, 3, 42, position);

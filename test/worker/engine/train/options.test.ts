@@ -76,6 +76,7 @@ describe("training options", () => {
       gradient_accumulation_steps: 1,
       early_stopping: null,
       epoch_checkpoints: 3,
+      activation_cache_mb: 256,
     });
     expect(resolveTrainOptions({ early_stopping: {} }, 40).early_stopping).toEqual({
       patience: 3,
@@ -96,13 +97,14 @@ describe("training options", () => {
     expect(cli).toEqual(job);
   });
 
-  it("let a job set the schedule, weight decay, clipping and accumulation, as the CLI flags do", async () => {
+  it("let a job set the schedule, weight decay, clipping, accumulation and the activation cache, as the CLI flags do", async () => {
     const options = {
       warmup_ratio: 0.2,
       lr_scheduler: "linear" as const,
       weight_decay: 0.05,
       max_grad_norm: 0.5,
       gradient_accumulation_steps: 3,
+      activation_cache_mb: 64,
     };
     const spec = trainSpecFor(
       resolveJobConfig({ model: "m", training_file: "f", ...options }, 40),
@@ -117,9 +119,17 @@ describe("training options", () => {
       weightDecay: 0.05,
       maxGradNorm: 0.5,
       gradientAccumulationSteps: 3,
+      activationCacheMb: 64,
     });
     const cli = await specFromFlags(
-      runFlags({ warmupRatio: 0.2, scheduler: "linear", weightDecay: 0.05, maxGradNorm: 0.5, gradAccum: 3 }),
+      runFlags({
+        warmupRatio: 0.2,
+        scheduler: "linear",
+        weightDecay: 0.05,
+        maxGradNorm: 0.5,
+        gradAccum: 3,
+        activationCacheMb: 64,
+      }),
     );
     expect(cli).toEqual(spec);
   });
@@ -130,6 +140,9 @@ describe("training options", () => {
     expect(fieldOf(() => trainSpecFor(bad, 1, paths(), "wasm", ""))).toBe("hyperparameters.n_epochs");
     expect(fieldOf(() => checkTrainSpec(baseSpec(root, { nEpochs: 0 })))).toBe("hyperparameters.n_epochs");
     expect(fieldOf(() => checkTrainSpec(baseSpec(root, { warmupRatio: 2 })))).toBe("warmup_ratio");
+    expect(fieldOf(() => checkTrainSpec(baseSpec(root, { activationCacheMb: -1 })))).toBe(
+      "activation_cache_mb",
+    );
     const relative = baseSpec(root);
     relative.grades = { ...relative.grades, enabled: true, relativeTau: -1 };
     expect(fieldOf(() => checkTrainSpec(relative))).toBe("grades.relative_tau");
