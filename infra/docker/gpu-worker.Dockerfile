@@ -14,7 +14,10 @@ ARG TFJS_NODE_GPU_VERSION=4.22.0
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --workspaces=false on every install: the lock also lists the sdk/ workspace, which no image needs. With sdk/
+# copied, its `prepare` script would build the SDK with tsc (absent under --omit=dev; sdk/package.json alone has
+# no sources) and fail the install; without the flag, npm only happens to skip the missing folder.
+RUN npm ci --workspaces=false --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY cli ./cli
@@ -31,8 +34,8 @@ FROM ${NODE_IMAGE} AS deps
 ARG TFJS_NODE_GPU_VERSION
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
- && npm install --omit=dev --no-save --no-audit --no-fund "@tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION}" \
+RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund \
+ && npm install --omit=dev --workspaces=false --no-save --no-audit --no-fund "@tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION}" \
  && npm cache clean --force
 
 FROM ${CUDA_IMAGE}

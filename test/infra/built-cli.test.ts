@@ -1,30 +1,20 @@
 // `grades` in a production install: without tsx (a dev dependency), bin/grades.js runs the CLI `npm run build`
-// compiled. The install is imitated by a folder whose node_modules has every package of this one but tsx.
+// compiled. The install is imitated by a folder holding the lock's production packages only.
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIST, ensureBuilt, ROOT } from "../support/build.ts";
+import { makeProductionInstall } from "../support/production-install.ts";
 
 let install: string;
+let cleanup: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  install = await mkdtemp(join(tmpdir(), "grades-prod-install-"));
-  await cp(join(ROOT, "bin"), join(install, "bin"), { recursive: true });
-  await cp(join(ROOT, "package.json"), join(install, "package.json"));
-  await symlink(DIST, join(install, "dist"));
-  await mkdir(join(install, "node_modules"));
-  for (const name of await readdir(join(ROOT, "node_modules"))) {
-    if (name !== "tsx" && !name.startsWith("."))
-      await symlink(join(ROOT, "node_modules", name), join(install, "node_modules", name));
-  }
+  ({ dir: install, cleanup } = await makeProductionInstall());
 }, 300_000);
 afterAll(async () => {
-  if (install) await rm(install, { recursive: true, force: true });
+  await cleanup?.();
 });
 
 describe("bin/grades.js without tsx", () => {

