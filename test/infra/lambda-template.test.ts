@@ -1,12 +1,14 @@
 // infra/lambda/template.yaml, checked statically (neither the SAM CLI nor cfn-lint is available here): it parses
 // as YAML with CloudFormation's short-form tags, every !Ref, !GetAtt and ${…} names a parameter, a resource or a
-// pseudo parameter, the handler is a function exported by the build, and the IAM policy reaches only the bucket.
+// pseudo parameter, the code is the staged folder (`npm run build:lambda`), the handler is a function exported by
+// the build, and the IAM policy reaches only the bucket.
 // Not checked: the resource types' properties against CloudFormation's specification, a deploy.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, normalize } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CollectionTag, parse, type ScalarTag } from "yaml";
+import { ENTRY, STAGE_DIR } from "../../infra/lambda/stage.ts";
 import { ensureBuilt, ROOT } from "../support/build.ts";
 
 // CloudFormation's short forms (!Ref X is { Ref: X }, !Sub … is { "Fn::Sub": … }), for scalars and sequences.
@@ -75,11 +77,12 @@ describe("infra/lambda/template.yaml", () => {
     expect(refs.filter((r) => !known.has(r))).toEqual([]);
   });
 
-  it("points its handler at a function the build exports, on the Node version the package supports", async () => {
+  it("points its code at the staged folder and its handler at a function the build exports, on the package's Node", async () => {
+    expect(normalize(join("infra/lambda", fn.Properties.CodeUri))).toBe(normalize(STAGE_DIR));
     const [file, exported] = (fn.Properties.Handler as string).split(/\.(?=[^.]+$)/) as [string, string];
-    const codeRoot = join(ROOT, "infra/lambda", fn.Properties.CodeUri);
-    expect(existsSync(join(codeRoot, `${file}.js`)), `${file}.js`).toBe(true);
-    const mod = (await import(pathToFileURL(join(codeRoot, `${file}.js`)).href)) as Record<string, unknown>;
+    expect(`${file}.js`).toBe(ENTRY);
+    // The staging copies dist/ as built (test/infra/lambda/stage.test.ts runs the staged folder).
+    const mod = (await import(pathToFileURL(join(ROOT, ENTRY)).href)) as Record<string, unknown>;
     expect(typeof mod[exported]).toBe("function");
     const engines = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.node as string;
     expect(template.Globals.Function.Runtime).toBe(`nodejs${/\d+/.exec(engines)![0]}.x`);

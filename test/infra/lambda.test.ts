@@ -3,47 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, openDatabase } from "../../db/client.ts";
 import { createApiKey } from "../../db/keys.ts";
+import { httpEvent, lambdaContext } from "../support/lambda-event.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/postgres.ts";
 import { startTestS3, type TestS3 } from "../support/s3.ts";
-
-function httpEvent(method: string, path: string, headers: Record<string, string>) {
-  const [rawPath, rawQueryString = ""] = path.split("?");
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath,
-    rawQueryString,
-    headers: { host: "api.example.test", ...headers },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.test",
-      domainPrefix: "api",
-      requestId: "req-1",
-      routeKey: "$default",
-      stage: "$default",
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-      http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "vitest" },
-    },
-    isBase64Encoded: false,
-  };
-}
-
-const lambdaContext = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "grades-api",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:grades-api",
-  memoryLimitInMB: "512",
-  awsRequestId: "req-1",
-  logGroupName: "/aws/lambda/grades-api",
-  logStreamName: "stream",
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-};
 
 describe.skipIf(!testDatabaseUrl())("the API on AWS Lambda", () => {
   let database: TestDatabase;

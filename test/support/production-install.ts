@@ -1,6 +1,7 @@
-// An imitation of a production install (`npm ci --omit=dev --workspaces=false`, as the images run it) for suites
-// that run the built form with plain node: a folder with bin/, package.json, a copy of dist/ and a node_modules
-// holding, as links into this checkout's, exactly the packages the lock installs without dev dependencies.
+// An imitation of a production install (`npm ci --omit=dev --workspaces=false`, as the images and the Lambda
+// staging run it) for suites that run the built form with plain node: a folder with bin/, package.json, a copy of
+// dist/ and a node_modules holding, as links into this checkout's, exactly the packages the lock installs without
+// dev dependencies.
 // dist/ is copied, not linked: node resolves a module's imports from its real path, so a linked dist/ would
 // find every package of the checkout.
 import { existsSync, readFileSync } from "node:fs";
@@ -30,13 +31,11 @@ export function productionPackages(): string[] {
     .map(([path]) => path.slice("node_modules/".length));
 }
 
-/** Makes the imitation (after `npm run build`); returns its folder and a cleanup. */
-export async function makeProductionInstall(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dist = await ensureBuilt();
-  const dir = await mkdtemp(join(tmpdir(), "grades-prod-install-"));
-  await cp(join(ROOT, "bin"), join(dir, "bin"), { recursive: true });
-  await cp(join(ROOT, "package.json"), join(dir, "package.json"));
-  await cp(dist, join(dir, "dist"), { recursive: true });
+/**
+ * Fills `dir`/node_modules with links into this checkout's node_modules, one per package `npm ci --omit=dev
+ * --workspaces=false` installs.
+ */
+export async function linkProductionPackages(dir: string): Promise<void> {
   const optional = new Set(
     Object.entries(lockPackages())
       .filter(([, e]) => e.optional)
@@ -50,5 +49,15 @@ export async function makeProductionInstall(): Promise<{ dir: string; cleanup: (
     await mkdir(dirname(to), { recursive: true });
     await symlink(from, to);
   }
+}
+
+/** Makes the imitation (after `npm run build`); returns its folder and a cleanup. */
+export async function makeProductionInstall(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dist = await ensureBuilt();
+  const dir = await mkdtemp(join(tmpdir(), "grades-prod-install-"));
+  await cp(join(ROOT, "bin"), join(dir, "bin"), { recursive: true });
+  await cp(join(ROOT, "package.json"), join(dir, "package.json"));
+  await cp(dist, join(dir, "dist"), { recursive: true });
+  await linkProductionPackages(dir);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
