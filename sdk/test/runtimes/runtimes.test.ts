@@ -1,5 +1,5 @@
 // The built SDK in the runtimes it promises besides Node: Bun and Deno (their binaries ship in the pinned `bun`
-// and `deno` dev dependencies) run an ES module importing the build; the edge runtime (Vercel's Edge Runtime
+// and `deno` packages of runtimes/packages) run an ES module importing the build; the edge runtime (Vercel's Edge Runtime
 // VM, web APIs only: no process, no require, no Node modules) evaluates the build bundled for the browser. Each
 // makes real calls against the live service started here, and the service is checked for what they did.
 import { execFile } from "node:child_process";
@@ -14,7 +14,8 @@ import {
   type BuiltSdk,
   buildSdk,
   bundleSdk,
-  rootBin,
+  RUNTIMES_INSTALL,
+  runtimesBin,
   SMOKE_BODY,
   smokeModule,
 } from "../support/built-sdk.ts";
@@ -22,10 +23,10 @@ import { startTestService, type TestService } from "../support/service.ts";
 
 const run = promisify(execFile);
 
-const BINARIES = { bun: join(rootBin, "bun"), deno: join(rootBin, "deno") };
+const BINARIES = { bun: join(runtimesBin, "bun"), deno: join(runtimesBin, "deno") };
 for (const [name, path] of Object.entries(BINARIES)) {
   if (!existsSync(path)) {
-    console.warn(`SKIPPED: the ${name} runtime test: no ${name} binary at ${path} (npm install brings it)`);
+    console.warn(`SKIPPED: the ${name} runtime test: no ${name} binary at ${path} (${RUNTIMES_INSTALL} brings it)`);
   }
 }
 

@@ -1,5 +1,5 @@
-// The built SDK in Cloudflare's Workers runtime: workerd (its binary ships in the pinned `workerd` dev
-// dependency) serves a worker whose fetch handler imports the build, bundled as one ES module, and makes real
+// The built SDK in Cloudflare's Workers runtime: workerd (its binary ships in the pinned `workerd` package
+// of runtimes/packages) serves a worker whose fetch handler imports the build, bundled as one ES module, and makes real
 // calls against the live service; the worker's outbound network is limited to this machine.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,12 +7,19 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BuiltSdk, buildSdk, bundleSdk, rootBin, SMOKE_BODY } from "../support/built-sdk.ts";
+import {
+  type BuiltSdk,
+  buildSdk,
+  bundleSdk,
+  RUNTIMES_INSTALL,
+  runtimesBin,
+  SMOKE_BODY,
+} from "../support/built-sdk.ts";
 import { startTestService, type TestService } from "../support/service.ts";
 
-const WORKERD = join(rootBin, "workerd");
+const WORKERD = join(runtimesBin, "workerd");
 if (!existsSync(WORKERD)) {
-  console.warn(`SKIPPED: the workerd runtime test: no workerd binary at ${WORKERD} (npm install brings it)`);
+  console.warn(`SKIPPED: the workerd runtime test: no workerd binary at ${WORKERD} (${RUNTIMES_INSTALL} brings it)`);
 }
 
 const WORKER = `import Grades, { NotFoundError } from "./sdk.js";

@@ -12,6 +12,13 @@ import { build } from "esbuild";
 const run = promisify(execFile);
 export const sdkDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const rootBin = join(sdkDir, "..", "node_modules", ".bin");
+/**
+ * Where the other runtimes' binaries are: their packages are installed apart (runtimes/packages, `npm ci
+ * --prefix sdk/test/runtimes/packages`, as .ci/run does), so a plain install of the repository does not fetch them.
+ */
+export const runtimesBin = join(sdkDir, "test", "runtimes", "packages", "node_modules", ".bin");
+/** The command that installs them, for the skip messages. */
+export const RUNTIMES_INSTALL = "npm ci --prefix sdk/test/runtimes/packages";
 
 export interface BuiltSdk {
   dir: string;
