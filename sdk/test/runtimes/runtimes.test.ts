@@ -26,7 +26,9 @@ const run = promisify(execFile);
 const BINARIES = { bun: join(runtimesBin, "bun"), deno: join(runtimesBin, "deno") };
 for (const [name, path] of Object.entries(BINARIES)) {
   if (!existsSync(path)) {
-    console.warn(`SKIPPED: the ${name} runtime test: no ${name} binary at ${path} (${RUNTIMES_INSTALL} brings it)`);
+    console.warn(
+      `SKIPPED: the ${name} runtime test: no ${name} binary at ${path} (${RUNTIMES_INSTALL} brings it)`,
+    );
   }
 }
 

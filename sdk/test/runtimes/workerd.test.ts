@@ -19,7 +19,9 @@ import { startTestService, type TestService } from "../support/service.ts";
 
 const WORKERD = join(runtimesBin, "workerd");
 if (!existsSync(WORKERD)) {
-  console.warn(`SKIPPED: the workerd runtime test: no workerd binary at ${WORKERD} (${RUNTIMES_INSTALL} brings it)`);
+  console.warn(
+    `SKIPPED: the workerd runtime test: no workerd binary at ${WORKERD} (${RUNTIMES_INSTALL} brings it)`,
+  );
 }
 
 const WORKER = `import Grades, { NotFoundError } from "./sdk.js";
