@@ -98,7 +98,7 @@ export function fastTransposedMatMulConfig(): KernelConfig | undefined {
       const batch = util.sizeFromShape(batchShape);
       if (batch === 1)
         return original.kernelFunc({ inputs: { a, b }, attrs: { ...attrs, ...fast }, backend });
-      const [m, kDim] = a.shape.slice(-2) as [number, number];
+      const m = a.shape[a.shape.length - 2]!;
       const n = b.shape[b.shape.length - 1]!;
       const itemOf = (x: TensorInfo) => {
         const own = x.shape.slice(0, -2);
