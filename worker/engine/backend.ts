@@ -141,6 +141,11 @@ export async function initBackend(
   }
 }
 
+/** The thread count wasm was started with in this thread; undefined before it is. */
+export function wasmStartedThreads(): number | undefined {
+  return wasmThreads;
+}
+
 /** Whether the wasm backend runs with SIMD, and on how many threads (for logs and benchmarks). */
 export function wasmFeatures(): { simd: boolean; threads: number } {
   return { simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: wasmThreadCount() };

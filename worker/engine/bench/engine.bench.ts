@@ -57,8 +57,16 @@ async function compare(): Promise<void> {
   const configs: Configuration[] = [];
   for (const type of ["lora", "full"] as const) {
     configs.push({ name: `engine ${type}, 1 thread`, kind: "engine", type, threads: 1 });
-    if (threads > 1)
-      configs.push({ name: `engine ${type}, ${threads} threads`, kind: "engine", type, threads });
+    if (threads > 1) {
+      configs.push({ name: `engine ${type}, ${threads} replicas`, kind: "engine", type, threads });
+      configs.push({
+        name: `engine ${type}, ${threads}-thread wasm`,
+        kind: "engine",
+        type,
+        threads,
+        parallel: "threaded",
+      });
+    }
     if (python) configs.push({ name: `pytorch ${type}, ${threads} threads`, kind: "torch", type, threads });
   }
   const rounds = Number(args.rounds);
@@ -73,9 +81,14 @@ async function compare(): Promise<void> {
   const torchInfo = results.find((r) => r.config.kind === "torch")?.ready;
   if (torchInfo)
     console.log(`pytorch ${torchInfo.torch}, BLAS: ${torchInfo.blas}, ${torchInfo.threads} threads`);
-  const tps = (kind: string, type: string, t: number) =>
-    results.find((r) => r.config.kind === kind && r.config.type === type && r.config.threads === t)
-      ?.tokensPerSecond;
+  const tps = (kind: string, type: string, t: number, parallel?: string) =>
+    results.find(
+      (r) =>
+        r.config.kind === kind &&
+        r.config.type === type &&
+        r.config.threads === t &&
+        (t === 1 || kind === "torch" || (r.config.parallel ?? "replicas") === (parallel ?? "replicas")),
+    )?.tokensPerSecond;
   for (const r of results) {
     const spread = r.perRound.map((x) => x.toFixed(0)).join(" ");
     console.log(
@@ -88,12 +101,17 @@ async function compare(): Promise<void> {
     const one = tps("engine", type, 1);
     const all = tps("engine", type, threads);
     const torch = tps("torch", type, threads);
+    const threaded = tps("engine", type, threads, "threaded");
     if (one && all && threads > 1) {
       const eff = all / one / threads;
       summary[`${type}ScalingEfficiency`] = eff;
       console.log(
-        `${type}: ${threads} threads / 1 thread = ${(all / one).toFixed(2)}x, scaling efficiency ${(eff * 100).toFixed(0)}%`,
+        `${type}: ${threads} replicas / 1 thread = ${(all / one).toFixed(2)}x, scaling efficiency ${(eff * 100).toFixed(0)}%`,
       );
+    }
+    if (one && threaded && threads > 1) {
+      summary[`${type}ThreadedScaling`] = threaded / one;
+      console.log(`${type}: ${threads}-thread wasm / 1 thread = ${(threaded / one).toFixed(2)}x`);
     }
     if (all && torch) {
       summary[`${type}OverPytorch`] = all / torch;

@@ -17,6 +17,8 @@ export interface Configuration {
   kind: "engine" | "torch";
   type: "lora" | "full";
   threads: number;
+  /** The engine on several threads: data-parallel replicas (as train() runs it) or the threaded wasm build. */
+  parallel?: "replicas" | "threaded";
 }
 
 interface Child {
@@ -57,6 +59,7 @@ async function start(config: Configuration, python: string | undefined): Promise
           STEP_SERVER,
           `--threads=${config.threads}`,
           `--type=${config.type}`,
+          `--parallel=${config.parallel ?? "replicas"}`,
         ])
       : spawn(python!, [
           TORCH_SCRIPT,

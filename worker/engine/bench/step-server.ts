@@ -3,7 +3,9 @@
 // PyTorch) in one run means one process per configuration, each stepping only when told to.
 // Protocol, one JSON object per line: prints {"ready": ...}, then answers every {"steps": k} with the k steps'
 // wall seconds and the wasm heap's size (it never shrinks, so it is the peak so far).
-// Usage: tsx worker/engine/bench/step-server.ts --threads 2 --type lora
+// Usage: tsx worker/engine/bench/step-server.ts --threads 2 --type lora [--parallel replicas|threaded]
+// (several threads as data-parallel replicas of one thread each, as train() runs them, or as one backend on the
+// threaded wasm build).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,10 +22,13 @@ const { values: args } = parseArgs({
   options: {
     threads: { type: "string", default: "1" },
     type: { type: "string", default: "lora" },
+    parallel: { type: "string", default: "replicas" },
   },
 });
 
-const backend = await initBackend("wasm", { threads: Number(args.threads) });
+const threads = Number(args.threads);
+const replicas = args.parallel === "replicas" && threads > 1 ? threads : 1;
+const backend = await initBackend("wasm", { threads: replicas > 1 ? 1 : threads });
 const dir = await mkdtemp(join(tmpdir(), "grades-bench-steps-"));
 try {
   await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });
@@ -35,9 +40,10 @@ try {
     train: randomData(64),
     padId: 0,
     backend,
+    ...(replicas > 1 ? { replicas: { count: replicas - 1, threads: 1 } } : {}),
   });
   const say = (m: unknown) => process.stdout.write(`${JSON.stringify(m)}\n`);
-  say({ ready: true, backend: backendLabel() });
+  say({ ready: true, backend: `${backendLabel()}${replicas > 1 ? ` x ${replicas} replicas` : ""}` });
   for await (const line of createInterface({ input: process.stdin })) {
     const { steps } = JSON.parse(line) as { steps: number };
     const seconds: number[] = [];

@@ -17,3 +17,28 @@ export function resolveThreadCount(requested: number | undefined): number {
   }
   return requested;
 }
+
+export interface ThreadPlan {
+  /** Copies of the model that each compute a share of every micro-batch (1: no data parallelism). */
+  replicas: number;
+  /** wasm threads of each replica. */
+  threadsPerReplica: number;
+}
+
+/**
+ * How a training run on wasm uses its threads. Data-parallel replicas of one thread each scale better than one
+ * multi-threaded backend (replicas.ts says why), so: as many replicas as threads, but no more than a micro-batch
+ * has rows (a replica without rows idles) and no more than half the host's memory holds (each replica holds the
+ * model and its activations; `replicaBytes` is the estimate of one). Threads left over go to each replica's
+ * backend.
+ */
+export function threadPlan(
+  threads: number,
+  rows: number,
+  replicaBytes: number,
+  hostBytes: number,
+): ThreadPlan {
+  const byMemory = Math.max(1, Math.floor(hostBytes / 2 / Math.max(1, replicaBytes)));
+  const replicas = Math.max(1, Math.min(threads, rows, byMemory));
+  return { replicas, threadsPerReplica: Math.max(1, Math.floor(threads / replicas)) };
+}

@@ -1,12 +1,15 @@
 // The training entry point the worker and the CLI call.
 
-import { backendLabel, initBackend } from "../backend.ts";
+import { totalmem } from "node:os";
+import { backendLabel, initBackend, wasmStartedThreads } from "../backend.ts";
 import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../data/dataset.ts";
 import { DataFormatError } from "../data/formats.ts";
 import { packExamples } from "../data/pack.ts";
-import { checkTrainingFits } from "../memory/fit-check.ts";
+import { estimateTrainingMemory, neededBytes } from "../memory/estimate.ts";
+import { checkTrainingFits, memoryShapeOf } from "../memory/fit-check.ts";
 import { readModelConfig } from "../model/config.ts";
 import { loadModel } from "../model/loader.ts";
+import { resolveThreadCount, threadPlan } from "../parallel/threads.ts";
 import { loadTokenizerIfPresent } from "./model-files.ts";
 import { TrainSpecError } from "./spec-error.ts";
 import { checkTrainSpec } from "./spec-options.ts";
@@ -41,10 +44,23 @@ function packedDataset(data: LoadedDataset, blockSize: number, eos: number, what
  */
 export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
   checkTrainSpec(spec);
-  const backendName = await initBackend(spec.backend ?? "auto", { threads: spec.threads });
+  const config = await readModelConfig(spec.modelDir);
+  const plan = threadPlan(
+    resolveThreadCount(spec.threads),
+    spec.batchSize,
+    neededBytes(estimateTrainingMemory(memoryShapeOf(config, spec))),
+    totalmem(),
+  );
+  // Without a thread count asked for, a wasm backend already started in this thread keeps its own.
+  const started = spec.threads === undefined ? wasmStartedThreads() : undefined;
+  const backendName = await initBackend(spec.backend ?? "auto", {
+    threads: started ?? plan.threadsPerReplica,
+  });
   // Memory hook: a job the backend cannot hold fails here, before any weight is loaded.
-  checkTrainingFits(await readModelConfig(spec.modelDir), spec, backendName);
-  const backend = backendLabel(backendName);
+  checkTrainingFits(config, spec, backendName);
+  // Replicas are wasm's: a native backend runs its kernels on every core itself.
+  const replicas = backendName === "wasm" ? plan.replicas - 1 : 0;
+  const backend = `${backendLabel(backendName)}${replicas > 0 ? ` x ${replicas + 1} data-parallel replicas` : ""}`;
   const tokenizer = await loadTokenizerIfPresent(spec.modelDir);
   const model = await loadModel(spec.modelDir);
   let trainer: Trainer | undefined;
@@ -69,6 +85,7 @@ export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<Tr
       ...(validation ? { validation } : {}),
       padId: tokenizer?.padTokenId ?? 0,
       backend,
+      ...(replicas > 0 ? { replicas: { count: replicas, threads: plan.threadsPerReplica } } : {}),
     });
     if (spec.resumeFrom) await trainer.restore(spec.resumeFrom);
     return await trainer.run(hooks);

@@ -19,20 +19,23 @@ import {
   sequentialBatches,
 } from "../data/batches.ts";
 import type { LoadedDataset } from "../data/dataset.ts";
+import { splitRows } from "../data/split-rows.ts";
 import { writeHfModel } from "../export/hf-model.ts";
 import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
 import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
+import { ReplicaPool } from "../parallel/replicas.ts";
 import { ActivationCache } from "./activation-cache.ts";
 import { AdamW } from "./adamw.ts";
-import { batchLossSum, batchTensors } from "./batch-loss.ts";
 import { clipByGlobalNorm } from "./clip.ts";
 import { evaluateLoss } from "./evaluate.ts";
-import { activationCacheExclusion, frozenPrefixLayers, prefixStates } from "./frozen-prefix.ts";
+import { activationCacheExclusion, frozenPrefixLayers } from "./frozen-prefix.ts";
 import { type FreezeDecision, GradesController, type PendingMeasurement } from "./grades.ts";
+import { type MicroBatchGradients, microBatchGradients } from "./micro-batch.ts";
 import { TRAIN_DEFAULTS } from "./options.ts";
 import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
+import { makeTrainable, trainableVariables } from "./trainable.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
 
 /** Weights Hugging Face's Trainer exempts from weight decay: norms and biases. */
@@ -61,11 +64,11 @@ export interface TrainerInput {
   validation?: LoadedDataset | Batch[];
   padId: number;
   backend: string;
-}
-
-/** A variable's key in checkpoints and optimizer state: its HF tensor name. */
-function variableKeys(c: Component, lora: boolean): string[] {
-  return lora ? [`${c.name}.lora_A.weight`, `${c.name}.lora_B.weight`] : [`${c.name}.weight`];
+  /**
+   * Data-parallel replica threads besides this one, and each one's wasm thread count (parallel/replicas.ts;
+   * default none). They load the model from spec.modelDir and start at the first step.
+   */
+  replicas?: { count: number; threads: number };
 }
 
 export class Trainer {
@@ -78,7 +81,7 @@ export class Trainer {
   step = 0;
   private readonly spec: TrainSpec;
   private readonly model: CausalLM;
-  private readonly keys = new Map<string, string[]>();
+  private readonly keys: Map<string, string[]>;
   private readonly rng: Rng;
   /**
    * Full fine-tuning: the weights outside the tracked projections (embeddings, norms, lm_head, biases), trained
@@ -103,23 +106,17 @@ export class Trainer {
   readonly activationCache: ActivationCache | undefined;
   /** Why this run has no activation cache (undefined when it has one). */
   readonly activationCacheExclusion: string | undefined;
+  private readonly cacheShareBytes: number;
+  private pool: Promise<ReplicaPool> | undefined;
 
   constructor(private readonly input: TrainerInput) {
     const { spec, model } = input;
     this.spec = spec;
     this.model = model;
-    const lora = spec.trainingType === "lora";
-    if (lora) {
-      model.applyLora({ ...spec.lora, seed: spec.seed });
-    } else {
-      model.enableFullFineTuning(spec.lora.targetModules);
-    }
-    this.components = model.components();
-    if (this.components.length === 0) throw new Error("the model has no trainable components");
-    for (const c of this.components) this.keys.set(c.name, variableKeys(c, lora));
-    this.untracked = lora
-      ? []
-      : [...model.untrackedWeights()].map(([name, variable]) => ({ name, variable }));
+    const trainable = makeTrainable(model, spec);
+    this.components = trainable.components;
+    this.keys = trainable.keys;
+    this.untracked = trainable.untracked;
     const train = input.train;
     this.makeStream =
       typeof train === "function"
@@ -151,10 +148,81 @@ export class Trainer {
     this.activationCacheExclusion =
       activationCacheExclusion(spec, limitBytes) ??
       (model.layerOutput ? undefined : "the model cannot start above its lowest layers");
+    // The limit holds for the run: each replica keeps the entries of the rows it computes, in its share.
+    this.cacheShareBytes = Math.floor(limitBytes / (1 + (input.replicas?.count ?? 0)));
     this.activationCache =
       this.activationCacheExclusion === undefined
-        ? new ActivationCache(limitBytes, model.config.hidden_size)
+        ? new ActivationCache(this.cacheShareBytes, model.config.hidden_size)
         : undefined;
+  }
+
+  private trainableVariables() {
+    return trainableVariables({ components: this.components, keys: this.keys, untracked: this.untracked });
+  }
+
+  /** The replica pool, started at the first step that needs it; undefined without replicas. */
+  private replicaPool(): Promise<ReplicaPool> | undefined {
+    const { count, threads } = this.input.replicas ?? { count: 0, threads: 1 };
+    if (count === 0) return undefined;
+    this.pool ??= ReplicaPool.start({
+      modelDir: this.spec.modelDir,
+      spec: this.spec,
+      variables: this.trainableVariables(),
+      count,
+      threads,
+      activationCacheBytes: this.activationCache ? this.cacheShareBytes : 0,
+    });
+    return this.pool;
+  }
+
+  /**
+   * One micro-batch's gradient: with replicas, its rows split between this thread and them, and their shares
+   * added to this thread's in replica order.
+   */
+  private async gradients(
+    batch: Batch,
+    vars: tf.Variable[],
+    keys: string[],
+    targets: number,
+    cachedLayers: number,
+    opts: ForwardOptions & { dropoutSeed: number },
+  ): Promise<MicroBatchGradients> {
+    const pool = await this.replicaPool();
+    const parts = pool ? splitRows(batch, pool.size + 1) : [batch];
+    const remote = pool?.compute(parts.slice(1), keys, targets, cachedLayers, opts.dropoutSeed);
+    // Awaited below, after this thread's share; until then a failure must not count as unhandled.
+    remote?.catch(() => {});
+    const own = await microBatchGradients(
+      this.model,
+      this.activationCache,
+      parts[0]!,
+      vars,
+      targets,
+      cachedLayers,
+      opts,
+    );
+    if (!pool || !remote) return own;
+    let losses: number[];
+    try {
+      losses = await remote;
+    } catch (err) {
+      tf.dispose([own.value, ...own.grads]);
+      throw err;
+    }
+    const summed = tf.tidy(() => ({
+      value: tf.add(
+        own.value,
+        losses.reduce((a, b) => a + b, 0),
+      ) as tf.Scalar,
+      grads: own.grads.map((g, i) =>
+        losses.reduce<tf.Tensor>(
+          (sum, _, r) => tf.add(sum, tf.tensor(pool.gradientsOf(r, keys[i]!).slice(), g.shape)),
+          g,
+        ),
+      ),
+    }));
+    tf.dispose([own.value, ...own.grads]);
+    return summed;
   }
 
   /** The lowest layers whose forward pass the activation cache may skip this step (0: none). */
@@ -193,6 +261,7 @@ export class Trainer {
     const active = this.activeComponents();
     // Tracked components first: GradES reads its gradients from the front of the list.
     const vars = [...active.flatMap((c) => c.variables), ...this.untracked.map((u) => u.variable)];
+    const keys = [...active.flatMap((c) => this.keys.get(c.name)!), ...this.untracked.map((u) => u.name)];
     const batches = Array.from({ length: spec.gradientAccumulationSteps }, () => this.stream.next());
     const targets = batches.reduce((n, b) => n + b.targets, 0);
     const tokens = batches.reduce((n, b) => n + b.tokens, 0);
@@ -200,30 +269,11 @@ export class Trainer {
     let grads: tf.Tensor[] | undefined;
     const cachedLayers = this.cachedLayers();
     for (const batch of batches) {
-      const t = batchTensors(batch);
       const dropoutSeed = this.rng.nextUint32();
-      const opts: ForwardOptions = { training: true, dropoutSeed };
-      // Above entirely frozen lowest layers, from their cached (or just computed) output, off the tape.
-      const start =
-        cachedLayers > 0
-          ? await prefixStates(this.model, this.activationCache!, cachedLayers, batch, opts)
-          : undefined;
-      const forward = start ? { ...opts, from: { layers: cachedLayers, hidden: start } } : opts;
-      // The loss is summed over the step's targets and divided by their total, so accumulated micro-batches
-      // give the same gradient as one large batch.
-      const lossOf = () => tf.div(batchLossSum(this.model, batch, t, forward), targets) as tf.Scalar;
-      let value: tf.Scalar;
-      let g: tf.Tensor[];
-      if (vars.length === 0) {
-        // Everything frozen (benchmarks step such a trainer): the loss alone.
-        value = tf.tidy(lossOf);
-        g = [];
-      } else {
-        const r = tf.variableGrads(lossOf, vars);
-        value = r.value;
-        g = vars.map((v) => r.grads[v.name]!);
-      }
-      tf.dispose([t.ids, t.labels, t.mask, ...(start ? [start] : [])]);
+      const { value, grads: g } = await this.gradients(batch, vars, keys, targets, cachedLayers, {
+        training: true,
+        dropoutSeed,
+      });
       if (!grads || !loss) {
         grads = g;
         loss = value;
@@ -271,6 +321,7 @@ export class Trainer {
     ];
     this.optimizer.apply(updates, lr);
     tf.dispose(clipped);
+    if (this.pool) (await this.pool).markUpdated(keys);
     if (weightChange && this.grades.needsTensorsAt(stepNo))
       pending = this.grades.measure(stepNo, grouped(vars));
 
@@ -355,13 +406,9 @@ export class Trainer {
     const root = this.spec.checkpointDir;
     if (!root) throw new Error("no checkpointDir set");
     const dir = join(root, `step-${this.step}`);
-    const trainable = new Map<string, tf.Tensor>();
-    for (const c of this.components) {
-      c.variables.forEach((v, i) => {
-        trainable.set(this.keys.get(c.name)![i]!, v);
-      });
-    }
-    for (const u of this.untracked) trainable.set(u.name, u.variable);
+    const trainable = new Map<string, tf.Tensor>(
+      this.trainableVariables().map(({ key, variable }) => [key, variable]),
+    );
     const tensors: CheckpointTensors = {
       trainable,
       optimizer: this.optimizer.exportState().tensors,
@@ -398,12 +445,8 @@ export class Trainer {
         "checkpoint's trained components differ from this run's (target modules or layers)",
       );
     }
-    const restored = [
-      ...this.components.flatMap((c) =>
-        c.variables.map((variable, i) => ({ key: this.keys.get(c.name)![i]!, variable })),
-      ),
-      ...this.untracked.map((u) => ({ key: u.name, variable: u.variable })),
-    ];
+    const restored = this.trainableVariables();
+    if (this.pool) (await this.pool).markUpdated(restored.map((r) => r.key));
     for (const { key, variable: v } of restored) {
       const t = ck.trainable.get(key);
       if (!t) throw new CheckpointError(`checkpoint misses trainable tensor ${key}`);
@@ -559,5 +602,10 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
     this.grades.dispose();
+    // Terminating a thread cannot fail in a way the caller could act on.
+    void this.pool?.then(
+      (p) => p.dispose(),
+      () => {},
+    );
   }
 }

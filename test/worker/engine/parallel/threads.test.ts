@@ -1,13 +1,18 @@
-// Training on several wasm threads (the pthreads build, parallel/threaded-wasm.ts) must be the same training as on
-// one: same losses, same GradES metrics, checkpoints interchangeable. Each run gets a thread of its own
-// (trainInThread), because a wasm module keeps its thread count for its life.
+// Training on several threads must be the same training as on one: same losses, same GradES metrics, checkpoints
+// interchangeable. Two threads are data-parallel replicas (parallel/replicas.ts) when a batch has rows for both,
+// and one backend on the pthreads build (parallel/threaded-wasm.ts) when it has one row. Each run gets a thread
+// of its own (trainInThread), because a wasm module keeps its thread count for its life.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainEvent, TrainSpec } from "../../../../worker/engine/index.ts";
 import { MAX_WASM_THREADS } from "../../../../worker/engine/parallel/threaded-wasm.ts";
-import { defaultThreadCount, resolveThreadCount } from "../../../../worker/engine/parallel/threads.ts";
+import {
+  defaultThreadCount,
+  resolveThreadCount,
+  threadPlan,
+} from "../../../../worker/engine/parallel/threads.ts";
 import { trainInThread } from "../../../../worker/thread/train-in-thread.ts";
 import { baseSpec, makeTinyModel, writeCountingData } from "../train/support/fixtures.ts";
 
@@ -48,38 +53,56 @@ describe("training on several wasm threads", () => {
     return { steps, summary };
   }
 
+  const WAYS = [
+    {
+      way: "data-parallel replicas",
+      batchSize: 4,
+      label: "wasm (simd, 1 thread) x 2 data-parallel replicas",
+    },
+    { way: "the threaded build", batchSize: 1, label: "wasm (simd, 2 threads)" },
+  ];
   for (const trainingType of ["lora", "full"] as const) {
-    it(`gives one thread's losses and GradES metrics at every step (${trainingType})`, async () => {
-      const one = await run(`${trainingType}-1`, { trainingType, threads: 1 });
-      const two = await run(`${trainingType}-2`, { trainingType, threads: 2 });
-      expect(one.summary.backend).toBe("wasm (simd, 1 thread)");
-      expect(two.summary.backend).toBe("wasm (simd, 2 threads)");
-      expect(two.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
-      for (const [i, s] of two.steps.entries()) {
-        const ref = one.steps[i]!;
-        expectClose(s.trainLoss, ref.trainLoss, 1e-5);
-        // G is measured from step 2 on (it needs the previous step's gradient).
-        const names = Object.keys(ref.metrics ?? {});
-        expect(Object.keys(s.metrics ?? {})).toEqual(names);
-        for (const n of names) expectClose(s.metrics![n]!, ref.metrics![n]!, 1e-4);
-      }
-      expect(Object.keys(two.steps[3]!.metrics ?? {}).length).toBeGreaterThan(0);
-      // Training moved: the losses are not a constant that any run would match.
-      expect(two.steps[3]!.trainLoss).toBeLessThan(two.steps[0]!.trainLoss);
-    });
+    for (const { way, batchSize, label } of WAYS) {
+      it(`gives one thread's losses and GradES metrics at every step (${trainingType}, ${way})`, async () => {
+        const one = await run(`${trainingType}-${batchSize}-1`, { trainingType, batchSize, threads: 1 });
+        const two = await run(`${trainingType}-${batchSize}-2`, { trainingType, batchSize, threads: 2 });
+        expect(one.summary.backend).toBe("wasm (simd, 1 thread)");
+        expect(two.summary.backend).toBe(label);
+        expect(two.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+        for (const [i, s] of two.steps.entries()) {
+          const ref = one.steps[i]!;
+          expectClose(s.trainLoss, ref.trainLoss, 1e-5);
+          // G is measured from step 2 on (it needs the previous step's gradient).
+          const names = Object.keys(ref.metrics ?? {});
+          expect(Object.keys(s.metrics ?? {})).toEqual(names);
+          for (const n of names) expectClose(s.metrics![n]!, ref.metrics![n]!, 1e-4);
+        }
+        expect(Object.keys(two.steps[3]!.metrics ?? {}).length).toBeGreaterThan(0);
+        // Training moved: the losses are not a constant that any run would match.
+        expect(two.steps[3]!.trainLoss).toBeLessThan(two.steps[0]!.trainLoss);
+      });
+    }
   }
 
-  it("resumes on one thread from a checkpoint written on two, as the uninterrupted run continues", async () => {
-    const checkpointDir = join(root, "resume", "ckpt");
-    const whole = await run("resume-2", { threads: 2, checkpointDir, checkpointEvery: 2 });
-    const resumed = await run("resume-1", { threads: 1, resumeFrom: join(checkpointDir, "step-2") });
-    expect(resumed.steps.map((s) => s.step)).toEqual([3, 4]);
-    for (const [i, s] of resumed.steps.entries()) {
-      const ref = whole.steps[i + 2]!;
-      expectClose(s.trainLoss, ref.trainLoss, 1e-5);
-      for (const n of Object.keys(ref.metrics ?? {})) expectClose(s.metrics![n]!, ref.metrics![n]!, 1e-4);
-    }
-  });
+  for (const [from, to] of [
+    [2, 1],
+    [1, 2],
+  ] as const) {
+    it(`resumes on ${to} thread(s) from a checkpoint written on ${from}, as the uninterrupted run continues`, async () => {
+      const checkpointDir = join(root, `resume-${from}`, "ckpt");
+      const whole = await run(`resume-${from}`, { threads: from, checkpointDir, checkpointEvery: 2 });
+      const resumed = await run(`resume-${from}-${to}`, {
+        threads: to,
+        resumeFrom: join(checkpointDir, "step-2"),
+      });
+      expect(resumed.steps.map((s) => s.step)).toEqual([3, 4]);
+      for (const [i, s] of resumed.steps.entries()) {
+        const ref = whole.steps[i + 2]!;
+        expectClose(s.trainLoss, ref.trainLoss, 1e-5);
+        for (const n of Object.keys(ref.metrics ?? {})) expectClose(s.metrics![n]!, ref.metrics![n]!, 1e-4);
+      }
+    });
+  }
 });
 
 describe("thread count setting", () => {
@@ -94,5 +117,17 @@ describe("thread count setting", () => {
     expect(() => resolveThreadCount(0)).toThrow(/threads must be an integer from 1 to 8, got 0/);
     expect(() => resolveThreadCount(9)).toThrow(/from 1 to 8/);
     expect(() => resolveThreadCount(1.5)).toThrow(/got 1.5/);
+  });
+});
+
+describe("threadPlan", () => {
+  const GB = 2 ** 30;
+  it("runs a replica of one thread per thread, as far as a micro-batch has rows and half the memory holds", () => {
+    expect(threadPlan(2, 4, GB, 24 * GB)).toEqual({ replicas: 2, threadsPerReplica: 1 });
+    expect(threadPlan(8, 4, GB, 24 * GB)).toEqual({ replicas: 4, threadsPerReplica: 2 });
+    expect(threadPlan(2, 1, GB, 24 * GB)).toEqual({ replicas: 1, threadsPerReplica: 2 });
+    expect(threadPlan(4, 8, 5 * GB, 24 * GB)).toEqual({ replicas: 2, threadsPerReplica: 2 });
+    expect(threadPlan(4, 8, 20 * GB, 24 * GB)).toEqual({ replicas: 1, threadsPerReplica: 4 });
+    expect(threadPlan(1, 8, GB, 24 * GB)).toEqual({ replicas: 1, threadsPerReplica: 1 });
   });
 });

@@ -1,0 +1,45 @@
+// The messages between the trainer's replica pool (replicas.ts) and each data-parallel replica thread
+// (replica-thread.ts). Weights and gradients do not travel in messages: they are in shared memory, laid out by
+// `Slot`s, so a step's messages carry only a batch's rows and a few names.
+import type { Batch } from "../data/batches.ts";
+import type { TrainSpec } from "../train/types.ts";
+
+/** Where one trainable variable lives in the shared weight and gradient buffers (in float32 elements). */
+export interface Slot {
+  key: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+export interface ReplicaInput {
+  modelDir: string;
+  spec: Pick<TrainSpec, "trainingType" | "lora" | "seed">;
+  layout: Slot[];
+  /** The trainer's trainable weights, as of its last optimizer step (the keys in `updated` are fresh). */
+  weights: SharedArrayBuffer;
+  /** This replica's gradients, written at each step for the keys it was asked to differentiate. */
+  grads: SharedArrayBuffer;
+  /** wasm threads of this replica. */
+  threads: number;
+  /** This replica's share of the activation cache's limit. */
+  activationCacheBytes: number;
+}
+
+export type ToReplica = {
+  type: "step";
+  batch: Batch;
+  /** Keys of the variables to differentiate (the components not frozen, and the untracked weights). */
+  active: string[];
+  /** The whole step's target count: every replica divides by it, so their gradients add up. */
+  targets: number;
+  cachedLayers: number;
+  dropoutSeed: number;
+  /** Keys whose shared weights changed since this replica last read them. */
+  updated: string[];
+};
+
+export type FromReplica =
+  | { type: "ready" }
+  | { type: "done"; loss: number }
+  | { type: "error"; message: string; stack?: string };

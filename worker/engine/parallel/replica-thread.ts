@@ -1,0 +1,76 @@
+// One data-parallel replica: its own single-threaded wasm backend and its own copy of the model, trained as the
+// trainer's is (train/trainable.ts). At every step it takes the trainer's fresh weights from shared memory,
+// computes the gradient of its rows of the batch (train/micro-batch.ts, the function the trainer runs on its
+// own rows) and writes it to its gradient buffer; the trainer sums the replicas' gradients and steps.
+import { parentPort, workerData } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../backend.ts";
+import { loadModel } from "../model/loader.ts";
+import { ActivationCache } from "../train/activation-cache.ts";
+import { microBatchGradients } from "../train/micro-batch.ts";
+import { makeTrainable, trainableVariables } from "../train/trainable.ts";
+import type { FromReplica, ReplicaInput, ToReplica } from "./replica-messages.ts";
+
+const port = parentPort!;
+const input = workerData as ReplicaInput;
+const send = (m: FromReplica) => port.postMessage(m);
+
+async function start() {
+  await initBackend("wasm", { threads: input.threads });
+  const model = await loadModel(input.modelDir);
+  const variables = new Map(
+    trainableVariables(makeTrainable(model, input.spec)).map((v) => [v.key, v.variable]),
+  );
+  for (const slot of input.layout) {
+    const v = variables.get(slot.key);
+    if (!v || v.shape.join(",") !== slot.shape.join(","))
+      throw new Error(`replica: the model has no trainable ${slot.key} of shape [${slot.shape}]`);
+  }
+  if (variables.size !== input.layout.length) throw new Error("replica: the model trains other variables");
+  const slots = new Map(input.layout.map((s) => [s.key, s]));
+  const weights = new Float32Array(input.weights);
+  const grads = new Float32Array(input.grads);
+  const cache =
+    input.activationCacheBytes > 0
+      ? new ActivationCache(input.activationCacheBytes, model.config.hidden_size)
+      : undefined;
+
+  return async (m: ToReplica): Promise<number> => {
+    for (const key of m.updated) {
+      const s = slots.get(key)!;
+      // A copy out of shared memory: the trainer rewrites the buffer after its next step.
+      tf.tidy(() =>
+        variables.get(key)!.assign(tf.tensor(weights.slice(s.offset, s.offset + s.size), s.shape)),
+      );
+    }
+    const vars = m.active.map((key) => variables.get(key)!);
+    const r = await microBatchGradients(model, cache, m.batch, vars, m.targets, m.cachedLayers, {
+      training: true,
+      dropoutSeed: m.dropoutSeed,
+    });
+    for (const [i, g] of r.grads.entries()) {
+      grads.set(g.dataSync() as Float32Array, slots.get(m.active[i]!)!.offset);
+    }
+    const loss = r.value.dataSync()[0]!;
+    tf.dispose([r.value, ...r.grads]);
+    return loss;
+  };
+}
+
+const fail = (err: unknown) =>
+  send({
+    type: "error",
+    message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+  });
+
+try {
+  const step = await start();
+  // Steps arrive one at a time: the trainer waits for every replica before it sends the next.
+  port.on("message", (m: ToReplica) => {
+    step(m).then((loss) => send({ type: "done", loss }), fail);
+  });
+  send({ type: "ready" });
+} catch (err) {
+  fail(err);
+}
