@@ -103,7 +103,7 @@ export interface Config {
   /** Absent: objects in `<dataDir>/objects`. */
   s3: S3Config | undefined;
   backend: "auto" | "tensorflow" | "wasm" | "cpu";
-  /** wasm threads per training job; undefined: every core. */
+  /** Compute threads per training job (data-parallel replicas, see parallel/threads.ts); undefined: every core. */
   threads: number | undefined;
   apiKey: string | undefined;
   maxUploadBytes: number;

@@ -19,7 +19,7 @@ export interface WorkerContext {
   /** Per-job scratch folders (outputs, checkpoints before upload, a checkpoint to resume from). */
   workDir: string;
   backend: BackendName;
-  /** wasm threads per job; undefined: every core. */
+  /** Compute threads per job (data-parallel replicas, see engine/parallel/threads.ts); undefined: every core. */
   threads: number | undefined;
   train: TrainFn;
 }

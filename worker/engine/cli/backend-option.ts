@@ -13,9 +13,12 @@ export function backendOption(): Option {
     .default("auto");
 }
 
-/** --threads: the wasm backend's thread count (GRADES_THREADS when absent; default every core). */
+/** --threads: the compute threads of a run on wasm (GRADES_THREADS when absent; default every core). */
 export function threadsOption(): Option {
-  return new Option("--threads <n>", "threads the wasm backend computes with (default: every core)")
+  return new Option(
+    "--threads <n>",
+    "threads to compute with on wasm: data-parallel replicas, as many as a batch has rows (default: every core)",
+  )
     .env("GRADES_THREADS")
     .argParser((v) => {
       try {

@@ -93,7 +93,10 @@ export interface TrainSpec {
   resumeFrom?: string;
   /** Compute backend (default "auto"). */
   backend?: BackendName;
-  /** Threads the wasm backend computes with (default: every core; see parallel/threads.ts). */
+  /**
+   * Threads to compute with on wasm (default: every core): data-parallel replicas as far as a batch has rows,
+   * the rest as wasm threads (parallel/threads.ts, threadPlan).
+   */
   threads?: number;
   /** base_model_name_or_path written into adapter_config.json (default: the model folder's name). */
   baseModelName?: string;
