@@ -11,8 +11,10 @@
 //   backpropagateGradients releases nothing before the end). So the step's peak holds about two floats for
 //   every float any op of the forward pass produced: ACTIVATION_COPIES below, measured (memory/measure.ts);
 // - the loss's vocabulary chunk: logits of CHUNK_ROWS positions at a time, with their softmax, never [B, T, V]
-//   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist.
+//   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
+//   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and rms-norm.ts.
+import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
 /** Bytes per float32. */
@@ -163,7 +165,9 @@ export function estimateTrainingMemory(shape: MemoryShape): MemoryEstimate {
     tokens * layers * forwardFloatsPerToken(shape, lora ? shape.loraR : undefined) * F32 + attention;
   const rows = Math.min(CHUNK_ROWS, tokens);
   // The chunk's logits and softmax, plus the transposed lm_head [H, V] the loss keeps for its backward pass.
-  const lossChunk = (CHUNK_COPIES * rows + (1 + EXTRA_HEAD_COPIES) * c.hidden_size) * c.vocab_size * F32;
+  const kept = keepsProbabilities(tokens, c.vocab_size) ? tokens : 0;
+  const lossChunk =
+    (CHUNK_COPIES * rows + kept + (1 + EXTRA_HEAD_COPIES) * c.hidden_size) * c.vocab_size * F32;
   // The loss chunk is live at the start of the backward pass, when one copy of the activations exists; the
   // activation gradients have grown to the second copy only later, after the chunk is gone.
   const activationPeak = Math.max(ACTIVATION_COPIES * forward, forward + lossChunk);

@@ -10,9 +10,24 @@ import type { CausalLM, ForwardOptions } from "./types.ts";
 /** Hugging Face's ignore label. */
 export const IGNORE_LABEL = -100;
 
+/**
+ * Up to this many bytes of probabilities ([targets, V] float32) are kept from the forward pass for the backward
+ * pass instead of recomputing each chunk's logits there: one vocabulary matmul fewer per step (about a tenth of
+ * a LoRA step's FLOPs on the bench model, whose 512 targets x 4,096 words take 8 MiB). Above it (Qwen3's
+ * vocabulary: 311 MB for 512 targets) the backward pass recomputes them, chunk by chunk.
+ */
+export const SAVED_PROBABILITIES_BYTES = 64 * 2 ** 20;
+
+/** Whether a loss over `targets` positions of a `vocab`-word vocabulary keeps its probabilities (see above). */
+export function keepsProbabilities(targets: number, vocab: number): boolean {
+  return targets * vocab * 4 <= SAVED_PROBABILITIES_BYTES;
+}
+
 export interface ChunkedLossOptions extends ForwardOptions {
   /** Rows (predicted positions) per chunk; memory is about chunkRows × V floats. */
   chunkRows?: number;
+  /** Keep the probabilities for the backward pass (default: when they fit SAVED_PROBABILITIES_BYTES). */
+  keepProbabilities?: boolean;
 }
 
 /**
@@ -25,6 +40,7 @@ export function summedNextTokenLossFromHidden(
   lmHead: tf.Tensor2D,
   labels: tf.Tensor2D | number[][],
   chunkRows = 256,
+  keepProbabilities?: boolean,
 ): tf.Scalar {
   const [B, T, H] = hidden.shape;
   const V = lmHead.shape[0];
@@ -55,8 +71,8 @@ export function summedNextTokenLossFromHidden(
       // W^T [H, V] is made once and shared with the backward pass: transposed matmul operands are slow on
       // wasm (see kernels/wasm-matmul.ts), and a [V, H] copy per chunk would be wasteful.
       const wT = tf.transpose(lmHead); // [H, V]
-      // Saved tensors outlive this call until the backward pass has run (tfjs disposes them afterwards).
-      save([h, wT]);
+      const keep = keepProbabilities ?? keepsProbabilities(rows.length, V);
+      const probabilities: tf.Tensor[] = [];
       const value = tf.tidy(() => {
         let total: tf.Tensor = tf.scalar(0);
         for (const [s, e] of chunks) {
@@ -68,20 +84,23 @@ export function summedNextTokenLossFromHidden(
           );
           const target = tf.gather(tf.reshape(logits, [-1]), index); // [c]
           total = tf.add(total, tf.sum(tf.sub(lse, target)));
+          if (keep) probabilities.push(tf.keep(tf.exp(tf.sub(logits, tf.expandDims(lse, -1)))));
         }
         return total as tf.Scalar;
       });
-      wT.dispose();
+      // Saved tensors outlive this call until the backward pass has run (tfjs disposes them afterwards).
+      save([h, wT, ...probabilities]);
+      tf.dispose([wT, ...probabilities]);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [hs, wTs] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const [hs, wTs, ...kept] = saved as tf.Tensor2D[];
           const dh: tf.Tensor[] = [];
           let dW: tf.Tensor | undefined;
-          for (const [s, e] of chunks) {
-            const hc = tf.slice(hs, [s, 0], [e - s, H]); // [c, H]
+          for (const [k, [s, e]] of chunks.entries()) {
+            const hc = tf.slice(hs!, [s, 0], [e - s, H]); // [c, H]
             // d(lse - logit[y])/dlogits = softmax - onehot(y)
             const g = tf.sub(
-              tf.softmax(tf.matMul(hc, wTs)),
+              kept[k] ?? tf.softmax(tf.matMul(hc, wTs!)),
               tf.oneHot(tf.tensor1d(targets.slice(s, e), "int32"), V),
             ); // [c, V]
             dh.push(tf.matMul(g, lmHead)); // [c, H]
@@ -116,6 +135,7 @@ export function summedNextTokenLoss(
       lmHead,
       labels,
       opts.chunkRows,
+      opts.keepProbabilities,
     ),
   );
 }

@@ -80,15 +80,17 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
 
     const plain = tf.variableGrads(() => plainLoss(model, input, attn), vars);
     const before = tf.memory().numTensors;
-    for (const chunkRows of [3, 256]) {
-      const fused = tf.variableGrads(
-        () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
-        vars,
-      );
-      expectSameLossAndGrads(fused, plain, vars);
-      tf.dispose([fused.value, ...Object.values(fused.grads)]);
-      expect(tf.memory().numTensors).toBe(before);
-    }
+    // Probabilities kept from the forward pass, or recomputed in the backward pass (large vocabularies).
+    for (const keepProbabilities of [true, false])
+      for (const chunkRows of [3, 256]) {
+        const fused = tf.variableGrads(
+          () => summedNextTokenLoss(model, input, attn, labels, { chunkRows, keepProbabilities }),
+          vars,
+        );
+        expectSameLossAndGrads(fused, plain, vars);
+        tf.dispose([fused.value, ...Object.values(fused.grads)]);
+        expect(tf.memory().numTensors).toBe(before);
+      }
 
     // The reference (with B A added to each projection) gives the same loss.
     const modules = new Map(
@@ -124,14 +126,15 @@ describe.each(["cpu", "wasm"] as const)("chunked next-token loss on %s", (backen
     const input = tf.tensor2d(ids, undefined, "int32");
     const attn = tf.tensor2d(mask, undefined, "int32");
     const plain = tf.variableGrads(() => plainLoss(model, input, attn), vars);
-    for (const chunkRows of [4, 256]) {
-      const fused = tf.variableGrads(
-        () => summedNextTokenLoss(model, input, attn, labels, { chunkRows }),
-        vars,
-      );
-      expectSameLossAndGrads(fused, plain, vars);
-      tf.dispose([fused.value, ...Object.values(fused.grads)]);
-    }
+    for (const keepProbabilities of [true, false])
+      for (const chunkRows of [4, 256]) {
+        const fused = tf.variableGrads(
+          () => summedNextTokenLoss(model, input, attn, labels, { chunkRows, keepProbabilities }),
+          vars,
+        );
+        expectSameLossAndGrads(fused, plain, vars);
+        tf.dispose([fused.value, ...Object.values(fused.grads)]);
+      }
     // The embedding's gradient has both parts: the input lookup and the output projection.
     const embed = plain.grads[model.namedWeights().get("model.embed_tokens.weight")!.name]!;
     expect(Array.from(embed.dataSync()).filter((x) => x !== 0).length).toBe(53 * 16);
