@@ -49,7 +49,7 @@ describe("job configuration", () => {
     );
     expect(both.grades).toMatchObject({ tau: 0.002, relative_tau: 0.1 });
     const neither = resolveJobConfig({ model: "m", training_file: "f", grades: { alpha: 0.5 } }, 10);
-    expect(neither.grades.relative_tau).toBe(0.05);
+    expect(neither.grades.relative_tau).toBe(0.5);
   });
 
   it("maps the defaults onto a TrainSpec the engine accepts", () => {
@@ -67,7 +67,8 @@ describe("job configuration", () => {
         enabled: true,
         metric: "grad_change",
         normalize: "mean",
-        relativeTau: 0.05,
+        relativeTau: 0.5,
+        smoothing: 0.9,
         maxFrozenRatio: 1,
       },
       lora: {

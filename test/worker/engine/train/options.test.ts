@@ -58,9 +58,9 @@ describe("training options", () => {
       alpha: 0.3,
       metric: "grad_change",
       normalize: "mean",
-      relative_tau: 0.05,
+      relative_tau: 0.5,
       relative_reference: "grace_end",
-      smoothing: null,
+      smoothing: 0.9,
       interval: 1,
       max_frozen_ratio: 1,
     });
