@@ -147,8 +147,9 @@ async function main(f: Flags): Promise<void> {
 
   // The options measured, as the service resolves them (the first task's training-set size).
   const first = [...prepared.values()][0]!;
+  // Options only: benchSpec() needs no real files to resolve them.
+  const files = { modelDir, trainFile: "", validationFile: "", outputDir: "" };
   for (const mode of f.modes) {
-    const files = { modelDir, trainFile: "", validationFile: "", outputDir: "" };
     const base = {
       mode,
       examples: first.trainExamples,
@@ -172,6 +173,18 @@ async function main(f: Flags): Promise<void> {
       for (let seed = 1; seed <= f.seeds; seed++)
         for (const method of methods) {
           const overrides = method.startsWith("grades:") ? f.variants[method.slice(7)] : undefined;
+          const grades = method.startsWith("grades")
+            ? benchSpec({
+                mode,
+                method,
+                examples: p.trainExamples,
+                epochs: f.epochs,
+                seed,
+                files,
+                lrMultiplier: f.lrMultiplier,
+                overrides,
+              }).grades
+            : undefined;
           const key: RunKey = {
             task: p.task.name,
             mode,
@@ -179,6 +192,7 @@ async function main(f: Flags): Promise<void> {
             seed,
             setup,
             ...(overrides ? { overrides } : {}),
+            ...(grades ? { grades } : {}),
           };
           if (!done.has(keyOf(key))) plan.push({ p, key });
         }

@@ -15,6 +15,11 @@ export interface RunKey {
   setup: string;
   /** The GradES options a `grades:<name>` variant changes. */
   overrides?: GradesOverrides;
+  /**
+   * The GradES options a GradES method ran with (the product's defaults, with a variant's changes): a rerun
+   * after the defaults change runs again instead of reusing results of other options.
+   */
+  grades?: GradesOptions;
 }
 
 export interface RunRecord extends RunKey {
@@ -40,7 +45,10 @@ export interface RunRecord extends RunKey {
 }
 
 export function keyOf(k: RunKey): string {
-  return [k.task, k.mode, k.method, k.seed, k.setup, JSON.stringify(k.overrides ?? {})].join("|");
+  // Sorted keys: the same options spelled in another order are the same run.
+  const options = (o: object | undefined) => JSON.stringify(o ?? {}, Object.keys(o ?? {}).sort());
+  const grades = k.method.startsWith("grades") ? options(k.grades) : "";
+  return [k.task, k.mode, k.method, k.seed, k.setup, options(k.overrides), grades].join("|");
 }
 
 export async function readResults(path: string): Promise<RunRecord[]> {
