@@ -40,7 +40,7 @@ try {
     train: randomData(64),
     padId: 0,
     backend,
-    ...(replicas > 1 ? { replicas: { count: replicas - 1, threads: 1 } } : {}),
+    ...(replicas > 1 ? { replicas: { count: replicas - 1, threads: 1, minSeconds: 0 } } : {}),
   });
   const say = (m: unknown) => process.stdout.write(`${JSON.stringify(m)}\n`);
   say({ ready: true, backend: `${backendLabel()}${replicas > 1 ? ` x ${replicas} replicas` : ""}` });

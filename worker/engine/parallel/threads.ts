@@ -42,3 +42,21 @@ export function threadPlan(
   const replicas = Math.max(1, Math.min(threads, rows, byMemory));
   return { replicas, threadsPerReplica: Math.max(1, Math.floor(threads / replicas)) };
 }
+
+/**
+ * Replicas start only when what is left of a run, at the speed of its first steps on one thread, takes at least
+ * this long: each replica loads the model and a wasm module of its own (1-3 s), which a short run never earns
+ * back.
+ */
+export const REPLICA_MIN_SECONDS = 20;
+/** Steps a run computes alone before it decides (the first one includes the backend's warm-up). */
+export const REPLICA_PROBE_STEPS = 2;
+
+/** Whether starting replicas pays: the rest of the run would take at least `minSeconds` on one thread. */
+export function replicasPayOff(
+  stepSeconds: number,
+  remainingSteps: number,
+  minSeconds = REPLICA_MIN_SECONDS,
+): boolean {
+  return stepSeconds * remainingSteps >= minSeconds;
+}

@@ -60,7 +60,7 @@ export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<Tr
   checkTrainingFits(config, spec, backendName);
   // Replicas are wasm's: a native backend runs its kernels on every core itself.
   const replicas = backendName === "wasm" ? plan.replicas - 1 : 0;
-  const backend = `${backendLabel(backendName)}${replicas > 0 ? ` x ${replicas + 1} data-parallel replicas` : ""}`;
+  const backend = backendLabel(backendName);
   const tokenizer = await loadTokenizerIfPresent(spec.modelDir);
   const model = await loadModel(spec.modelDir);
   let trainer: Trainer | undefined;
@@ -85,7 +85,15 @@ export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<Tr
       ...(validation ? { validation } : {}),
       padId: tokenizer?.padTokenId ?? 0,
       backend,
-      ...(replicas > 0 ? { replicas: { count: replicas, threads: plan.threadsPerReplica } } : {}),
+      ...(replicas > 0
+        ? {
+            replicas: {
+              count: replicas,
+              threads: plan.threadsPerReplica,
+              ...(spec.replicaMinSeconds !== undefined ? { minSeconds: spec.replicaMinSeconds } : {}),
+            },
+          }
+        : {}),
     });
     if (spec.resumeFrom) await trainer.restore(spec.resumeFrom);
     return await trainer.run(hooks);

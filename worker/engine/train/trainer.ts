@@ -25,6 +25,7 @@ import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
 import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
 import { ReplicaPool } from "../parallel/replicas.ts";
+import { REPLICA_PROBE_STEPS, replicasPayOff } from "../parallel/threads.ts";
 import { ActivationCache } from "./activation-cache.ts";
 import { AdamW } from "./adamw.ts";
 import { clipByGlobalNorm } from "./clip.ts";
@@ -66,9 +67,10 @@ export interface TrainerInput {
   backend: string;
   /**
    * Data-parallel replica threads besides this one, and each one's wasm thread count (parallel/replicas.ts;
-   * default none). They load the model from spec.modelDir and start at the first step.
+   * default none). They load the model from spec.modelDir and start once the run's first steps, computed
+   * alone, show that the rest of it takes at least `minSeconds` (default REPLICA_MIN_SECONDS; 0: at once).
    */
-  replicas?: { count: number; threads: number };
+  replicas?: { count: number; threads: number; minSeconds?: number };
 }
 
 export class Trainer {
@@ -108,6 +110,9 @@ export class Trainer {
   readonly activationCacheExclusion: string | undefined;
   private readonly cacheShareBytes: number;
   private pool: Promise<ReplicaPool> | undefined;
+  /** Seconds of the steps computed alone, while the run has not decided on its replicas. */
+  private readonly soloSeconds: number[] = [];
+  private replicasDeclined = false;
 
   constructor(private readonly input: TrainerInput) {
     const { spec, model } = input;
@@ -160,11 +165,20 @@ export class Trainer {
     return trainableVariables({ components: this.components, keys: this.keys, untracked: this.untracked });
   }
 
-  /** The replica pool, started at the first step that needs it; undefined without replicas. */
+  /** The replica pool once the run has decided it pays (see TrainerInput.replicas); undefined until then. */
   private replicaPool(): Promise<ReplicaPool> | undefined {
-    const { count, threads } = this.input.replicas ?? { count: 0, threads: 1 };
-    if (count === 0) return undefined;
-    this.pool ??= ReplicaPool.start({
+    if (this.pool) return this.pool;
+    const { count, threads, minSeconds } = this.input.replicas ?? { count: 0, threads: 1 };
+    if (count === 0 || this.replicasDeclined) return undefined;
+    if (minSeconds !== 0) {
+      if (this.soloSeconds.length < REPLICA_PROBE_STEPS) return undefined;
+      const last = this.soloSeconds[this.soloSeconds.length - 1]!;
+      if (!replicasPayOff(last, this.totalSteps - this.step, minSeconds)) {
+        this.replicasDeclined = true;
+        return undefined;
+      }
+    }
+    this.pool = ReplicaPool.start({
       modelDir: this.spec.modelDir,
       spec: this.spec,
       variables: this.trainableVariables(),
@@ -338,6 +352,7 @@ export class Trainer {
     for (const f of frozen) this.freeze(f.name);
 
     this.step = stepNo;
+    if (!this.pool) this.soloSeconds.push((performance.now() - started) / 1000);
     this.computedMatrixSteps += active.length;
     this.trainedTokens += tokens;
     this.lastTrainLoss = host[0]!;
@@ -495,7 +510,7 @@ export class Trainer {
       })),
       history: this.history,
       estimatedComputeSaved: possible > 0 ? Math.max(0, 1 - this.computedMatrixSteps / possible) : 0,
-      backend: this.input.backend,
+      backend: `${this.input.backend}${this.pool ? ` x ${(this.input.replicas?.count ?? 0) + 1} data-parallel replicas` : ""}`,
       ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
     };
   }

@@ -98,6 +98,11 @@ export interface TrainSpec {
    * the rest as wasm threads (parallel/threads.ts, threadPlan).
    */
   threads?: number;
+  /**
+   * Data-parallel replicas start only when the rest of the run, at its first steps' speed on one thread, takes at
+   * least this many seconds (default 20, parallel/threads.ts; 0: from the first step).
+   */
+  replicaMinSeconds?: number;
   /** base_model_name_or_path written into adapter_config.json (default: the model folder's name). */
   baseModelName?: string;
 }

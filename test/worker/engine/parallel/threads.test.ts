@@ -10,6 +10,7 @@ import type { TrainEvent, TrainSpec } from "../../../../worker/engine/index.ts";
 import { MAX_WASM_THREADS } from "../../../../worker/engine/parallel/threaded-wasm.ts";
 import {
   defaultThreadCount,
+  replicasPayOff,
   resolveThreadCount,
   threadPlan,
 } from "../../../../worker/engine/parallel/threads.ts";
@@ -40,6 +41,8 @@ describe("training on several wasm threads", () => {
       maxSeqLen: 24,
       // tau 0 with a grace period of 0: G is measured (and reported) at every step, nothing freezes.
       grades: { ...baseSpec(root).grades, enabled: true, tau: 0, alpha: 0, interval: 1 },
+      // Replicas from the first step: these runs are far too short for them to pay otherwise.
+      replicaMinSeconds: 0,
       ...over,
     });
 
@@ -122,6 +125,12 @@ describe("thread count setting", () => {
 
 describe("threadPlan", () => {
   const GB = 2 ** 30;
+  it("starts replicas only for the rest of a run that takes long enough on one thread", () => {
+    expect(replicasPayOff(0.5, 100)).toBe(true);
+    expect(replicasPayOff(0.05, 100)).toBe(false);
+    expect(replicasPayOff(0.05, 100, 0)).toBe(true);
+  });
+
   it("runs a replica of one thread per thread, as far as a micro-batch has rows and half the memory holds", () => {
     expect(threadPlan(2, 4, GB, 24 * GB)).toEqual({ replicas: 2, threadsPerReplica: 1 });
     expect(threadPlan(8, 4, GB, 24 * GB)).toEqual({ replicas: 4, threadsPerReplica: 2 });
@@ -129,5 +138,23 @@ describe("threadPlan", () => {
     expect(threadPlan(4, 8, 5 * GB, 24 * GB)).toEqual({ replicas: 2, threadsPerReplica: 2 });
     expect(threadPlan(4, 8, 20 * GB, 24 * GB)).toEqual({ replicas: 1, threadsPerReplica: 4 });
     expect(threadPlan(1, 8, GB, 24 * GB)).toEqual({ replicas: 1, threadsPerReplica: 1 });
+  });
+});
+
+describe("replicas on a short run", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "grades-threads-short-"));
+    await makeTinyModel(join(root, "model"));
+    await writeCountingData(join(root, "train.jsonl"), 16, 16);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it("are not started when the rest of the run is over sooner than they would pay", async () => {
+    const summary = await trainInThread(
+      baseSpec(root, { outputDir: join(root, "out"), maxSteps: 4, threads: 2, batchSize: 4 }),
+    );
+    expect(summary.stepsCompleted).toBe(4);
+    expect(summary.backend).toBe("wasm (simd, 1 thread)");
   });
 });
