@@ -61,11 +61,11 @@ function broadcastItem(i: number, out: number[], own: number[]): number {
 
 /** The wasm kernels the wrapper is built from; undefined when one is missing. */
 function wasmKernels() {
-  const names = [BatchMatMul, "Transpose", "Reshape", "Concat"] as const;
+  const names = ["Transpose", "Reshape", "Concat"] as const;
   const found = names.map((n) => getKernel(n, "wasm")?.kernelFunc);
   if (found.some((k) => !k)) return undefined;
-  const [matMul, transpose, reshape, concat] = found as KernelFunc[];
-  return { matMul: matMul!, transpose: transpose!, reshape: reshape!, concat: concat! };
+  const [transpose, reshape, concat] = found as KernelFunc[];
+  return { transpose: transpose!, reshape: reshape!, concat: concat! };
 }
 
 /** Wraps the wasm BatchMatMul kernel so every product it computes is a plain, batch-1 one. */

@@ -110,8 +110,8 @@ export class Trainer {
   readonly activationCacheExclusion: string | undefined;
   private readonly cacheShareBytes: number;
   private pool: Promise<ReplicaPool> | undefined;
-  /** Seconds of the steps computed alone, while the run has not decided on its replicas. */
-  private readonly soloSeconds: number[] = [];
+  /** Steps computed alone while the run has not decided on its replicas, and the last one's seconds. */
+  private solo = { steps: 0, seconds: 0 };
   private replicasDeclined = false;
 
   constructor(private readonly input: TrainerInput) {
@@ -171,9 +171,8 @@ export class Trainer {
     const { count, threads, minSeconds } = this.input.replicas ?? { count: 0, threads: 1 };
     if (count === 0 || this.replicasDeclined) return undefined;
     if (minSeconds !== 0) {
-      if (this.soloSeconds.length < REPLICA_PROBE_STEPS) return undefined;
-      const last = this.soloSeconds[this.soloSeconds.length - 1]!;
-      if (!replicasPayOff(last, this.totalSteps - this.step, minSeconds)) {
+      if (this.solo.steps < REPLICA_PROBE_STEPS) return undefined;
+      if (!replicasPayOff(this.solo.seconds, this.totalSteps - this.step, minSeconds)) {
         this.replicasDeclined = true;
         return undefined;
       }
@@ -352,7 +351,7 @@ export class Trainer {
     for (const f of frozen) this.freeze(f.name);
 
     this.step = stepNo;
-    if (!this.pool) this.soloSeconds.push((performance.now() - started) / 1000);
+    if (!this.pool) this.solo = { steps: this.solo.steps + 1, seconds: (performance.now() - started) / 1000 };
     this.computedMatrixSteps += active.length;
     this.trainedTokens += tokens;
     this.lastTrainLoss = host[0]!;
