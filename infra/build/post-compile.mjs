@@ -1,5 +1,5 @@
 // The second half of `npm run build`, after tsc: what plain node needs beyond tsc's output.
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,8 @@ await build({
 });
 process.stdout.write("bundled tfjs-core's gradient modules into worker/engine/kernels/gradients.js\n");
 
+const BLAS_BINDING = "worker/engine/kernels/blas/build/Release/grades_blas.node";
+
 /** [source, destination inside dist/]: files the compiled modules read through paths relative to themselves. */
 const ASSETS = [
   // db/client.ts applies the committed SQL migrations from the folder beside it.
@@ -42,6 +44,8 @@ const ASSETS = [
   [join(ROOT, "models/tiny-english-2m"), "models/tiny-english-2m"],
   // api/docs.ts serves Scalar's standalone bundle from beside it, so production needs no @scalar/api-reference.
   [require.resolve("@scalar/api-reference/browser/standalone.js"), "api/assets/api-reference.js"],
+  // worker/engine/kernels/blas.ts loads the OpenBLAS binding from beside it, where the install built one.
+  ...(existsSync(join(ROOT, BLAS_BINDING)) ? [[join(ROOT, BLAS_BINDING), BLAS_BINDING]] : []),
 ];
 for (const [from, to] of ASSETS) {
   const dest = join(DIST, to);

@@ -11,8 +11,15 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # Compiles the TypeScript with the dev dependencies (tsc, esbuild), which the final image does not carry.
 FROM ${NODE_IMAGE} AS build
+# The install compiles the OpenBLAS binding of the CPU worker's matmuls (worker/engine/kernels/blas/, built by
+# the postinstall script): it needs a compiler and OpenBLAS's headers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ libopenblas-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY infra/build/native-blas.mjs ./infra/build/
+COPY worker/engine/kernels/blas ./worker/engine/kernels/blas
 # --workspaces=false on every install: the lock also lists the sdk/ workspace, which no image needs. With sdk/
 # copied, its `prepare` script would build the SDK with tsc (absent under --omit=dev; sdk/package.json alone has
 # no sources) and fail the install; without the flag, npm only happens to skip the missing folder.
@@ -28,17 +35,22 @@ COPY models ./models
 COPY worker ./worker
 RUN npm run build
 
-# The production dependencies only (npm ci --omit=dev).
+# The production dependencies only (npm ci --omit=dev). --ignore-scripts: none of them has an install script, and
+# the binding the project's own postinstall builds comes from the build stage, inside dist/.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --workspaces=false --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     PORT=8080 \
     GRADES_WORKER_HTTP_PORT=9464 \
     GRADES_DATA_DIR=/data
+# OpenBLAS itself, which the binding built in the build stage links to.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopenblas0-pthread \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

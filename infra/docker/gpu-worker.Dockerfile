@@ -17,7 +17,9 @@ COPY package.json package-lock.json ./
 # --workspaces=false on every install: the lock also lists the sdk/ workspace, which no image needs. With sdk/
 # copied, its `prepare` script would build the SDK with tsc (absent under --omit=dev; sdk/package.json alone has
 # no sources) and fail the install; without the flag, npm only happens to skip the missing folder.
-RUN npm ci --workspaces=false --no-audit --no-fund
+# --ignore-scripts: the project's postinstall builds the OpenBLAS binding of the wasm backend's matmuls, which a
+# worker on the tensorflow backend never uses (and its sources are not copied yet).
+RUN npm ci --ignore-scripts --workspaces=false --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY cli ./cli
@@ -34,7 +36,7 @@ FROM ${NODE_IMAGE} AS deps
 ARG TFJS_NODE_GPU_VERSION
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --workspaces=false --no-audit --no-fund \
  && npm install --omit=dev --workspaces=false --no-save --no-audit --no-fund "@tensorflow/tfjs-node-gpu@${TFJS_NODE_GPU_VERSION}" \
  && npm cache clean --force
 

@@ -60,11 +60,20 @@ const buildIncludes: string[] = JSON.parse(
   readFileSync(join(ROOT, "tsconfig.build.json"), "utf8").replace(/^\s*\/\/.*$/gm, ""),
 ).include;
 
-const workspaces: string[] = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).workspaces ?? [];
+const rootPackage = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  workspaces?: string[];
+  scripts?: Record<string, string>;
+};
+const workspaces: string[] = rootPackage.workspaces ?? [];
+/** Files the project's own install scripts run (`npm ci` runs them unless --ignore-scripts). */
+const installScriptFiles = ["preinstall", "install", "postinstall", "prepare"].flatMap(
+  (name) => rootPackage.scripts?.[name]?.match(/[\w./-]+\.(?:m?js|ts)\b/g) ?? [],
+);
 
 /**
- * What is wrong with a stage's npm installs: each needs package.json and package-lock.json copied before it, and
- * passes --workspaces=false. The lock lists the workspaces (sdk/), which no image carries: with sdk/ copied,
+ * What is wrong with a stage's npm installs: each needs package.json and package-lock.json copied before it (and,
+ * unless it passes --ignore-scripts, the files the project's own install scripts run), and passes
+ * --workspaces=false. The lock lists the workspaces (sdk/), which no image carries: with sdk/ copied,
  * its `prepare` script builds the SDK with tsc, which --omit=dev does not install, and sdk/package.json alone
  * has no sources to build; with neither, npm skips the missing folder silently, no promise to build on.
  */
@@ -80,6 +89,12 @@ function npmInstallProblems(stage: Stage): string[] {
       for (const file of ["package.json", "package-lock.json"])
         if (!copied.includes(file) && !copied.includes("."))
           problems.push(`${command.trim()}: ${file} not copied before it`);
+      const inside = (file: string) =>
+        copied.some((c) => c === "." || file === c || file.startsWith(`${c.replace(/\/$/, "")}/`));
+      if (words[1] === "ci" && !words.includes("--ignore-scripts"))
+        for (const file of installScriptFiles)
+          if (!inside(file))
+            problems.push(`${command.trim()}: runs the install script ${file}, not copied before it`);
       if (workspaces.length > 0 && !words.includes("--workspaces=false"))
         problems.push(
           `${command.trim()}: installs the lock's workspaces (${workspaces.join(", ")}) without --workspaces=false`,
@@ -212,16 +227,30 @@ describe("the Dockerfile checks themselves", () => {
 
   it("report an npm install that would meet the sdk/ workspace, or miss the lock", () => {
     const halfCopied = parseText(
-      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY sdk/package.json ./sdk/\nRUN npm ci --omit=dev\n",
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY sdk/package.json ./sdk/\nRUN npm ci --omit=dev --ignore-scripts\n",
     );
     expect(halfCopied.stages.flatMap(npmInstallProblems)).toEqual([
-      "npm ci --omit=dev: installs the lock's workspaces (sdk) without --workspaces=false",
+      "npm ci --omit=dev --ignore-scripts: installs the lock's workspaces (sdk) without --workspaces=false",
     ]);
     const noLock = parseText(
-      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci --omit=dev --workspaces=false && npm cache clean --force\n",
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci --omit=dev --ignore-scripts --workspaces=false && npm cache clean --force\n",
     );
     expect(noLock.stages.flatMap(npmInstallProblems)).toEqual([
-      "npm ci --omit=dev --workspaces=false: package-lock.json not copied before it",
+      "npm ci --omit=dev --ignore-scripts --workspaces=false: package-lock.json not copied before it",
     ]);
+  });
+
+  it("report an npm ci that runs the project's install scripts before their files are copied", () => {
+    expect(installScriptFiles).toContain("infra/build/native-blas.mjs");
+    const early = parseText(
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --workspaces=false\n",
+    );
+    expect(early.stages.flatMap(npmInstallProblems)).toEqual([
+      "npm ci --workspaces=false: runs the install script infra/build/native-blas.mjs, not copied before it",
+    ]);
+    const copied = parseText(
+      "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY infra ./infra\nRUN npm ci --workspaces=false\n",
+    );
+    expect(copied.stages.flatMap(npmInstallProblems)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
@@ -18,6 +19,10 @@ registerGradients();
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
+/** What computes the wasm backend's matmuls: OpenBLAS where its binding is built (kernels/blas.ts), else XNNPACK. */
+export type WasmMatMul = "openblas" | "xnnpack";
+export const WASM_MATMULS = ["openblas", "xnnpack"] as const satisfies readonly WasmMatMul[];
+
 const NATIVE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
 export interface BackendOptions {
@@ -26,24 +31,50 @@ export interface BackendOptions {
    * core). Fixed once wasm has started in a thread: asking for another count then is an error.
    */
   threads?: number;
+  /** The wasm backend's matmuls (default: OpenBLAS when its binding loads). Fixed once wasm has started. */
+  matMul?: WasmMatMul;
 }
 
 /** Thread count the wasm backend was prepared with in this thread; undefined until it is. */
 let wasmThreads: number | undefined;
+/** Whose matmuls the wasm backend was prepared with in this thread. */
+let wasmMatMul: WasmMatMul | undefined;
 let active: { choice: BackendChoice; name: Promise<string> } | undefined;
 
-/** A wasm module keeps its thread pool for its life: asking for another count later is a mistake, said so. */
-function checkWasmThreads(threads: number): void {
+/**
+ * A wasm module keeps its thread pool (and its registered matmul kernel) for its life: asking for another count or
+ * other matmuls later is a mistake, said so.
+ */
+function checkWasmStarted(threads: number, matMul: WasmMatMul | undefined): void {
   if (wasmThreads !== undefined && wasmThreads !== threads) {
     throw new Error(
       `backend wasm: already started with ${wasmThreads} thread(s) in this thread; it cannot switch to ${threads}`,
     );
   }
+  if (wasmMatMul !== undefined && matMul !== undefined && matMul !== wasmMatMul) {
+    throw new Error(
+      `backend wasm: already started with ${wasmMatMul} matmuls in this thread; it cannot switch to ${matMul}`,
+    );
+  }
 }
 
-function prepareWasm(threads: number): void {
+/** OpenBLAS when asked for or by default; asking for it where its binding does not load is an error. */
+function chooseBlas(asked: WasmMatMul | undefined): Blas | undefined {
+  if (asked === "xnnpack") return undefined;
+  const { blas, reason } = loadBlas();
+  if (!blas && asked === "openblas")
+    throw new Error(`backend wasm: matmuls on OpenBLAS were asked for, but ${reason}`);
+  return blas;
+}
+
+function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
+  // Started already (initBackend checked that the choices agree).
   if (wasmThreads !== undefined) return;
+  const blas = chooseBlas(matMul);
   wasmThreads = threads;
+  wasmMatMul = blas ? "openblas" : "xnnpack";
+  // Process-wide; every thread of a run asks for the same count (parallel/threads.ts, threadPlan).
+  blas?.setThreads(threads);
   // One thread: the stock single-threaded SIMD build. More: the pthreads build (parallel/threaded-wasm.ts).
   if (threads > 1) registerThreadedWasm(threads);
   // In Node the wasm binaries are read from the package's dist folder, not fetched from a CDN.
@@ -53,8 +84,8 @@ function prepareWasm(threads: number): void {
   if (!tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, "wasm")) {
     tf.registerKernel(unsortedSegmentSumWasmConfig);
   }
-  const matMul = fastTransposedMatMulConfig();
-  for (const kernel of [...(matMul ? [matMul] : []), ...sharedCopyKernels()]) {
+  const matMulKernel = fastTransposedMatMulConfig(blas);
+  for (const kernel of [...(matMulKernel ? [matMulKernel] : []), ...sharedCopyKernels()]) {
     tf.unregisterKernel(kernel.kernelName, "wasm");
     tf.registerKernel(kernel);
   }
@@ -74,9 +105,10 @@ async function tryNative(): Promise<string | undefined> {
   return undefined;
 }
 
-async function tryWasm(threads: number): Promise<string | undefined> {
+async function tryWasm(threads: number, matMul: WasmMatMul | undefined): Promise<string | undefined> {
+  // Outside the try: a matmul choice that cannot be met is the caller's to hear, not a reason to fall back.
+  prepareWasm(threads, matMul);
   try {
-    prepareWasm(threads);
     if (await tf.setBackend("wasm")) return "wasm";
   } catch {
     // No WebAssembly support: fall back to cpu.
@@ -84,7 +116,11 @@ async function tryWasm(threads: number): Promise<string | undefined> {
   return undefined;
 }
 
-async function select(choice: BackendChoice, threads: number): Promise<string> {
+async function select(
+  choice: BackendChoice,
+  threads: number,
+  matMul: WasmMatMul | undefined,
+): Promise<string> {
   if (choice === "tensorflow") {
     const name = await tryNative();
     if (!name) {
@@ -95,7 +131,7 @@ async function select(choice: BackendChoice, threads: number): Promise<string> {
     return name;
   }
   if (choice === "wasm") {
-    const name = await tryWasm(threads);
+    const name = await tryWasm(threads, matMul);
     if (!name) throw new Error("backend wasm: could not initialise @tensorflow/tfjs-backend-wasm");
     return name;
   }
@@ -103,7 +139,7 @@ async function select(choice: BackendChoice, threads: number): Promise<string> {
     await tf.setBackend("cpu");
     return "cpu";
   }
-  const name = (await tryNative()) ?? (await tryWasm(threads));
+  const name = (await tryNative()) ?? (await tryWasm(threads, matMul));
   if (name) return name;
   await tf.setBackend("cpu");
   return "cpu";
@@ -122,14 +158,14 @@ export async function initBackend(
     options.threads === undefined && wasmThreads !== undefined
       ? wasmThreads
       : resolveThreadCount(options.threads);
-  if (choice === "wasm" || choice === "auto") checkWasmThreads(threads);
+  if (choice === "wasm" || choice === "auto") checkWasmStarted(threads, options.matMul);
   if (active && active.choice === choice) {
     const name = await active.name;
     if (tf.getBackend() === name) return name;
   }
   // Silences tfjs' console advice to install tfjs-node (we choose the backend deliberately).
   tf.env().set("PROD", true);
-  const name = select(choice, threads);
+  const name = select(choice, threads, options.matMul);
   active = { choice, name };
   try {
     const resolved = await name;
@@ -146,14 +182,24 @@ export function wasmStartedThreads(): number | undefined {
   return wasmThreads;
 }
 
-/** Whether the wasm backend runs with SIMD, and on how many threads (for logs and benchmarks). */
-export function wasmFeatures(): { simd: boolean; threads: number } {
-  return { simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"), threads: wasmThreadCount() };
+/** Whose matmuls wasm was started with in this thread; undefined before it is. */
+export function wasmStartedMatMul(): WasmMatMul | undefined {
+  return wasmMatMul;
 }
 
-/** The active backend as reported on jobs and in logs, e.g. "wasm (simd, 2 threads)". */
+/** Whether the wasm backend runs with SIMD, on how many threads, and whose matmuls (for logs and benchmarks). */
+export function wasmFeatures(): { simd: boolean; threads: number; matMul: WasmMatMul } {
+  return {
+    simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
+    threads: wasmThreadCount(),
+    matMul: wasmMatMul ?? "xnnpack",
+  };
+}
+
+/** The active backend as reported on jobs and in logs, e.g. "wasm (simd, 2 threads, OpenBLAS matmuls)". */
 export function backendLabel(name: string = tf.getBackend()): string {
   if (name !== "wasm") return name;
-  const { simd, threads } = wasmFeatures();
-  return `wasm (${simd ? "simd, " : ""}${threads} thread${threads === 1 ? "" : "s"})`;
+  const { simd, threads, matMul } = wasmFeatures();
+  const blas = matMul === "openblas" ? ", OpenBLAS matmuls" : "";
+  return `wasm (${simd ? "simd, " : ""}${threads} thread${threads === 1 ? "" : "s"}${blas})`;
 }

@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendLabel, initBackend } from "../backend.ts";
+import { loadBlas } from "../kernels/blas.ts";
 import { initTinyModel } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
 import { resolveThreadCount } from "../parallel/threads.ts";
@@ -55,6 +56,8 @@ async function compare(): Promise<void> {
   const threads = resolveThreadCount(args.threads === undefined ? undefined : Number(args.threads));
   const python = torchPython();
   const configs: Configuration[] = [];
+  // The engine as it runs (OpenBLAS matmuls where the binding is built), and on XNNPACK's for reference.
+  const blas = loadBlas().blas;
   for (const type of ["lora", "full"] as const) {
     configs.push({ name: `engine ${type}, 1 thread`, kind: "engine", type, threads: 1 });
     if (threads > 1) {
@@ -67,6 +70,11 @@ async function compare(): Promise<void> {
         parallel: "threaded",
       });
     }
+    if (blas) {
+      const x = { kind: "engine", type, matMul: "xnnpack" } as const;
+      configs.push({ ...x, name: `engine ${type}, 1 thread, xnnpack`, threads: 1 });
+      if (threads > 1) configs.push({ ...x, name: `engine ${type}, ${threads} replicas, xnnpack`, threads });
+    }
     if (python) {
       configs.push({ name: `pytorch ${type}, ${threads} threads`, kind: "torch", type, threads });
       // PyTorch is not always fastest on every core (OpenBLAS's and torch's thread pools on a small machine):
@@ -74,6 +82,7 @@ async function compare(): Promise<void> {
       if (threads > 1) configs.push({ name: `pytorch ${type}, 1 thread`, kind: "torch", type, threads: 1 });
     }
   }
+  console.log(blas ? `engine matmuls: ${blas.config()}` : `engine matmuls: XNNPACK (${loadBlas().reason})`);
   const rounds = Number(args.rounds);
   const stepsPerRound = Number(args["round-steps"]);
   console.log(
@@ -86,12 +95,13 @@ async function compare(): Promise<void> {
   const torchInfo = results.find((r) => r.config.kind === "torch")?.ready;
   if (torchInfo)
     console.log(`pytorch ${torchInfo.torch}, BLAS: ${torchInfo.blas}, ${torchInfo.threads} threads`);
-  const tps = (kind: string, type: string, t: number, parallel?: string) =>
+  const tps = (kind: string, type: string, t: number, parallel?: string, matMul?: string) =>
     results.find(
       (r) =>
         r.config.kind === kind &&
         r.config.type === type &&
         r.config.threads === t &&
+        r.config.matMul === matMul &&
         (t === 1 || kind === "torch" || (r.config.parallel ?? "replicas") === (parallel ?? "replicas")),
     )?.tokensPerSecond;
   for (const r of results) {
@@ -107,6 +117,11 @@ async function compare(): Promise<void> {
     const all = tps("engine", type, threads);
     const torch = tps("torch", type, threads);
     const threaded = tps("engine", type, threads, "threaded");
+    const xnnpack = tps("engine", type, 1, undefined, "xnnpack");
+    if (one && xnnpack) {
+      summary[`${type}OpenblasOverXnnpack`] = one / xnnpack;
+      console.log(`${type}: OpenBLAS matmuls / XNNPACK's, 1 thread = ${(one / xnnpack).toFixed(2)}x`);
+    }
     if (one && all && threads > 1) {
       const eff = all / one / threads;
       summary[`${type}ScalingEfficiency`] = eff;

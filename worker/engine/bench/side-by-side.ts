@@ -5,6 +5,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { WasmMatMul } from "../backend.ts";
 import { median, TORCH_SHAPE_ARGS } from "./bench-model.ts";
 
 const STEP_SERVER = fileURLToPath(new URL("./step-server.ts", import.meta.url));
@@ -19,6 +20,8 @@ export interface Configuration {
   threads: number;
   /** The engine on several threads: data-parallel replicas (as train() runs it) or the threaded wasm build. */
   parallel?: "replicas" | "threaded";
+  /** The engine's matmuls (default: the backend's own choice, OpenBLAS where its binding is built). */
+  matMul?: WasmMatMul;
 }
 
 interface Child {
@@ -60,6 +63,7 @@ async function start(config: Configuration, python: string | undefined): Promise
           `--threads=${config.threads}`,
           `--type=${config.type}`,
           `--parallel=${config.parallel ?? "replicas"}`,
+          ...(config.matMul ? [`--matmul=${config.matMul}`] : []),
         ])
       : spawn(python!, [
           TORCH_SCRIPT,

@@ -4,6 +4,7 @@
 // Protocol, one JSON object per line: prints {"ready": ...}, then answers every {"steps": k} with the k steps'
 // wall seconds and the wasm heap's size (it never shrinks, so it is the peak so far).
 // Usage: tsx worker/engine/bench/step-server.ts --threads 2 --type lora [--parallel replicas|threaded]
+//   [--matmul openblas|xnnpack]
 // (several threads as data-parallel replicas of one thread each, as train() runs them, or as one backend on the
 // threaded wasm build).
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { backendLabel, initBackend } from "../backend.ts";
+import { backendLabel, initBackend, WASM_MATMULS, type WasmMatMul } from "../backend.ts";
 import { wasmHeapBytes } from "../memory/measure.ts";
 import { initTinyModel } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
@@ -23,12 +24,19 @@ const { values: args } = parseArgs({
     threads: { type: "string", default: "1" },
     type: { type: "string", default: "lora" },
     parallel: { type: "string", default: "replicas" },
+    matmul: { type: "string" },
   },
 });
+const matMul = args.matmul as WasmMatMul | undefined;
+if (matMul !== undefined && !WASM_MATMULS.includes(matMul))
+  throw new Error(`--matmul must be one of ${WASM_MATMULS.join(", ")}`);
 
 const threads = Number(args.threads);
 const replicas = args.parallel === "replicas" && threads > 1 ? threads : 1;
-const backend = await initBackend("wasm", { threads: replicas > 1 ? 1 : threads });
+const backend = await initBackend("wasm", {
+  threads: replicas > 1 ? 1 : threads,
+  ...(matMul ? { matMul } : {}),
+});
 const dir = await mkdtemp(join(tmpdir(), "grades-bench-steps-"));
 try {
   await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: MODEL, withTokenizer: false });

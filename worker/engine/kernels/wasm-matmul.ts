@@ -9,6 +9,8 @@
 // kernel (a cheap copy) and runs a batched product as one fast product per batch item, each on a copy of its
 // operands' rows, joined by Concat. The copies are plain copies of the wasm heap: the stock Slice kernel takes
 // longer over a batch than the products themselves (28 ms for the sixteen items above).
+// Given OpenBLAS (kernels/blas.ts), every product is one sgemm per batch item instead, straight on the heap:
+// sgemm takes transposed operands and strides itself, so nothing is copied.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   BatchMatMul,
@@ -19,6 +21,7 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
+import type { Blas } from "./blas.ts";
 
 type Backend = Pick<BackendWasm, "disposeData" | "makeOutput" | "typedArrayFromHeap">;
 
@@ -68,13 +71,54 @@ function wasmKernels() {
   return { transpose: transpose!, reshape: reshape!, concat: concat! };
 }
 
-/** Wraps the wasm BatchMatMul kernel so every product it computes is a plain, batch-1 one. */
-export function fastTransposedMatMulConfig(): KernelConfig | undefined {
+/** BatchMatMul as one OpenBLAS sgemm per item of the broadcast batch, reading and writing the heap in place. */
+function blasMatMul(blas: Blas, stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    // sgemm is float32's; anything else keeps the stock kernel.
+    if (a.dtype !== "float32" || b.dtype !== "float32") return stock(args);
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const wasm = backend as unknown as Backend;
+    const [ra, rb] = [a.shape.length, b.shape.length];
+    const m = a.shape[transposeA ? ra - 1 : ra - 2]!;
+    const k = a.shape[transposeA ? ra - 2 : ra - 1]!;
+    const n = b.shape[transposeB ? rb - 2 : rb - 1]!;
+    const ownA = a.shape.slice(0, -2);
+    const ownB = b.shape.slice(0, -2);
+    const batchShape = broadcast_util.assertAndGetBroadcastShape(ownA, ownB);
+    const batch = util.sizeFromShape(batchShape);
+    const out = wasm.makeOutput([...batchShape, m, n], a.dtype);
+    // Views taken after the allocation: a heap that grew has a new buffer.
+    const [ha, hb, hc] = [a, b, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
+    for (let i = 0; i < batch; i++) {
+      const ia = batch === 1 ? 0 : broadcastItem(i, batchShape, ownA);
+      const ib = batch === 1 ? 0 : broadcastItem(i, batchShape, ownB);
+      blas.sgemm(transposeA, transposeB, m, n, k, ha!, ia * m * k, hb!, ib * k * n, hc!, i * m * n);
+    }
+    return out;
+  };
+}
+
+/**
+ * Wraps the wasm BatchMatMul kernel so every product it computes is a plain, batch-1 XNNPACK one, or, given
+ * OpenBLAS, an sgemm.
+ */
+export function fastTransposedMatMulConfig(blas?: Blas): KernelConfig | undefined {
   const original = getKernel(BatchMatMul, "wasm");
   const k = wasmKernels();
   if (!original || !k) return undefined;
   // Registered once: wrapping our own wrapper again would be harmless but pointless.
   if ((original.kernelFunc as { fastTransposed?: boolean }).fastTransposed) return undefined;
+  if (blas) {
+    const kernelFunc: KernelFunc & { fastTransposed?: boolean; stock?: KernelFunc } = blasMatMul(
+      blas,
+      original.kernelFunc,
+    );
+    kernelFunc.fastTransposed = true;
+    kernelFunc.stock = original.kernelFunc;
+    return { ...original, kernelFunc };
+  }
 
   const kernelFunc: KernelFunc & { fastTransposed?: boolean; stock?: KernelFunc } = (args) => {
     const { inputs, attrs, backend } = args;

@@ -1,6 +1,7 @@
 // The messages between the trainer's replica pool (replicas.ts) and each data-parallel replica thread
 // (replica-thread.ts). Weights and gradients do not travel in messages: they are in shared memory, laid out by
 // `Slot`s, so a step's messages carry only a batch's rows and a few names.
+import type { WasmMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
 import type { TrainSpec } from "../train/types.ts";
 
@@ -22,6 +23,8 @@ export interface ReplicaInput {
   grads: SharedArrayBuffer;
   /** wasm threads of this replica. */
   threads: number;
+  /** The trainer's matmuls, so every replica computes its rows' products as the trainer does. */
+  matMul: WasmMatMul;
   /** This replica's share of the activation cache's limit. */
   activationCacheBytes: number;
 }

@@ -16,7 +16,7 @@ const input = workerData as ReplicaInput;
 const send = (m: FromReplica) => port.postMessage(m);
 
 async function start() {
-  await initBackend("wasm", { threads: input.threads });
+  await initBackend("wasm", { threads: input.threads, matMul: input.matMul });
   const model = await loadModel(input.modelDir);
   const variables = new Map(
     trainableVariables(makeTrainable(model, input.spec)).map((v) => [v.key, v.variable]),

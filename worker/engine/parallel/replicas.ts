@@ -10,6 +10,7 @@
 // matrix products; every other kernel, and the JavaScript between kernels, runs on one thread.
 import { Worker } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
+import { wasmStartedMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
 import type { TrainSpec } from "../train/types.ts";
 import type { FromReplica, ReplicaInput, Slot, ToReplica } from "./replica-messages.ts";
@@ -77,6 +78,7 @@ export class ReplicaPool {
           weights,
           grads,
           threads: o.threads,
+          matMul: wasmStartedMatMul() ?? "xnnpack",
           activationCacheBytes: o.activationCacheBytes,
         };
         replicas.push({ worker: new Worker(ENTRY, { workerData: input }), grads: new Float32Array(grads) });

@@ -1,6 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
+import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
+import { fastTransposedMatMulConfig } from "../../../../worker/engine/kernels/wasm-matmul.ts";
+
+/** Registers the wrapper over the stock kernel, computing on OpenBLAS or on XNNPACK. */
+function useMatMul(kind: "openblas" | "xnnpack"): void {
+  const current = tf.getKernel("BatchMatMul", "wasm")!;
+  const stock = (current.kernelFunc as { stock?: tf.KernelFunc }).stock ?? current.kernelFunc;
+  tf.unregisterKernel("BatchMatMul", "wasm");
+  tf.registerKernel({ ...current, kernelFunc: stock });
+  const wrapped = fastTransposedMatMulConfig(kind === "openblas" ? loadBlas().blas : undefined)!;
+  tf.unregisterKernel("BatchMatMul", "wasm");
+  tf.registerKernel(wrapped);
+}
+
+const { blas, reason } = loadBlas();
+if (!blas) console.warn(`the OpenBLAS matmul tests are skipped: ${reason}`);
 
 /** Batch dims right-aligned and broadcast, as matMul broadcasts them. */
 function broadcastBatch(a: number[], b: number[]): number[] {
@@ -71,12 +87,20 @@ const CASES: [string, number[], number[], boolean, boolean][] = [
   ["batch shapes that broadcast both ways", [2, 1, 5, 4], [1, 3, 4, 3], false, false],
 ];
 
-describe("wasm BatchMatMul (plain batch-1 products only)", () => {
+describe.each([
+  ["xnnpack", true],
+  ["openblas", Boolean(blas)],
+] as const)("wasm BatchMatMul on %s", (kind, runs) => {
   beforeAll(async () => {
     await initBackend("wasm");
+    if (runs) useMatMul(kind);
+  });
+  afterAll(() => {
+    // The backend's own choice again, for whatever runs next in this worker.
+    useMatMul(blas ? "openblas" : "xnnpack");
   });
 
-  it.each(CASES)("%s: the product of loops, and no tensor left behind", (_, sa, sb, ta, tb) => {
+  it.skipIf(!runs).each(CASES)("%s: the product of loops, and no tensor left behind", (_, sa, sb, ta, tb) => {
     const a = tf.randomNormal(sa, 0, 1, "float32", 1);
     const b = tf.randomNormal(sb, 0, 1, "float32", 2);
     const before = tf.memory().numTensors;
@@ -93,7 +117,7 @@ describe("wasm BatchMatMul (plain batch-1 products only)", () => {
     tf.dispose([a, b]);
   });
 
-  it("gives the gradients of a batched product that the cpu backend gives", async () => {
+  it.skipIf(!runs)("gives the gradients of a batched product that the cpu backend gives", async () => {
     const f = (a: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(tf.matMul(a, b, false, true), tf.reshape(tf.range(0, 15), [1, 5, 3])));
     const a0 = Array.from(tf.randomNormal([4, 5, 6], 0, 1, "float32", 3).dataSync());

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { initBackend, wasmFeatures } from "../../../../worker/engine/backend.ts";
+import { backendLabel, initBackend, wasmFeatures } from "../../../../worker/engine/backend.ts";
+import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 import { unsortedSegmentSumValues } from "../../../../worker/engine/kernels/unsorted-segment-sum.ts";
 
 function embeddingGrad(table: number[][], ids: number[][], upstream: number[][][]): number[][] {
@@ -26,6 +27,17 @@ describe("backend", () => {
     expect(tf.getBackend()).toBe("cpu");
     expect(await initBackend("wasm")).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
+  });
+
+  it("computes its matmuls on OpenBLAS where the binding is built, says so, and keeps that choice", async () => {
+    await initBackend("wasm");
+    const built = Boolean(loadBlas().blas);
+    expect(wasmFeatures().matMul).toBe(built ? "openblas" : "xnnpack");
+    expect(backendLabel("wasm").includes("OpenBLAS matmuls")).toBe(built);
+    const other = built ? "xnnpack" : "openblas";
+    await expect(initBackend("wasm", { matMul: other })).rejects.toThrow(
+      built ? /already started with openblas matmuls/ : /OpenBLAS binding is not built/,
+    );
   });
 
   it("reports a clear error when the native backend is requested but not installed", async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainEvent, TrainSpec } from "../../../../worker/engine/index.ts";
+import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 import { MAX_WASM_THREADS } from "../../../../worker/engine/parallel/threaded-wasm.ts";
 import {
   defaultThreadCount,
@@ -16,6 +17,9 @@ import {
 } from "../../../../worker/engine/parallel/threads.ts";
 import { trainInThread } from "../../../../worker/thread/train-in-thread.ts";
 import { baseSpec, makeTinyModel, writeCountingData } from "../train/support/fixtures.ts";
+
+/** What the backend label says of the matmuls: OpenBLAS's where its binding is built. */
+const MATMULS = loadBlas().blas ? ", OpenBLAS matmuls" : "";
 
 type StepEvent = Extract<TrainEvent, { type: "step" }>;
 
@@ -60,16 +64,16 @@ describe("training on several wasm threads", () => {
     {
       way: "data-parallel replicas",
       batchSize: 4,
-      label: "wasm (simd, 1 thread) x 2 data-parallel replicas",
+      label: `wasm (simd, 1 thread${MATMULS}) x 2 data-parallel replicas`,
     },
-    { way: "the threaded build", batchSize: 1, label: "wasm (simd, 2 threads)" },
+    { way: "the threaded build", batchSize: 1, label: `wasm (simd, 2 threads${MATMULS})` },
   ];
   for (const trainingType of ["lora", "full"] as const) {
     for (const { way, batchSize, label } of WAYS) {
       it(`gives one thread's losses and GradES metrics at every step (${trainingType}, ${way})`, async () => {
         const one = await run(`${trainingType}-${batchSize}-1`, { trainingType, batchSize, threads: 1 });
         const two = await run(`${trainingType}-${batchSize}-2`, { trainingType, batchSize, threads: 2 });
-        expect(one.summary.backend).toBe("wasm (simd, 1 thread)");
+        expect(one.summary.backend).toBe(`wasm (simd, 1 thread${MATMULS})`);
         expect(two.summary.backend).toBe(label);
         expect(two.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
         for (const [i, s] of two.steps.entries()) {
@@ -155,6 +159,6 @@ describe("replicas on a short run", () => {
       baseSpec(root, { outputDir: join(root, "out"), maxSteps: 4, threads: 2, batchSize: 4 }),
     );
     expect(summary.stepsCompleted).toBe(4);
-    expect(summary.backend).toBe("wasm (simd, 1 thread)");
+    expect(summary.backend).toBe(`wasm (simd, 1 thread${MATMULS})`);
   });
 });

@@ -1,0 +1,49 @@
+// OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c).
+// XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
+// here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
+// at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
+// without it the matmuls stay on XNNPACK.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+export interface Blas {
+  /** Row-major c[m, n] = op(a)[m, k] · op(b)[k, n], the operands read from (and c written to) at the offsets. */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aOffset: number,
+    b: Float32Array,
+    bOffset: number,
+    c: Float32Array,
+    cOffset: number,
+  ): void;
+  /** OpenBLAS's thread count (process-wide). */
+  setThreads(threads: number): void;
+  /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
+  config(): string;
+}
+
+/** Where the install step writes the binding. */
+export const BLAS_BINDING = fileURLToPath(new URL("./blas/build/Release/grades_blas.node", import.meta.url));
+
+let loaded: { blas?: Blas; reason?: string } | undefined;
+
+/** The binding, or undefined with the reason (not built, or OpenBLAS missing at run time). */
+export function loadBlas(): { blas?: Blas; reason?: string } {
+  if (loaded) return loaded;
+  if (!existsSync(BLAS_BINDING)) {
+    loaded = { reason: "the OpenBLAS binding is not built (install libopenblas-dev, then npm install)" };
+    return loaded;
+  }
+  try {
+    loaded = { blas: createRequire(import.meta.url)(BLAS_BINDING) as Blas };
+  } catch (err) {
+    loaded = { reason: `the OpenBLAS binding did not load: ${(err as Error).message}` };
+  }
+  return loaded;
+}

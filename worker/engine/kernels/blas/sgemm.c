@@ -1,0 +1,101 @@
+// Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts). The
+// operands are Float32Array views of the wasm heap, read and written in place. Node-API modules are
+// context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
+#include <cblas.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CHECK(call)                                                                  \
+  do {                                                                               \
+    if ((call) != napi_ok) {                                                         \
+      napi_throw_error(env, NULL, "grades_blas: bad argument");                     \
+      return NULL;                                                                   \
+    }                                                                                \
+  } while (0)
+
+static bool float_view(napi_env env, napi_value v, float** data, size_t* length) {
+  napi_typedarray_type type;
+  void* raw;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, NULL, NULL) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = (float*)raw;
+  return true;
+}
+
+// An operand of `rows` rows of `cols` floats at stride `ld` from `offset` must lie inside its view: a wrong
+// shape is an exception, never a read or write outside the heap.
+static bool fits(size_t length, int64_t offset, int64_t rows, int64_t cols, int64_t ld) {
+  if (offset < 0 || rows < 0 || cols < 0 || ld < cols) return false;
+  if (rows == 0 || cols == 0) return (size_t)offset <= length;
+  return (size_t)(offset + (rows - 1) * ld + cols) <= length;
+}
+
+// sgemm(transA, transB, m, n, k, a, aOffset, b, bOffset, c, cOffset): row-major c[m, n] = op(a)[m, k] op(b)[k, n],
+// where op transposes a stored [k, m] (or b stored [n, k]) when asked.
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11) {
+    napi_throw_type_error(env, NULL, "grades_blas: sgemm takes 11 arguments");
+    return NULL;
+  }
+  bool ta, tb;
+  int64_t m, n, k, ao, bo, co;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  CHECK(napi_get_value_int64(env, argv[2], &m));
+  CHECK(napi_get_value_int64(env, argv[3], &n));
+  CHECK(napi_get_value_int64(env, argv[4], &k));
+  CHECK(napi_get_value_int64(env, argv[6], &ao));
+  CHECK(napi_get_value_int64(env, argv[8], &bo));
+  CHECK(napi_get_value_int64(env, argv[10], &co));
+  float *a, *b, *c;
+  size_t al, bl, cl;
+  if (!float_view(env, argv[5], &a, &al) || !float_view(env, argv[7], &b, &bl) ||
+      !float_view(env, argv[9], &c, &cl)) {
+    napi_throw_type_error(env, NULL, "grades_blas: the operands must be Float32Arrays");
+    return NULL;
+  }
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX ||
+      !fits(al, ao, ta ? k : m, lda, lda) || !fits(bl, bo, tb ? n : k, ldb, ldb) ||
+      !fits(cl, co, m, n, n)) {
+    napi_throw_range_error(env, NULL, "grades_blas: an operand does not fit its array");
+    return NULL;
+  }
+  if (m > 0 && n > 0) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m,
+                (int)n, (int)k, 1.0f, a + ao, (int)lda, b + bo, (int)ldb, 0.0f, c + co, (int)n);
+  }
+  return NULL;
+}
+
+// setThreads(n): OpenBLAS's thread count, process-wide.
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &n));
+  if (n >= 1) openblas_set_num_threads(n);
+  return NULL;
+}
+
+// config(): OpenBLAS's build string (version, kernel chosen for this CPU), for logs and benchmarks.
+static napi_value config(napi_env env, napi_callback_info info) {
+  napi_value s;
+  CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  return exports;
+}
