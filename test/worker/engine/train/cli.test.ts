@@ -35,7 +35,9 @@ describe("grades train and score", () => {
     ]);
     const summary = lastLine(trained.stdout);
     expect(summary).toMatchObject({ stopReason: "max_steps", stepsCompleted: 8 });
-    expect(summary.backend).toMatch(/^wasm \(simd, \d+ threads?(, OpenBLAS matmuls)?\)( x \d+ data-parallel replicas)?$/);
+    expect(summary.backend).toMatch(
+      /^wasm \(simd, \d+ threads?(, OpenBLAS matmuls)?\)( x \d+ data-parallel replicas)?$/,
+    );
     expect(trained.stderr).toMatch(/step 8\/8 {2}loss \d+\.\d{4} {2}frozen 0%/);
     await access(join(out, "adapter_model.safetensors"));
     // With GradES off there is no freeze map, only the loss curve.

@@ -79,7 +79,9 @@ describe("training a tiny model", () => {
     expect(losses[0]![1]).toBeGreaterThan(3);
     expect(summary.finalTrainLoss).toBeLessThan(0.3);
     expect(summary.stopReason).toBe("max_steps");
-    expect(summary.backend).toMatch(/^wasm \(simd, \d+ threads?(, OpenBLAS matmuls)?\)( x \d+ data-parallel replicas)?$/);
+    expect(summary.backend).toMatch(
+      /^wasm \(simd, \d+ threads?(, OpenBLAS matmuls)?\)( x \d+ data-parallel replicas)?$/,
+    );
     const stop = events.at(-1);
     expect(stop).toEqual({ type: "stop", step: 60, reason: "max_steps" });
   });
