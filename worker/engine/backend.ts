@@ -6,9 +6,11 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
+import { rowGatherConfig } from "./kernels/wasm-gather.ts";
 import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
 import { sharedCopyKernels } from "./kernels/wasm-shared-copies.ts";
 import { registerThreadedWasm, wasmThreadCount } from "./parallel/threaded-wasm.ts";
@@ -16,6 +18,9 @@ import { resolveThreadCount } from "./parallel/threads.ts";
 
 // tfjs-core alone registers no gradients (the union package @tensorflow/tfjs would); training needs them.
 registerGradients();
+// AdamW's update as one kernel on the backends whose memory JS reads (train/adamw.ts uses it where present).
+for (const kernel of adamwStepConfigs)
+  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
@@ -84,8 +89,9 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   if (!tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, "wasm")) {
     tf.registerKernel(unsortedSegmentSumWasmConfig);
   }
-  const matMulKernel = fastTransposedMatMulConfig(blas);
-  for (const kernel of [...(matMulKernel ? [matMulKernel] : []), ...sharedCopyKernels()]) {
+  const replaced = [fastTransposedMatMulConfig(blas), rowGatherConfig(), ...sharedCopyKernels()];
+  for (const kernel of replaced) {
+    if (!kernel) continue;
     tf.unregisterKernel(kernel.kernelName, "wasm");
     tf.registerKernel(kernel);
   }

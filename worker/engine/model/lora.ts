@@ -29,8 +29,10 @@ export class LoraLinear {
         ctx.training && this.dropout > 0
           ? (tf.dropout(x, this.dropout, undefined, deriveSeed(ctx.dropoutSeed, this.name)) as tf.Tensor2D)
           : x;
-      const down = tf.matMul(dropped, this.A as tf.Tensor2D, false, true); // [N, r]
-      return tf.mul(tf.matMul(down, this.B as tf.Tensor2D, false, true), this.scaling); // [N, out]
+      // Scaled at rank r rather than at the output: the same product (exactly so for a power-of-two scaling,
+      // as alpha / r usually is), at r / out of the multiplications, forward and backward.
+      const down = tf.mul(tf.matMul(dropped, this.A as tf.Tensor2D, false, true), this.scaling); // [N, r]
+      return tf.matMul(down, this.B as tf.Tensor2D, false, true); // [N, out]
     });
   }
 

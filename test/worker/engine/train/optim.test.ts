@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
+import { ADAMW_STEP, adamwStepConfigs } from "../../../../worker/engine/kernels/adamw-step.ts";
 import { AdamW } from "../../../../worker/engine/train/adamw.ts";
 import { clipByGlobalNorm } from "../../../../worker/engine/train/clip.ts";
 import { Rng } from "../../../../worker/engine/train/rng.ts";
@@ -43,6 +44,51 @@ describe("AdamW", () => {
     opt.dispose();
     w.dispose();
   });
+
+  it.each(["cpu", "wasm"])(
+    "takes the same steps as one kernel on %s as composed of tfjs ops (where no kernel is)",
+    async (backend) => {
+      await initBackend(backend as "cpu" | "wasm");
+      const w0 = Array.from(tf.randomNormal([300], 0, 1, "float32", 7).dataSync());
+      const grads = [8, 9, 10].map((seed) =>
+        Array.from(tf.randomNormal([300], 0, 1, "float32", seed).dataSync()),
+      );
+      const run = () => {
+        const init = tf.tensor1d(w0);
+        const w = tf.variable(init);
+        init.dispose();
+        const opt = new AdamW({ weightDecay: 0.1 });
+        for (const [k, g] of grads.entries()) {
+          const grad = tf.tensor1d(g);
+          opt.apply([{ key: "w", variable: w, grad, decay: k !== 1 }], 0.01 * (k + 1));
+          grad.dispose();
+        }
+        const state = opt.exportState();
+        const out = [w, state.tensors.get("w.exp_avg")!, state.tensors.get("w.exp_avg_sq")!].map((t) =>
+          Array.from(t.dataSync()),
+        );
+        opt.dispose();
+        w.dispose();
+        return out;
+      };
+      const kernel = adamwStepConfigs.find((k) => k.backendName === backend)!;
+      expect(tf.getKernel(ADAMW_STEP, backend)).toBeDefined();
+      const before = tf.memory().numTensors;
+      const fused = run();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.unregisterKernel(ADAMW_STEP, backend);
+      try {
+        const composed = run();
+        for (let j = 0; j < 3; j++)
+          for (let i = 0; i < 300; i++) expect(fused[j]![i]).toBeCloseTo(composed[j]![i]!, 6);
+        // The two differ only in float32 rounding, so a wrong formula would show: the steps moved w by ~0.06.
+        expect(Math.abs(fused[0]![0]! - w0[0]!)).toBeGreaterThan(0.01);
+      } finally {
+        tf.registerKernel(kernel);
+        await initBackend("cpu");
+      }
+    },
+  );
 
   it("releases one variable's moments and keeps the live tensor count flat across steps", () => {
     const a = tf.variable(tf.ones([3]));
