@@ -128,16 +128,16 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   const qkNorm = c.model_type === "qwen3";
   // Two RMSNorms: square, x * rsqrt, * weight; then o_proj's output, two residual adds, down_proj's output.
   let floats = 2 * 3 * h + 4 * h;
-  // q and k: projection, (Qwen3) RMSNorm 3x, transpose, rope (x cos, split, neg, concat, x sin, add: 5.5x).
-  floats += (q + kv) * (1 + (qkNorm ? 3 : 0) + 1 + 5.5);
+  // q and k: projection, (Qwen3) RMSNorm 3x, transpose, rope (x cos, rotate_half as x R, x sin, add: 4x).
+  floats += (q + kv) * (1 + (qkNorm ? 3 : 0) + 1 + 4);
   // v: projection and transpose; attention output: probs x v and its transpose.
   floats += 2 * kv + 2 * q;
   // MLP: gate, sigmoid, gate x sigmoid, up, silu x up.
   floats += 5 * inter;
   if (lora !== undefined) {
-    // A LoRA'd projection adds x A^T [r], (x A^T) B^T, its scaling and the sum with the base output.
+    // A LoRA'd projection adds x A^T [r], its scaling [r], (x A^T s) B^T and the sum with the base output.
     const shapes = projectionShapes(c);
-    for (const t of shape.targetModules) floats += lora + 3 * shapes[t].out;
+    for (const t of shape.targetModules) floats += 2 * lora + 2 * shapes[t].out;
   }
   return floats;
 }

@@ -77,16 +77,23 @@ export function summedNextTokenLossFromHidden(
         let total: tf.Tensor = tf.scalar(0);
         for (const [s, e] of chunks) {
           const logits = tf.matMul(tf.slice(h, [s, 0], [e - s, H]), wT); // [c, V]
-          const lse = tf.logSumExp(logits, -1); // [c]
           const index = tf.tensor1d(
             targets.slice(s, e).map((y, i) => i * V + y),
             "int32",
           );
+          let lse: tf.Tensor; // [c]
+          if (keep) {
+            // softmax rather than exp(logits - lse): on wasm XNNPACK's softmax over a [c, V] chunk is several
+            // times faster than the Exp kernel. The log-sum-exp then comes without Exp too: max(p) =
+            // exp(max(logits) - lse) is at least 1 / V, so lse = max(logits) - log(max(p)) loses no precision.
+            const p = tf.keep(tf.softmax(logits)); // [c, V]
+            probabilities.push(p);
+            lse = tf.sub(tf.max(logits, -1), tf.log(tf.max(p, -1)));
+          } else {
+            lse = tf.logSumExp(logits, -1);
+          }
           const target = tf.gather(tf.reshape(logits, [-1]), index); // [c]
           total = tf.add(total, tf.sum(tf.sub(lse, target)));
-          // softmax, not exp(logits - lse): the same values, and on wasm XNNPACK's softmax is several times
-          // faster than the Exp kernel over a [c, V] chunk.
-          if (keep) probabilities.push(tf.keep(tf.softmax(logits)));
         }
         return total as tf.Scalar;
       });

@@ -57,11 +57,27 @@ export function rotaryTables(
   return { cos: tf.tensor2d(cos, [length, dim]), sin: tf.tensor2d(sin, [length, dim]) };
 }
 
-/** rotate_half(x) = cat(-x[..., d/2:], x[..., :d/2]). */
+/** The [D, D] matrix R with x R = rotate_half(x): -1 at [i + D/2, i], 1 at [i, i + D/2]. */
+function rotateHalfMatrix(dim: number): tf.Tensor2D {
+  const half = dim / 2;
+  const r = new Float32Array(dim * dim);
+  for (let i = 0; i < half; i++) {
+    r[(i + half) * dim + i] = -1;
+    r[i * dim + i + half] = 1;
+  }
+  return tf.tensor2d(r, [dim, dim]);
+}
+
+/**
+ * rotate_half(x) = cat(-x[..., d/2:], x[..., :d/2]), computed as x R: every output is one input times ±1, so the
+ * product is exact, and one small matmul (and its gradient) is several times faster on wasm than the split,
+ * negation and concat it replaces and their gradients (21 ms of a 270 ms LoRA step of the bench model).
+ */
 export function rotateHalf(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
-    return tf.concat([tf.neg(x2), x1], -1);
+    const dim = x.shape[x.shape.length - 1]!;
+    const rows = tf.reshape(x, [-1, dim]); // [N, D]
+    return tf.reshape(tf.matMul(rows, rotateHalfMatrix(dim)), x.shape); // [..., D]
   });
 }
 

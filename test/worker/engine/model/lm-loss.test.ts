@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
 import { DecoderModel } from "../../../../worker/engine/model/causal-lm.ts";
 import { parseModelConfig } from "../../../../worker/engine/model/config.ts";
-import { summedNextTokenLoss } from "../../../../worker/engine/model/lm-loss.ts";
+import {
+  summedNextTokenLoss,
+  summedNextTokenLossFromHidden,
+} from "../../../../worker/engine/model/lm-loss.ts";
 import { PROJECTIONS } from "../../../../worker/engine/model/types.ts";
 import { expectedWeights } from "../../../../worker/engine/model/weights.ts";
 import { randomWeights, toTensors } from "../support/random-weights.ts";
@@ -174,5 +177,18 @@ describe("chunked next-token loss without a gradient tape", () => {
     expect(tf.memory().numTensors).toBe(before);
     input.dispose();
     model.dispose();
+  });
+
+  it("gives a target far below the others its exact loss, probabilities kept or not", () => {
+    // Logits [0, 100, 0] at both positions; the first target is word 0 (loss 100 + log(1 + 2e-44) = 100), the
+    // second word 1 (loss log(1 + 2e-44) = 0). p[0] = e^-100 underflows float32: -log p would be off or infinite.
+    const hidden = tf.ones([1, 3, 1]) as tf.Tensor3D;
+    const lmHead = tf.tensor2d([[0], [100], [0]]);
+    for (const keep of [true, false]) {
+      const loss = summedNextTokenLossFromHidden(hidden, lmHead, [[-100, 0, 1]], 256, keep);
+      expect(loss.dataSync()[0]).toBeCloseTo(100, 4);
+      loss.dispose();
+    }
+    tf.dispose([hidden, lmHead]);
   });
 });
