@@ -60,3 +60,18 @@ export function replicasPayOff(
 ): boolean {
   return stepSeconds * remainingSteps >= minSeconds;
 }
+
+/**
+ * Steps a run computes with its replicas, after the first (which includes their start), before it checks that
+ * they are faster than one thread. Where the cores share their execution units (two hyper-threads of one core,
+ * as on the 2-vCPU development machine) a replica can cost more in copies and waiting than its half of the rows
+ * saves: measured there, full fine-tuning of the bench model on OpenBLAS ran at 0.95x one thread.
+ */
+export const REPLICA_CHECK_STEPS = 3;
+
+/** Whether replicas keep their place: their steps take at most 95 % of one thread's time per token. */
+export function replicasKeepPaying(soloSecondsPerToken: number, replicaSecondsPerToken: number[]): boolean {
+  const sorted = [...replicaSecondsPerToken].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return median <= 0.95 * soloSecondsPerToken;
+}

@@ -25,7 +25,12 @@ import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
 import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
 import { ReplicaPool } from "../parallel/replicas.ts";
-import { REPLICA_PROBE_STEPS, replicasPayOff } from "../parallel/threads.ts";
+import {
+  REPLICA_CHECK_STEPS,
+  REPLICA_PROBE_STEPS,
+  replicasKeepPaying,
+  replicasPayOff,
+} from "../parallel/threads.ts";
 import { ActivationCache } from "./activation-cache.ts";
 import { AdamW } from "./adamw.ts";
 import { clipByGlobalNorm } from "./clip.ts";
@@ -110,8 +115,10 @@ export class Trainer {
   readonly activationCacheExclusion: string | undefined;
   private readonly cacheShareBytes: number;
   private pool: Promise<ReplicaPool> | undefined;
-  /** Steps computed alone while the run has not decided on its replicas, and the last one's seconds. */
-  private solo = { steps: 0, seconds: 0 };
+  /** Steps computed alone while the run has not decided on its replicas, and the last one's time. */
+  private solo = { steps: 0, seconds: 0, secondsPerToken: 0 };
+  /** Seconds per token of the steps computed with replicas, until the run has checked they pay. */
+  private withReplicas: number[] | undefined;
   private replicasDeclined = false;
 
   constructor(private readonly input: TrainerInput) {
@@ -186,6 +193,32 @@ export class Trainer {
       activationCacheBytes: this.activationCache ? this.cacheShareBytes : 0,
     });
     return this.pool;
+  }
+
+  /**
+   * Records a step's seconds per token for the replica decisions: alone, the probe; with replicas, the check
+   * that they are faster than one thread (parallel/threads.ts, replicasKeepPaying), after which a run whose
+   * replicas do not pay stops them and goes on alone. A run that asked for them at once (minSeconds 0) keeps them.
+   */
+  private timeStep(seconds: number, tokens: number): void {
+    const secondsPerToken = seconds / Math.max(1, tokens);
+    if (!this.pool) {
+      this.solo = { steps: this.solo.steps + 1, seconds, secondsPerToken };
+      return;
+    }
+    if (this.input.replicas?.minSeconds === 0 || this.withReplicas?.length === REPLICA_CHECK_STEPS + 1)
+      return;
+    this.withReplicas = [...(this.withReplicas ?? []), secondsPerToken];
+    if (this.withReplicas.length <= REPLICA_CHECK_STEPS) return;
+    // The first step with replicas includes their start.
+    if (replicasKeepPaying(this.solo.secondsPerToken, this.withReplicas.slice(1))) return;
+    const pool = this.pool;
+    this.pool = undefined;
+    this.replicasDeclined = true;
+    void pool.then(
+      (p) => p.dispose(),
+      () => {},
+    );
   }
 
   /**
@@ -351,7 +384,7 @@ export class Trainer {
     for (const f of frozen) this.freeze(f.name);
 
     this.step = stepNo;
-    if (!this.pool) this.solo = { steps: this.solo.steps + 1, seconds: (performance.now() - started) / 1000 };
+    this.timeStep((performance.now() - started) / 1000, tokens);
     this.computedMatrixSteps += active.length;
     this.trainedTokens += tokens;
     this.lastTrainLoss = host[0]!;

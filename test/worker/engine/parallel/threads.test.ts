@@ -11,6 +11,7 @@ import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 import { MAX_WASM_THREADS } from "../../../../worker/engine/parallel/threaded-wasm.ts";
 import {
   defaultThreadCount,
+  replicasKeepPaying,
   replicasPayOff,
   resolveThreadCount,
   threadPlan,
@@ -133,6 +134,13 @@ describe("threadPlan", () => {
     expect(replicasPayOff(0.5, 100)).toBe(true);
     expect(replicasPayOff(0.05, 100)).toBe(false);
     expect(replicasPayOff(0.05, 100, 0)).toBe(true);
+  });
+
+  it("keeps replicas only while the median of their steps takes at most 95 % of one thread's time per token", () => {
+    expect(replicasKeepPaying(1, [0.6, 2, 0.7])).toBe(true);
+    expect(replicasKeepPaying(1, [0.95, 0.9, 3])).toBe(true);
+    expect(replicasKeepPaying(1, [0.96, 0.5, 1.2])).toBe(false);
+    expect(replicasKeepPaying(1, [1.1, 1.05, 0.2])).toBe(false);
   });
 
   it("runs a replica of one thread per thread, as far as a micro-batch has rows and half the memory holds", () => {
