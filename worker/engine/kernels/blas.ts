@@ -41,10 +41,6 @@ export function loadBlas(): { blas?: Blas; reason?: string } {
     return loaded;
   }
   try {
-    // OpenBLAS starts its thread pool when it loads, sized by this variable (default: every core), and idle pool
-    // threads spin: measured, a single-threaded run then burnt 13-60 % more CPU than its wall time. Loaded with
-    // one, it grows the pool when the backend asks for more threads (setThreads).
-    process.env.OPENBLAS_NUM_THREADS ??= "1";
     loaded = { blas: createRequire(import.meta.url)(BLAS_BINDING) as Blas };
   } catch (err) {
     loaded = { reason: `the OpenBLAS binding did not load: ${(err as Error).message}` };
