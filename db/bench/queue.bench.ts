@@ -5,7 +5,6 @@
 // Usage: npm run bench:queue [-- --server postgres://postgres@127.0.0.1:5432/postgres --jobs 5000 --workers 8]
 import { parseArgs } from "node:util";
 import { migrate, openDatabase } from "../client.ts";
-import { randomToken } from "../ids.ts";
 import type { JobConfig } from "../queue/job-config.ts";
 import { emptyProgress } from "../queue/progress.ts";
 import {

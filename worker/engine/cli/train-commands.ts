@@ -1,6 +1,6 @@
 // `grades train` and `grades score`: the training engine from the command line.
 import { readFile } from "node:fs/promises";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { resolveTrainOptions } from "../train/options.ts";
 import { score } from "../train/score.ts";
 import { trainSpecFrom } from "../train/spec-options.ts";
