@@ -100,7 +100,8 @@ export interface TrainSpec {
   threads?: number;
   /**
    * Data-parallel replicas start only when the rest of the run, at its first steps' speed on one thread, takes at
-   * least this many seconds (default 20, parallel/threads.ts; 0: from the first step).
+   * least this many seconds (default 20, parallel/threads.ts), and stop again if they turn out no faster than one
+   * thread (replicasKeepPaying); 0: from the first step, and kept.
    */
   replicaMinSeconds?: number;
   /** base_model_name_or_path written into adapter_config.json (default: the model folder's name). */
