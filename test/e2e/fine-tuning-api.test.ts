@@ -144,7 +144,7 @@ describe("POST /v1/fine_tuning/jobs", () => {
       gradient_accumulation_steps: 2,
       epoch_checkpoints: 3,
       lora: { dropout: 0 },
-      grades: { tau: 1e-6, alpha: 0.3, relative_tau: 0.5, smoothing: 0.9, normalize: "mean" },
+      grades: { tau: 1e-6, alpha: 0.5, relative_tau: 0.5, smoothing: 0.9, normalize: "mean" },
     });
   });
 

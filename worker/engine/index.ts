@@ -46,6 +46,7 @@ export {
   BASE_LEARNING_RATE,
   checkTrainOptions,
   EarlyStoppingInput,
+  GRACE_ALPHA,
   GradesInput,
   HyperparametersInput,
   LoraInput,

@@ -81,7 +81,10 @@ export const TRAIN_FLAGS: Flag[] = [
 ];
 
 function describeDefault(path: OptionPath, value: unknown): string {
-  if (path === "learning_rate") return "LoRA 2e-4, full 1e-5, times --lr-multiplier";
+  if (value !== null && typeof value === "object" && "lora" in value && "full" in value) {
+    const byType = `LoRA ${value.lora}, full ${value.full}`;
+    return path === "learning_rate" ? `${byType}, times --lr-multiplier` : byType;
+  }
   if (path === "hyperparameters.n_epochs" || path === "hyperparameters.batch_size")
     return "auto, from the dataset size";
   if (Array.isArray(value)) return value.join(",");

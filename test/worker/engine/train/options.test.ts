@@ -55,7 +55,7 @@ describe("training options", () => {
     expect(o.grades).toEqual({
       enabled: true,
       tau: 1e-6,
-      alpha: 0.3,
+      alpha: 0.5,
       metric: "grad_change",
       normalize: "mean",
       relative_tau: 0.5,
@@ -83,6 +83,13 @@ describe("training options", () => {
       eval_interval: 10,
       min_delta: 0,
     });
+  });
+
+  it("give LoRA a grace period of half the steps and full fine-tuning 30 %, unless one is asked for", () => {
+    expect(resolveTrainOptions({}, 40).grades.alpha).toBe(0.5);
+    expect(resolveTrainOptions({ training_type: "full" }, 40).grades.alpha).toBe(0.3);
+    expect(resolveTrainOptions({ training_type: "full", grades: { alpha: 0.1 } }, 40).grades.alpha).toBe(0.1);
+    expect(resolveTrainOptions({ grades: { alpha: 0 } }, 40).grades.alpha).toBe(0);
   });
 
   it("give `grades train` without flags and a job without options the same spec", async () => {
