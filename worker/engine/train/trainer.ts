@@ -115,10 +115,10 @@ export class Trainer {
   readonly activationCacheExclusion: string | undefined;
   private readonly cacheShareBytes: number;
   private pool: Promise<ReplicaPool> | undefined;
-  /** Steps computed alone while the run has not decided on its replicas, and the last one's time. */
-  private solo = { steps: 0, seconds: 0, secondsPerToken: 0 };
-  /** Seconds per token of the steps computed with replicas, until the run has checked they pay. */
-  private withReplicas: number[] | undefined;
+  /** Steps computed alone while the run has not decided on its replicas, and the last one's time and tokens. */
+  private solo = { steps: 0, seconds: 0, tokens: 0 };
+  /** Seconds per token of the steps computed with replicas; undefined once the run has checked that they pay. */
+  private replicaCheck: number[] | undefined = [];
   private replicasDeclined = false;
 
   constructor(private readonly input: TrainerInput) {
@@ -201,17 +201,18 @@ export class Trainer {
    * replicas do not pay stops them and goes on alone. A run that asked for them at once (minSeconds 0) keeps them.
    */
   private timeStep(seconds: number, tokens: number): void {
-    const secondsPerToken = seconds / Math.max(1, tokens);
     if (!this.pool) {
-      this.solo = { steps: this.solo.steps + 1, seconds, secondsPerToken };
+      this.solo = { steps: this.solo.steps + 1, seconds, tokens };
       return;
     }
-    if (this.input.replicas?.minSeconds === 0 || this.withReplicas?.length === REPLICA_CHECK_STEPS + 1)
-      return;
-    this.withReplicas = [...(this.withReplicas ?? []), secondsPerToken];
-    if (this.withReplicas.length <= REPLICA_CHECK_STEPS) return;
+    if (this.input.replicas?.minSeconds === 0 || !this.replicaCheck) return;
+    this.replicaCheck.push(seconds / Math.max(1, tokens));
+    if (this.replicaCheck.length <= REPLICA_CHECK_STEPS) return;
     // The first step with replicas includes their start.
-    if (replicasKeepPaying(this.solo.secondsPerToken, this.withReplicas.slice(1))) return;
+    const solo = this.solo.seconds / Math.max(1, this.solo.tokens);
+    const pays = replicasKeepPaying(solo, this.replicaCheck.slice(1));
+    this.replicaCheck = undefined;
+    if (pays) return;
     const pool = this.pool;
     this.pool = undefined;
     this.replicasDeclined = true;
