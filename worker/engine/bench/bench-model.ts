@@ -99,8 +99,4 @@ export function randomData(n: number): LoadedDataset {
   return { examples, format: "tokens", dropped: 0 };
 }
 
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+export { median } from "../median.ts";

@@ -1,5 +1,6 @@
 // How many threads the engine computes with: one rule for the default (every core) and the allowed range.
 import { availableParallelism } from "node:os";
+import { median } from "../median.ts";
 import { MAX_WASM_THREADS } from "./threaded-wasm.ts";
 
 export { MAX_WASM_THREADS };
@@ -71,7 +72,5 @@ export const REPLICA_CHECK_STEPS = 3;
 
 /** Whether replicas keep their place: their steps take at most 95 % of one thread's time per token. */
 export function replicasKeepPaying(soloSecondsPerToken: number, replicaSecondsPerToken: number[]): boolean {
-  const sorted = [...replicaSecondsPerToken].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  return median <= 0.95 * soloSecondsPerToken;
+  return median(replicaSecondsPerToken) <= 0.95 * soloSecondsPerToken;
 }

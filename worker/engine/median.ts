@@ -1,0 +1,6 @@
+// The median of a list of measurements: the middle value, or the mean of the two middle ones.
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
