@@ -3,6 +3,7 @@
 // per variable, each a dispatch and a pass: for LoRA's 56 small factors on the bench model that was 14 ms a step
 // on wasm, nearly all dispatch; as this kernel, 3 ms. It is one pass, in float64, rounded once per output.
 // train/adamw.ts uses it for small variables only (it says why) and on backends that have it (not tensorflow).
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 
 export const ADAMW_STEP = "GradesAdamWStep";
@@ -45,10 +46,7 @@ export function adamwStepValues(
   }
 }
 
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
+type WasmBackend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 interface CpuBackend {
   data: { get(dataId: object): { values: Float32Array } };
@@ -65,9 +63,9 @@ const wasmStep: KernelFunc = ({ inputs, attrs, backend }) => {
     b.makeOutput(w.shape, "float32"),
     b.makeOutput(w.shape, "float32"),
   ];
-  // Views taken after the allocations: a heap that grew has a new buffer.
-  const [ow, om, ov] = outs.map((t) => b.typedArrayFromHeap(t));
-  const view = (t: TensorInfo) => b.typedArrayFromHeap(t);
+  // Views taken after the allocations: a heap that grew has a new buffer. Every operand is float32.
+  const view = (t: TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
+  const [ow, om, ov] = outs.map(view);
   adamwStepValues(
     view(w),
     view(g),
