@@ -269,25 +269,31 @@ export interface OptionField {
   schema: z.ZodType;
   description: string;
   /**
-   * The default ("auto" for the hyperparameters; learning_rate's and grades.alpha's depend on the training type:
-   * BASE_LEARNING_RATE, GRACE_ALPHA).
+   * The default ("auto" for the hyperparameters; for the options whose default depends on the training type,
+   * its value by type, see BY_TRAINING_TYPE).
    */
   default: unknown;
 }
 
+/** The options whose default depends on the training type, and their defaults by type. */
+const BY_TRAINING_TYPE: Partial<Record<OptionPath, { lora: number; full: number }>> = {
+  learning_rate: BASE_LEARNING_RATE,
+  "grades.alpha": GRACE_ALPHA,
+};
+
 /** One option's schema, description and default, by its path. */
 export function optionField(path: OptionPath): OptionField {
   const [head, leaf] = path.split(".") as [string, string | undefined];
+  const byType = BY_TRAINING_TYPE[path];
   if (leaf === undefined) {
     const schema = topLevelFields[head as keyof typeof topLevelFields];
-    const fallback =
-      head === "learning_rate" ? BASE_LEARNING_RATE : TRAIN_DEFAULTS[head as keyof TrainDefaults];
+    const fallback = byType ?? TRAIN_DEFAULTS[head as keyof TrainDefaults];
     return { schema, description: schema.description ?? path, default: fallback };
   }
   const field = (SECTIONS[head as keyof typeof SECTIONS] as Record<string, z.ZodType>)[leaf]!;
   const description = field.description ?? path;
   if (head === "hyperparameters") return { schema: auto(field), description, default: "auto" };
-  if (path === "grades.alpha") return { schema: field, description, default: GRACE_ALPHA };
+  if (byType) return { schema: field, description, default: byType };
   const defaults = TRAIN_DEFAULTS[head as "lora" | "grades" | "early_stopping"] as Record<string, unknown>;
   return { schema: field, description, default: defaults[leaf] };
 }
