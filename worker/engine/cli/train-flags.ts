@@ -82,7 +82,10 @@ export const TRAIN_FLAGS: Flag[] = [
 
 function describeDefault(path: OptionPath, value: unknown): string {
   if (value !== null && typeof value === "object" && "lora" in value && "full" in value) {
-    const byType = `LoRA ${value.lora}, full ${value.full}`;
+    // Learning rates read as 2e-4, not 0.0002.
+    const num = (n: unknown) =>
+      typeof n === "number" && n !== 0 && Math.abs(n) < 1e-3 ? n.toExponential() : String(n);
+    const byType = `LoRA ${num(value.lora)}, full ${num(value.full)}`;
     return path === "learning_rate" ? `${byType}, times --lr-multiplier` : byType;
   }
   if (path === "hyperparameters.n_epochs" || path === "hyperparameters.batch_size")
