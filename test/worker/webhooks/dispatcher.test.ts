@@ -3,7 +3,7 @@
 // schedule. Each test has a tenant of its own, so its endpoint sees only its own events.
 import OpenAI from "openai";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/logger.ts";
 import type { WebhooksConfig } from "../../../common/webhooks-config.ts";
 import { type RunningDispatcher, startDispatcher } from "../../../worker/webhooks/index.ts";
@@ -84,17 +84,19 @@ const headersOf = (r: { headers: Record<string, unknown> }) => ({
 
 beforeAll(async () => {
   t = await createTestApp({ env: FAST_WEBHOOKS_ENV });
+});
+// Every test gets a receiver on a port of its own: a delivery an earlier test left scheduled (its retries, an
+// event its endpoint had not yet received) is picked up by the next test's dispatcher, and it must not land in
+// that test's receiver, where it would shift the answers and the counts.
+beforeEach(async () => {
   receiver = new Receiver();
   await receiver.start();
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
-  receiver.answer = () => ({ status: 200, body: "ok" });
-  receiver.onRequest = undefined;
-  receiver.received.length = 0;
+  await receiver.stop();
 });
 afterAll(async () => {
-  await receiver?.stop();
   await t?.close();
 });
 
@@ -234,7 +236,9 @@ describe("webhook delivery", () => {
       return { status: 503 };
     };
     await dispatcher({ concurrency: 8 });
-    const jobs = await Promise.all([runJob(t.db.sql, who.tenantId), runJob(t.db.sql, who.tenantId)]);
+    // One after the other: runJob claims the oldest queued job, so two at once could each claim the other's.
+    // The dispatcher already runs, so the first job's events are in flight while the second one's are written.
+    const jobs = [await runJob(t.db.sql, who.tenantId), await runJob(t.db.sql, who.tenantId)];
     await waitFor("six events twice", () => receiver.received.length >= 12);
     for (const job of jobs) {
       const types = receiver.received
