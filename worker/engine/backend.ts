@@ -18,8 +18,9 @@ import { resolveThreadCount } from "./parallel/threads.ts";
 
 // tfjs-core alone registers no gradients (the union package @tensorflow/tfjs would); training needs them.
 registerGradients();
-// AdamW's update as one kernel on the backends whose memory JS reads (train/adamw.ts uses it where present).
-for (const kernel of adamwStepConfigs)
+// AdamW's update as one kernel on the backends whose memory JS reads (train/adamw.ts uses it where present);
+// wasm's is replaced by the compiled one when the wasm backend starts with the binding (prepareWasm).
+for (const kernel of adamwStepConfigs())
   if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -89,7 +90,12 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   if (!tf.getKernel(unsortedSegmentSumWasmConfig.kernelName, "wasm")) {
     tf.registerKernel(unsortedSegmentSumWasmConfig);
   }
-  const replaced = [fastTransposedMatMulConfig(blas), rowGatherConfig(), ...sharedCopyKernels()];
+  const replaced = [
+    fastTransposedMatMulConfig(blas),
+    rowGatherConfig(),
+    ...sharedCopyKernels(),
+    ...(blas ? adamwStepConfigs(blas).filter((k) => k.backendName === "wasm") : []),
+  ];
   for (const kernel of replaced) {
     if (!kernel) continue;
     tf.unregisterKernel(kernel.kernelName, "wasm");

@@ -2,9 +2,18 @@
 // (wasm's heap, the cpu backend's arrays). Composed of tfjs ops the update is about twelve element-wise kernels
 // per variable, each a dispatch and a pass: for LoRA's 56 small factors on the bench model that was 14 ms a step
 // on wasm, nearly all dispatch; as this kernel, 3 ms. It is one pass, in float64, rounded once per output.
-// train/adamw.ts uses it for small variables only (it says why) and on backends that have it (not tensorflow).
+// Given the compiled binding (kernels/blas.ts) the wasm kernel runs the same arithmetic in C, which beats the
+// composed ops at every size; the JS loop only on small variables (fusedAdamWTakes says which).
+// train/adamw.ts uses it where the backend has it (not tensorflow).
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import {
+  getBackend,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
+import type { Blas } from "./blas.ts";
 
 export const ADAMW_STEP = "GradesAdamWStep";
 
@@ -19,6 +28,18 @@ export interface AdamWStepAttrs {
   t: number;
 }
 
+/**
+ * Variables up to this size take the JS loop: it costs about 12 ns a weight against the composed ops' 8 (SIMD
+ * passes) plus some 200 µs of dispatch per variable, so it wins below about 50,000 weights (LoRA's factors,
+ * norms) and loses on a full matrix (measured on wasm, bench model). The compiled kernel has no such limit.
+ */
+const JS_LOOP_MAX_SIZE = 1 << 16;
+
+/** Bias corrections as factors: lr / (1 - beta1^t) and 1 / (1 - beta2^t). */
+function biasCorrections(a: AdamWStepAttrs): { stepSize: number; c2: number } {
+  return { stepSize: a.lr / (1 - a.beta1 ** a.t), c2: 1 / (1 - a.beta2 ** a.t) };
+}
+
 /** torch.optim.AdamW's update of w, m and v from g, written to the three outputs. */
 export function adamwStepValues(
   w: Float32Array,
@@ -29,11 +50,9 @@ export function adamwStepValues(
   a: AdamWStepAttrs,
 ): void {
   // Locals, so the loop reads no property (it runs over millions of weights in full fine-tuning).
-  const { lr, beta1, beta2, epsilon, decay } = a;
+  const { beta1, beta2, epsilon, decay } = a;
   const [b1, b2] = [1 - beta1, 1 - beta2];
-  // Bias corrections as factors: lr / (1 - beta1^t) and 1 / (1 - beta2^t).
-  const stepSize = lr / (1 - beta1 ** a.t);
-  const c2 = 1 / (1 - beta2 ** a.t);
+  const { stepSize, c2 } = biasCorrections(a);
   const { w: ow, m: om, v: ov } = out;
   const n = w.length;
   for (let i = 0; i < n; i++) {
@@ -55,27 +74,47 @@ interface CpuBackend {
 
 type Inputs = { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
 
-const wasmStep: KernelFunc = ({ inputs, attrs, backend }) => {
-  const { w, g, m, v } = inputs as Inputs;
-  const b = backend as unknown as WasmBackend;
-  const outs = [
-    b.makeOutput(w.shape, "float32"),
-    b.makeOutput(w.shape, "float32"),
-    b.makeOutput(w.shape, "float32"),
-  ];
-  // Views taken after the allocations: a heap that grew has a new buffer. Every operand is float32.
-  const view = (t: TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
-  const [ow, om, ov] = outs.map(view);
-  adamwStepValues(
-    view(w),
-    view(g),
-    view(m),
-    view(v),
-    { w: ow!, m: om!, v: ov! },
-    attrs as unknown as AdamWStepAttrs,
-  );
-  return outs;
-};
+type StepKernel = KernelFunc & { maxSize?: number };
+
+/** The wasm kernel: the update on views of the heap, by the compiled pass when there is one, else the JS loop. */
+function wasmStep(blas?: Blas): StepKernel {
+  const kernel: StepKernel = ({ inputs, attrs, backend }) => {
+    const { w, g, m, v } = inputs as Inputs;
+    const b = backend as unknown as WasmBackend;
+    const outs = [
+      b.makeOutput(w.shape, "float32"),
+      b.makeOutput(w.shape, "float32"),
+      b.makeOutput(w.shape, "float32"),
+    ];
+    // Views taken after the allocations: a heap that grew has a new buffer. Every operand is float32.
+    const view = (t: TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
+    const [ow, om, ov] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
+    const a = attrs as unknown as AdamWStepAttrs;
+    if (blas) {
+      const { stepSize, c2 } = biasCorrections(a);
+      blas.adamw(
+        view(w),
+        view(g),
+        view(m),
+        view(v),
+        ow,
+        om,
+        ov,
+        a.beta1,
+        a.beta2,
+        a.epsilon,
+        a.decay,
+        stepSize,
+        c2,
+      );
+    } else {
+      adamwStepValues(view(w), view(g), view(m), view(v), { w: ow, m: om, v: ov }, a);
+    }
+    return outs;
+  };
+  if (!blas) kernel.maxSize = JS_LOOP_MAX_SIZE;
+  return kernel;
+}
 
 const cpuStep: KernelFunc = ({ inputs, attrs, backend }) => {
   const { w, g, m, v } = inputs as Inputs;
@@ -87,8 +126,18 @@ const cpuStep: KernelFunc = ({ inputs, attrs, backend }) => {
   return [out.w, out.m, out.v].map((x) => b.makeTensorInfo(w.shape, "float32", x));
 };
 
-/** The kernel for wasm and for cpu (outputs: the new w, m, v). */
-export const adamwStepConfigs: KernelConfig[] = [
-  { kernelName: ADAMW_STEP, backendName: "wasm", kernelFunc: wasmStep },
-  { kernelName: ADAMW_STEP, backendName: "cpu", kernelFunc: cpuStep },
-];
+const cpuKernel: StepKernel = Object.assign(cpuStep, { maxSize: JS_LOOP_MAX_SIZE });
+
+/** The kernel for wasm and for cpu (outputs: the new w, m, v); wasm's by the compiled pass given the binding. */
+export function adamwStepConfigs(blas?: Blas): KernelConfig[] {
+  return [
+    { kernelName: ADAMW_STEP, backendName: "wasm", kernelFunc: wasmStep(blas) },
+    { kernelName: ADAMW_STEP, backendName: "cpu", kernelFunc: cpuKernel },
+  ];
+}
+
+/** Whether the active backend has the kernel, and it beats the composed ops on a variable of `size` weights. */
+export function fusedAdamWTakes(size: number): boolean {
+  const kernel = getKernel(ADAMW_STEP, getBackend())?.kernelFunc as StepKernel | undefined;
+  return kernel !== undefined && size <= (kernel.maxSize ?? Number.POSITIVE_INFINITY);
+}

@@ -1,4 +1,5 @@
-// OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c).
+// OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
+// which also carries AdamW's update compiled (blas/adamw.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -21,6 +22,25 @@ export interface Blas {
     bOffset: number,
     c: Float32Array,
     cOffset: number,
+  ): void;
+  /**
+   * AdamW's update in one compiled pass (blas/adamw.c): w, g, m, v and the three outputs, all of one length, then
+   * the constants adamwStepValues (kernels/adamw-step.ts) computes, in its order.
+   */
+  adamw(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    outW: Float32Array,
+    outM: Float32Array,
+    outV: Float32Array,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    decay: number,
+    stepSize: number,
+    c2: number,
   ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;

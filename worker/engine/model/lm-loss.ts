@@ -68,15 +68,14 @@ export function summedNextTokenLossFromHidden(
     const lossOf = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const h = args[0] as tf.Tensor2D;
       const save = args[args.length - 1] as tf.GradSaveFunc;
-      // W^T [H, V] is made once and shared with the backward pass: transposed matmul operands are slow on
-      // wasm (see kernels/wasm-matmul.ts), and a [V, H] copy per chunk would be wasteful.
-      const wT = tf.transpose(lmHead); // [H, V]
       const keep = keepProbabilities ?? keepsProbabilities(rows.length, V);
       const probabilities: tf.Tensor[] = [];
       const value = tf.tidy(() => {
         let total: tf.Tensor = tf.scalar(0);
         for (const [s, e] of chunks) {
-          const logits = tf.matMul(tf.slice(h, [s, 0], [e - s, H]), wT); // [c, V]
+          // h W^T with W as a transposed operand, not a transposed copy: every backend takes one in its product
+          // (the wasm backend's sgemm straight, its XNNPACK path by a copy of its own).
+          const logits = tf.matMul(tf.slice(h, [s, 0], [e - s, H]), lmHead, false, true); // [c, V]
           const index = tf.tensor1d(
             targets.slice(s, e).map((y, i) => i * V + y),
             "int32",
@@ -98,18 +97,18 @@ export function summedNextTokenLossFromHidden(
         return total as tf.Scalar;
       });
       // Saved tensors outlive this call until the backward pass has run (tfjs disposes them afterwards).
-      save([h, wT, ...probabilities]);
-      tf.dispose([wT, ...probabilities]);
+      save([h, ...probabilities]);
+      tf.dispose(probabilities);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [hs, wTs, ...kept] = saved as tf.Tensor2D[];
+          const [hs, ...kept] = saved as tf.Tensor2D[];
           const dh: tf.Tensor[] = [];
           let dW: tf.Tensor | undefined;
           for (const [k, [s, e]] of chunks.entries()) {
             const hc = tf.slice(hs!, [s, 0], [e - s, H]); // [c, H]
             // d(lse - logit[y])/dlogits = softmax - onehot(y)
             const g = tf.sub(
-              kept[k] ?? tf.softmax(tf.matMul(hc, wTs!)),
+              kept[k] ?? tf.softmax(tf.matMul(hc, lmHead, false, true)),
               tf.oneHot(tf.tensor1d(targets.slice(s, e), "int32"), V),
             ); // [c, V]
             dh.push(tf.matMul(g, lmHead)); // [c, H]

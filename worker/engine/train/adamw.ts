@@ -1,7 +1,7 @@
 // AdamW (Loshchilov & Hutter) as torch.optim.AdamW computes it: decoupled weight decay w <- w * (1 - lr * wd),
 // then the bias-corrected Adam step. State lives per variable so a frozen matrix's moments can be released.
 import * as tf from "@tensorflow/tfjs-core";
-import { ADAMW_STEP, type AdamWStepAttrs } from "../kernels/adamw-step.ts";
+import { ADAMW_STEP, type AdamWStepAttrs, fusedAdamWTakes } from "../kernels/adamw-step.ts";
 
 export interface AdamWOptions {
   beta1?: number;
@@ -24,13 +24,6 @@ export interface ParamUpdate {
   /** false: no weight decay (norms and biases, as Hugging Face's Trainer leaves them out). */
   decay?: boolean;
 }
-
-/**
- * Variables up to this size take the update as one kernel: its JS loop costs about 12 ns a weight against the
- * composed ops' 8 (SIMD passes) plus some 200 µs of dispatch per variable, so it wins below about 50,000 weights
- * (LoRA's factors, norms) and loses on a full matrix (measured on wasm, bench model).
- */
-const FUSED_MAX_SIZE = 1 << 16;
 
 /** The update as one kernel (kernels/adamw-step.ts) where the backend has it; returns the new m, v and w. */
 function fusedStep(variable: tf.Tensor, grad: tf.Tensor, prev: Slot, attrs: AdamWStepAttrs): tf.Tensor[] {
@@ -67,10 +60,7 @@ export class AdamW {
       const t = slot.t + 1;
       const prev = slot;
       const decayFactor = weightDecay === 0 || decay === false ? 1 : 1 - lr * weightDecay;
-      const fused =
-        variable.size <= FUSED_MAX_SIZE &&
-        variable.dtype === "float32" &&
-        tf.getKernel(ADAMW_STEP, tf.getBackend()) !== undefined;
+      const fused = variable.dtype === "float32" && fusedAdamWTakes(variable.size);
       const [m, v, w] = fused
         ? fusedStep(variable, grad, prev, { lr, beta1, beta2, epsilon, decay: decayFactor, t })
         : tf.tidy(() => {

@@ -1,4 +1,11 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
+import { initBackend } from "../../../../worker/engine/backend.ts";
+import {
+  type AdamWStepAttrs,
+  adamwStepValues,
+  fusedAdamWTakes,
+} from "../../../../worker/engine/kernels/adamw-step.ts";
 import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 
 const { blas, reason } = loadBlas();
@@ -28,6 +35,62 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
     expect(() => blas!.sgemm(false, false, 2, 2, 3, a, 0, new Float64Array(6) as never, 0, c, 0)).toThrow(
       TypeError,
     );
+  });
+
+  it("computes AdamW's update to the same floats as the JS loop, on views at offsets", () => {
+    const n = 1000;
+    // Views into one buffer at an offset, as the wasm heap's are.
+    const heap = new Float32Array(8 * n + 3);
+    const views = Array.from({ length: 7 }, (_, i) => heap.subarray(3 + i * n, 3 + (i + 1) * n));
+    const [w, g, m, v, ow, om, ov] = views as [Float32Array, ...Float32Array[]] as Float32Array[];
+    for (let i = 0; i < n; i++) {
+      w![i] = Math.sin(i);
+      g![i] = Math.cos(3 * i) * 1e-3 * (1 + (i % 7));
+      m![i] = Math.sin(5 * i) * 1e-4;
+      v![i] = (Math.cos(i) * 1e-3) ** 2;
+    }
+    const a: AdamWStepAttrs = {
+      lr: 3e-4,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      decay: 1 - 3e-4 * 0.1,
+      t: 7,
+    };
+    const js = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    adamwStepValues(w!, g!, m!, v!, js, a);
+    const stepSize = a.lr / (1 - a.beta1 ** a.t);
+    const c2 = 1 / (1 - a.beta2 ** a.t);
+    blas!.adamw(w!, g!, m!, v!, ow!, om!, ov!, a.beta1, a.beta2, a.epsilon, a.decay, stepSize, c2);
+    expect(Array.from(ow!)).toEqual(Array.from(js.w));
+    expect(Array.from(om!)).toEqual(Array.from(js.m));
+    expect(Array.from(ov!)).toEqual(Array.from(js.v));
+    // The update moved every weight (a wrong pointer would leave zeros or the inputs).
+    expect(ow!.every((x, i) => x !== w![i])).toBe(true);
+    // Outside the seven views nothing was written.
+    expect(Array.from(heap.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(heap.subarray(3 + 7 * n))).toEqual(new Array(n).fill(0));
+  });
+
+  it("refuses AdamW arrays of different lengths or types", () => {
+    const x = new Float32Array(4);
+    const k = [0.9, 0.999, 1e-8, 1, 1e-3, 1] as const;
+    expect(() => blas!.adamw(x, x, x, x, x, x, new Float32Array(3), ...k)).toThrow(RangeError);
+    expect(() => blas!.adamw(x, x, x, new Float64Array(4) as never, x, x, x, ...k)).toThrow(TypeError);
+  });
+
+  it("gives the wasm backend the compiled AdamW kernel, which takes variables of any size", async () => {
+    await initBackend("wasm");
+    try {
+      expect(fusedAdamWTakes(1 << 20)).toBe(true);
+      await initBackend("cpu");
+      // The cpu backend's kernel is the JS loop, for small variables only.
+      expect(fusedAdamWTakes(100)).toBe(true);
+      expect(fusedAdamWTakes(1 << 20)).toBe(false);
+    } finally {
+      await initBackend("cpu");
+    }
+    expect(tf.getBackend()).toBe("cpu");
   });
 
   it("names its build", () => {

@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "grades_blas",
-      "sources": ["sgemm.c"],
-      "cflags": ["-O2"],
+      "sources": ["sgemm.c", "adamw.c"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno"],
       "libraries": ["-lopenblas"]
     }
   ]

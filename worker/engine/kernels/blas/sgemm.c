@@ -1,27 +1,11 @@
-// Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts). The
-// operands are Float32Array views of the wasm heap, read and written in place. Node-API modules are
-// context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
+// Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts), and the
+// module's entry point (adamw.c holds the optimizer's kernel). The operands are Float32Array views of the wasm
+// heap, read and written in place. Node-API modules are context-aware, so every replica thread
+// (parallel/replica-thread.ts) loads it too.
 #include <cblas.h>
-#include <node_api.h>
-#include <stdbool.h>
 #include <stdint.h>
 
-#define CHECK(call)                                                                  \
-  do {                                                                               \
-    if ((call) != napi_ok) {                                                         \
-      napi_throw_error(env, NULL, "grades_blas: bad argument");                     \
-      return NULL;                                                                   \
-    }                                                                                \
-  } while (0)
-
-static bool float_view(napi_env env, napi_value v, float** data, size_t* length) {
-  napi_typedarray_type type;
-  void* raw;
-  if (napi_get_typedarray_info(env, v, &type, length, &raw, NULL, NULL) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = (float*)raw;
-  return true;
-}
+#include "binding.h"
 
 // An operand of `rows` rows of `cols` floats at stride `ld` from `offset` must lie inside its view: a wrong
 // shape is an exception, never a read or write outside the heap.
@@ -95,7 +79,8 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }

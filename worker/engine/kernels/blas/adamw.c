@@ -1,0 +1,53 @@
+// AdamW's update of one variable in one pass (kernels/adamw-step.ts). Composed of tfjs ops it is about twelve
+// element-wise passes over the variable, and the JS loop of adamw-step.ts is slower than those on a full matrix;
+// compiled, the pass is bound by memory alone. The arithmetic is adamwStepValues', operation for operation, in
+// double and rounded once per output (no contraction into fused multiply-adds), so both give the same floats.
+#include <math.h>
+
+#include "binding.h"
+
+// The loop, compiled for the widest vectors the CPU has (chosen at load); restrict: the seven arrays are distinct
+// tensors, which lets the compiler vectorise it.
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void update(
+    size_t n, const float* restrict w, const float* restrict g, const float* restrict m,
+    const float* restrict v, float* restrict ow, float* restrict om, float* restrict ov, double beta1,
+    double beta2, double epsilon, double decay, double step_size, double c2) {
+  const double b1 = 1 - beta1, b2 = 1 - beta2;
+  for (size_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const double mi = beta1 * m[i] + b1 * gi;
+    const double vi = beta2 * v[i] + b2 * gi * gi;
+    om[i] = (float)mi;
+    ov[i] = (float)vi;
+    ow[i] = (float)(w[i] * decay - (step_size * mi) / (sqrt(vi * c2) + epsilon));
+  }
+}
+
+// adamw(w, g, m, v, outW, outM, outV, beta1, beta2, epsilon, decay, stepSize, c2): seven Float32Arrays of one
+// length, then the step's constants as adamwStepValues computes them.
+napi_value adamw(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) {
+    napi_throw_type_error(env, NULL, "grades_blas: adamw takes 13 arguments");
+    return NULL;
+  }
+  float* p[7];
+  size_t len[7];
+  for (int i = 0; i < 7; i++) {
+    if (!float_view(env, argv[i], &p[i], &len[i])) {
+      napi_throw_type_error(env, NULL, "grades_blas: adamw's arrays must be Float32Arrays");
+      return NULL;
+    }
+    if (len[i] != len[0]) {
+      napi_throw_range_error(env, NULL, "grades_blas: adamw's arrays differ in length");
+      return NULL;
+    }
+  }
+  double c[6];
+  for (int i = 0; i < 6; i++) CHECK(napi_get_value_double(env, argv[7 + i], &c[i]));
+  const double beta1 = c[0], beta2 = c[1], epsilon = c[2], decay = c[3], step_size = c[4], c2 = c[5];
+  update(len[0], p[0], p[1], p[2], p[3], p[4], p[5], p[6], beta1, beta2, epsilon, decay, step_size, c2);
+  return NULL;
+}

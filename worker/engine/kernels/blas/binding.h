@@ -1,0 +1,28 @@
+// What the binding's C files share: argument checks that turn a wrong call into a JS exception.
+#ifndef GRADES_BINDING_H
+#define GRADES_BINDING_H
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CHECK(call)                                                                  \
+  do {                                                                               \
+    if ((call) != napi_ok) {                                                         \
+      napi_throw_error(env, NULL, "grades_blas: bad argument");                     \
+      return NULL;                                                                   \
+    }                                                                                \
+  } while (0)
+
+// A Float32Array's data (its byte offset applied) and length in floats; false for anything else.
+static inline bool float_view(napi_env env, napi_value v, float** data, size_t* length) {
+  napi_typedarray_type type;
+  void* raw;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, NULL, NULL) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = (float*)raw;
+  return true;
+}
+
+napi_value adamw(napi_env env, napi_callback_info info);
+
+#endif
