@@ -9,6 +9,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
+import { swigluConfigs } from "./kernels/swiglu.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { rowGatherConfig } from "./kernels/wasm-gather.ts";
 import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
@@ -95,10 +96,11 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     rowGatherConfig(),
     ...sharedCopyKernels(),
     ...(blas ? adamwStepConfigs(blas).filter((k) => k.backendName === "wasm") : []),
+    ...(blas ? swigluConfigs(blas) : []),
   ];
   for (const kernel of replaced) {
     if (!kernel) continue;
-    tf.unregisterKernel(kernel.kernelName, "wasm");
+    if (tf.getKernel(kernel.kernelName, "wasm")) tf.unregisterKernel(kernel.kernelName, "wasm");
     tf.registerKernel(kernel);
   }
 }

@@ -1,5 +1,5 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
-// which also carries AdamW's update compiled (blas/adamw.c).
+// which also carries AdamW's update and SwiGLU's element-wise part compiled (blas/adamw.c, blas/swiglu.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -41,6 +41,17 @@ export interface Blas {
     decay: number,
     stepSize: number,
     c2: number,
+  ): void;
+  /** out = gate · sig · up, sig = sigmoid(gate) (blas/swiglu.c); four arrays of one length. */
+  swigluForward(gate: Float32Array, sig: Float32Array, up: Float32Array, out: Float32Array): void;
+  /** SwiGLU's gradients: dgate = dy · up · s (1 + gate (1 - s)), dup = dy · gate · s. */
+  swigluBackward(
+    dy: Float32Array,
+    gate: Float32Array,
+    sig: Float32Array,
+    up: Float32Array,
+    dgate: Float32Array,
+    dup: Float32Array,
   ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { swiglu } from "../kernels/swiglu.ts";
 import type { CallContext, Linear } from "./linear.ts";
 
 export interface MlpWeights {
@@ -11,7 +12,6 @@ export interface MlpWeights {
 export function mlp(x: tf.Tensor2D, w: MlpWeights, ctx: CallContext): tf.Tensor2D {
   return tf.tidy(() => {
     const gate = w.gate_proj.apply(x, ctx);
-    const silu = tf.mul(gate, tf.sigmoid(gate));
-    return w.down_proj.apply(tf.mul(silu, w.up_proj.apply(x, ctx)), ctx);
+    return w.down_proj.apply(swiglu(gate, w.up_proj.apply(x, ctx)), ctx);
   });
 }

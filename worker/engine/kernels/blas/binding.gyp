@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "grades_blas",
-      "sources": ["sgemm.c", "adamw.c"],
+      "sources": ["sgemm.c", "adamw.c", "swiglu.c"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno"],
       "libraries": ["-lopenblas"]
     }
