@@ -9,7 +9,8 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
-import { swigluConfigs } from "./kernels/swiglu.ts";
+import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
+import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { rowGatherConfig } from "./kernels/wasm-gather.ts";
 import { fastTransposedMatMulConfig } from "./kernels/wasm-matmul.ts";
@@ -97,12 +98,19 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     ...sharedCopyKernels(),
     ...(blas ? adamwStepConfigs(blas).filter((k) => k.backendName === "wasm") : []),
     ...(blas ? swigluConfigs(blas) : []),
+    ...(blas ? rmsNormConfigs(blas) : []),
   ];
   for (const kernel of replaced) {
     if (!kernel) continue;
     if (tf.getKernel(kernel.kernelName, "wasm")) tf.unregisterKernel(kernel.kernelName, "wasm");
     tf.registerKernel(kernel);
   }
+}
+
+/** Whether the active backend runs RMSNorm and SwiGLU as compiled kernels (wasm with the binding). */
+export function hasCompiledKernels(): boolean {
+  const name = tf.getBackend();
+  return tf.getKernel(RMS_NORM, name) !== undefined && tf.getKernel(SWIGLU, name) !== undefined;
 }
 
 async function tryNative(): Promise<string | undefined> {

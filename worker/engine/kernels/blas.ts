@@ -1,5 +1,5 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
-// which also carries AdamW's update and SwiGLU's element-wise part compiled (blas/adamw.c, blas/swiglu.c).
+// which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product and RMSNorm (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -52,6 +52,17 @@ export interface Blas {
     up: Float32Array,
     dgate: Float32Array,
     dup: Float32Array,
+  ): void;
+  /** RMSNorm over rows of weight's length: y = x · r · weight, r = rsqrt(mean(x²) + eps) per row (blas/rms-norm.c). */
+  rmsNormForward(x: Float32Array, weight: Float32Array, eps: number, y: Float32Array, r: Float32Array): void;
+  /** RMSNorm's gradients from dy and the forward pass's x, weight and r. */
+  rmsNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    r: Float32Array,
+    dx: Float32Array,
+    dw: Float32Array,
   ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;

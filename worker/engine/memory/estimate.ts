@@ -13,7 +13,8 @@
 // - the loss's vocabulary chunk: logits of CHUNK_ROWS positions at a time, with their softmax, never [B, T, V]
 //   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
 //   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
-// The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and rms-norm.ts.
+// The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
+// form, kernels/rms-norm.ts and kernels/swiglu.ts (the compiled forms keep fewer, so this stays an upper bound).
 import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
@@ -67,6 +68,12 @@ export interface MemoryShape {
   /** GradES keeps the previous step's gradients (or weights) of every trainable parameter. */
   grades: boolean;
   gradientAccumulationSteps?: number;
+  /**
+   * The backend computes RMSNorm and SwiGLU as compiled kernels (wasm with the binding: kernels/rms-norm.ts,
+   * kernels/swiglu.ts), which keep fewer forward outputs than the composed ops. Default false: the composed
+   * counts, an upper bound for every backend.
+   */
+  compiledKernels?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -126,14 +133,19 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   const kv = c.num_key_value_heads * c.head_dim;
   const inter = c.intermediate_size;
   const qkNorm = c.model_type === "qwen3";
-  // Two RMSNorms: square, x * rsqrt, * weight; then o_proj's output, two residual adds, down_proj's output.
-  let floats = 2 * 3 * h + 4 * h;
-  // q and k: projection, (Qwen3) RMSNorm 3x, transpose, rope (x cos, rotate_half as x R, x sin, add: 4x).
-  floats += (q + kv) * (1 + (qkNorm ? 3 : 0) + 1 + 4);
+  const compiled = shape.compiledKernels === true;
+  // An RMSNorm of n floats a token: composed, square, x * rsqrt and * weight; compiled, its output and one rsqrt
+  // per normalised row (`rows` a token).
+  const norm = (n: number, rows: number) => (compiled ? n + rows : 3 * n);
+  // Two RMSNorms; then o_proj's output, two residual adds, down_proj's output.
+  let floats = 2 * norm(h, 1) + 4 * h;
+  // q and k: projection, (Qwen3) RMSNorm per head, transpose, rope (x cos, rotate_half as x R, x sin, add: 4x).
+  floats += (q + kv) * (1 + 1 + 4);
+  if (qkNorm) floats += norm(q + kv, c.num_attention_heads + c.num_key_value_heads);
   // v: projection and transpose; attention output: probs x v and its transpose.
   floats += 2 * kv + 2 * q;
-  // MLP: gate, sigmoid, gate x sigmoid, up, silu x up.
-  floats += 5 * inter;
+  // MLP: gate, sigmoid, up, silu x up, and composed, gate x sigmoid.
+  floats += (compiled ? 4 : 5) * inter;
   if (lora !== undefined) {
     // A LoRA'd projection adds x A^T [r], its scaling [r], (x A^T s) B^T and the sum with the base output.
     const shapes = projectionShapes(c);

@@ -14,8 +14,10 @@ import {
   neededBytes,
 } from "./estimate.ts";
 
-export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec): MemoryShape {
+/** `compiledKernels`: the backend has the compiled RMSNorm and SwiGLU kernels (MemoryShape says what changes). */
+export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec, compiledKernels = false): MemoryShape {
   return {
+    compiledKernels,
     config,
     trainingType: spec.trainingType,
     loraR: spec.lora.r,
@@ -32,8 +34,13 @@ export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec): MemorySha
  * Throws TrainSpecError (field maxSeqLen when a shorter one would fit at this batch size, else model) when the
  * step's estimated memory exceeds what `backend` (a tfjs backend name) can address. Returns the estimate.
  */
-export function checkTrainingFits(config: DecoderConfig, spec: TrainSpec, backend: string): MemoryEstimate {
-  const shape = memoryShapeOf(config, spec);
+export function checkTrainingFits(
+  config: DecoderConfig,
+  spec: TrainSpec,
+  backend: string,
+  compiledKernels = false,
+): MemoryEstimate {
+  const shape = memoryShapeOf(config, spec, compiledKernels);
   const estimate = estimateTrainingMemory(shape);
   const limit = BACKEND_MEMORY_LIMITS[backend];
   if (limit === undefined) return estimate;

@@ -2,9 +2,9 @@
 // biases), Qwen3's per-head RMSNorm of q and k before rope, rotary embeddings, softmax(q k^T / sqrt(D) + mask) v
 // with each group of num_heads / num_kv_heads query heads sharing one kv head, then o_proj.
 import * as tf from "@tensorflow/tfjs-core";
+import { rmsNorm } from "../kernels/rms-norm.ts";
 import type { DecoderConfig } from "./config.ts";
 import type { CallContext, Linear } from "./linear.ts";
-import { rmsNorm } from "./rms-norm.ts";
 import { applyRotary } from "./rotary.ts";
 
 export interface AttentionWeights {

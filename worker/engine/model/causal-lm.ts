@@ -1,12 +1,12 @@
 // The decoder-only language model (Llama / Mistral / Qwen2 / Qwen3): embed_tokens → N pre-norm decoder
 // layers → norm → lm_head (tied to embed_tokens or separate). Weights keep Hugging Face names and shapes.
 import * as tf from "@tensorflow/tfjs-core";
+import { rmsNorm } from "../kernels/rms-norm.ts";
 import { buildAttentionMask, buildCachedMask, type LayerCache } from "./attention.ts";
 import type { DecoderConfig } from "./config.ts";
 import { type DecoderLayerWeights, decoderLayer } from "./decoder-layer.ts";
 import { type CallContext, Linear } from "./linear.ts";
 import { attachLora, type LoraLinear } from "./lora.ts";
-import { rmsNorm } from "./rms-norm.ts";
 import { rotaryTables } from "./rotary.ts";
 import {
   ATTENTION_PROJECTIONS,

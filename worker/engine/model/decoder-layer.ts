@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { rmsNorm } from "../kernels/rms-norm.ts";
 import { type AttentionInputs, type AttentionWeights, type LayerCache, selfAttention } from "./attention.ts";
 import type { DecoderConfig } from "./config.ts";
 import type { CallContext } from "./linear.ts";
 import { type MlpWeights, mlp } from "./mlp.ts";
-import { rmsNorm } from "./rms-norm.ts";
 
 export interface DecoderLayerWeights {
   input_layernorm: tf.Variable;

@@ -1,7 +1,7 @@
 // The training entry point the worker and the CLI call.
 
 import { totalmem } from "node:os";
-import { backendLabel, initBackend, wasmStartedThreads } from "../backend.ts";
+import { backendLabel, hasCompiledKernels, initBackend, wasmStartedThreads } from "../backend.ts";
 import { type LoadDatasetOptions, type LoadedDataset, loadDataset } from "../data/dataset.ts";
 import { DataFormatError } from "../data/formats.ts";
 import { packExamples } from "../data/pack.ts";
@@ -57,7 +57,7 @@ export async function train(spec: TrainSpec, hooks: TrainHooks = {}): Promise<Tr
     threads: started ?? plan.threadsPerReplica,
   });
   // Memory hook: a job the backend cannot hold fails here, before any weight is loaded.
-  checkTrainingFits(config, spec, backendName);
+  checkTrainingFits(config, spec, backendName, hasCompiledKernels());
   // Replicas are wasm's: a native backend runs its kernels on every core itself.
   const replicas = backendName === "wasm" ? plan.replicas - 1 : 0;
   const backend = backendLabel(backendName);

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
+import { rmsNorm } from "../../../../worker/engine/kernels/rms-norm.ts";
 import {
   type AttentionWeights,
   buildAttentionMask,
@@ -13,7 +14,6 @@ import { DecoderModel } from "../../../../worker/engine/model/causal-lm.ts";
 import { parseModelConfig } from "../../../../worker/engine/model/config.ts";
 import { Linear } from "../../../../worker/engine/model/linear.ts";
 import { mlp } from "../../../../worker/engine/model/mlp.ts";
-import { rmsNorm } from "../../../../worker/engine/model/rms-norm.ts";
 import { rotaryTables } from "../../../../worker/engine/model/rotary.ts";
 import { expectedWeights } from "../../../../worker/engine/model/weights.ts";
 import { lcg, randomWeights, toTensors } from "../support/random-weights.ts";

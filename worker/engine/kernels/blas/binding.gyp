@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "grades_blas",
-      "sources": ["sgemm.c", "adamw.c", "swiglu.c"],
-      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno"],
+      "sources": ["sgemm.c", "adamw.c", "swiglu.c", "rms-norm.c"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fopenmp-simd"],
       "libraries": ["-lopenblas"]
     }
   ]

@@ -26,5 +26,7 @@ static inline bool float_view(napi_env env, napi_value v, float** data, size_t* 
 napi_value adamw(napi_env env, napi_callback_info info);
 napi_value swiglu_forward(napi_env env, napi_callback_info info);
 napi_value swiglu_backward(napi_env env, napi_callback_info info);
+napi_value rms_norm_forward(napi_env env, napi_callback_info info);
+napi_value rms_norm_backward(napi_env env, napi_callback_info info);
 
 #endif
