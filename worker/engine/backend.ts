@@ -10,6 +10,7 @@ import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
+import { ROTARY, rotaryConfigs } from "./kernels/rotary.ts";
 import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { rowGatherConfig } from "./kernels/wasm-gather.ts";
@@ -99,6 +100,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     ...(blas ? adamwStepConfigs(blas).filter((k) => k.backendName === "wasm") : []),
     ...(blas ? swigluConfigs(blas) : []),
     ...(blas ? rmsNormConfigs(blas) : []),
+    ...(blas ? rotaryConfigs(blas) : []),
   ];
   for (const kernel of replaced) {
     if (!kernel) continue;
@@ -107,10 +109,10 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   }
 }
 
-/** Whether the active backend runs RMSNorm and SwiGLU as compiled kernels (wasm with the binding). */
+/** Whether the active backend runs RMSNorm, SwiGLU and rotary embeddings as compiled kernels (wasm with the binding). */
 export function hasCompiledKernels(): boolean {
   const name = tf.getBackend();
-  return tf.getKernel(RMS_NORM, name) !== undefined && tf.getKernel(SWIGLU, name) !== undefined;
+  return [RMS_NORM, SWIGLU, ROTARY].every((k) => tf.getKernel(k, name) !== undefined);
 }
 
 async function tryNative(): Promise<string | undefined> {

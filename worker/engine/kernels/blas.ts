@@ -1,5 +1,6 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
-// which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product and RMSNorm (blas/*.c).
+// which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm and rotary
+// embeddings (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -63,6 +64,28 @@ export interface Blas {
     r: Float32Array,
     dx: Float32Array,
     dw: Float32Array,
+  ): void;
+  /** Rotary embeddings of x [B, T, H, D] into out [B, H, T, D] with the tables cos, sin [T, D] (blas/rotary.c). */
+  rotaryForward(
+    B: number,
+    T: number,
+    H: number,
+    D: number,
+    x: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    out: Float32Array,
+  ): void;
+  /** The gradient: dy [B, H, T, D] into dx [B, T, H, D]. */
+  rotaryBackward(
+    B: number,
+    T: number,
+    H: number,
+    D: number,
+    dy: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    dx: Float32Array,
   ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;

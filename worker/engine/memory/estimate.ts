@@ -14,7 +14,7 @@
 //   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
 //   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
-// form, kernels/rms-norm.ts and kernels/swiglu.ts (the compiled forms keep fewer, so this stays an upper bound).
+// or compiled form, kernels/rms-norm.ts, swiglu.ts and rotary.ts (MemoryShape.compiledKernels).
 import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
@@ -69,8 +69,8 @@ export interface MemoryShape {
   grades: boolean;
   gradientAccumulationSteps?: number;
   /**
-   * The backend computes RMSNorm and SwiGLU as compiled kernels (wasm with the binding: kernels/rms-norm.ts,
-   * kernels/swiglu.ts), which keep fewer forward outputs than the composed ops. Default false: the composed
+   * The backend computes RMSNorm, SwiGLU and rotary embeddings as compiled kernels (wasm with the binding:
+   * kernels/rms-norm.ts, swiglu.ts, rotary.ts), which keep fewer forward outputs than the composed ops. Default false: the composed
    * counts, an upper bound for every backend.
    */
   compiledKernels?: boolean;
@@ -139,9 +139,11 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   const norm = (n: number, rows: number) => (compiled ? n + rows : 3 * n);
   // Two RMSNorms; then o_proj's output, two residual adds, down_proj's output.
   let floats = 2 * norm(h, 1) + 4 * h;
-  // q and k: projection, (Qwen3) RMSNorm per head, transpose, rope (x cos, rotate_half as x R, x sin, add: 4x).
-  floats += (q + kv) * (1 + 1 + 4);
+  // q and k: projection, (Qwen3) RMSNorm per head, then composed a transpose and rope (x cos, rotate_half as
+  // x R, x sin, add: 4x), compiled the one rotated output; without a q-norm, q's scaling.
+  floats += (q + kv) * (1 + (compiled ? 1 : 1 + 4));
   if (qkNorm) floats += norm(q + kv, c.num_attention_heads + c.num_key_value_heads);
+  else floats += q;
   // v: projection and transpose; attention output: probs x v and its transpose.
   floats += 2 * kv + 2 * q;
   // MLP: gate, sigmoid, up, silu x up, and composed, gate x sigmoid.
@@ -154,9 +156,9 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   return floats;
 }
 
-/** Attention floats per token and layer: scores, scaled, masked, softmax over every key position. */
+/** Attention floats per token and layer: scores, masked, softmax over every key position (q carries the scale). */
 function attentionFloatsPerToken(shape: MemoryShape): number {
-  return 4 * shape.config.num_attention_heads * shape.seqLen;
+  return 3 * shape.config.num_attention_heads * shape.seqLen;
 }
 
 export function estimateTrainingMemory(shape: MemoryShape): MemoryEstimate {

@@ -14,7 +14,7 @@ import {
   neededBytes,
 } from "./estimate.ts";
 
-/** `compiledKernels`: the backend has the compiled RMSNorm and SwiGLU kernels (MemoryShape says what changes). */
+/** `compiledKernels`: the backend has the compiled element-wise kernels (MemoryShape says what changes). */
 export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec, compiledKernels = false): MemoryShape {
   return {
     compiledKernels,

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { rmsNorm } from "../kernels/rms-norm.ts";
 import type { DecoderConfig } from "./config.ts";
 import type { CallContext, Linear } from "./linear.ts";
-import { applyRotary } from "./rotary.ts";
+import { rotaryHeadsFirst } from "./rotary.ts";
 
 export interface AttentionWeights {
   q_proj: Linear;
@@ -103,12 +103,17 @@ export function selfAttention(
     let q: tf.Tensor = tf.reshape(w.q_proj.apply(hidden, ctx), [B, T, nH, D]); // [B, T, nH, D]
     let k: tf.Tensor = tf.reshape(w.k_proj.apply(hidden, ctx), [B, T, nKV, D]); // [B, T, nKV, D]
     const v = tf.reshape(w.v_proj.apply(hidden, ctx), [B, T, nKV, D]); // [B, T, nKV, D]
+    // The scores' 1 / sqrt(D) is applied to q, not to the scores: T·D products per head instead of T·S, and with
+    // Qwen3's q-norm just D, on its weight (rotary embeddings are linear, so the order does not matter).
+    const scale = 1 / Math.sqrt(D);
     if (w.q_norm && w.k_norm) {
-      q = rmsNorm(q, w.q_norm as tf.Tensor1D, cfg.rms_norm_eps);
+      q = rmsNorm(q, tf.mul(w.q_norm, scale) as tf.Tensor1D, cfg.rms_norm_eps);
       k = rmsNorm(k, w.k_norm as tf.Tensor1D, cfg.rms_norm_eps);
+    } else {
+      q = tf.mul(q, scale);
     }
-    q = applyRotary(tf.transpose(q, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nH, T, D]
-    k = applyRotary(tf.transpose(k, [0, 2, 1, 3]), inp.cos, inp.sin); // [B, nKV, T, D]
+    q = rotaryHeadsFirst(q as tf.Tensor4D, inp.cos, inp.sin); // [B, nH, T, D]
+    k = rotaryHeadsFirst(k as tf.Tensor4D, inp.cos, inp.sin); // [B, nKV, T, D]
     let vt = tf.transpose(v, [0, 2, 1, 3]); // [B, nKV, T, D]
     if (cache) {
       if (cache.k && cache.v) {
@@ -126,7 +131,7 @@ export function selfAttention(
     const qg = tf.reshape(q, [B * nKV, g * T, D]); // [B*nKV, g*T, D]
     const k3 = tf.reshape(k, [B * nKV, S, D]); // [B*nKV, S, D]
     const v3 = tf.reshape(vt, [B * nKV, S, D]); // [B*nKV, S, D]
-    const scores = tf.mul(tf.matMul(qg, k3, false, true), 1 / Math.sqrt(D)); // [B*nKV, g*T, S]
+    const scores = tf.matMul(qg, k3, false, true); // [B*nKV, g*T, S], scaled through q
     const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, S]), inp.mask); // [B, nKV, g, T, S]
     const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, S]); // [B*nKV, g*T, S]
     const ctxOut = tf.matMul(probs, v3); // [B*nKV, g*T, D]

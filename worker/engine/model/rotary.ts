@@ -1,6 +1,7 @@
 // Rotary position embeddings with transformers' rotate_half convention: the head dimension is split in two
 // halves (not interleaved pairs), emb = cat(freqs, freqs), x' = x * cos + rotate_half(x) * sin.
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedRotaryHeadsFirst, fusedRotaryTakes } from "../kernels/rotary.ts";
 import type { RopeScaling } from "./config.ts";
 
 /** inv_freq[i] = 1 / theta^(2i / dim), adjusted for linear or Llama 3 scaling as transformers does. */
@@ -79,6 +80,15 @@ export function rotateHalf(x: tf.Tensor): tf.Tensor {
     const rows = tf.reshape(x, [-1, dim]); // [N, D]
     return tf.reshape(tf.matMul(rows, rotateHalfMatrix(dim)), x.shape); // [..., D]
   });
+}
+
+/**
+ * q or k [B, T, heads, D] rotated and moved heads-first, [B, heads, T, D], as attention multiplies them: one fused
+ * kernel each way where the backend has it (kernels/rotary.ts), else the transpose and applyRotary.
+ */
+export function rotaryHeadsFirst(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  if (fusedRotaryTakes(x)) return fusedRotaryHeadsFirst(x, cos, sin);
+  return tf.tidy(() => applyRotary(tf.transpose(x, [0, 2, 1, 3]), cos, sin) as tf.Tensor4D);
 }
 
 /** Applies rope to x [..., T, D] with tables [T, D] (broadcast over the leading axes). */

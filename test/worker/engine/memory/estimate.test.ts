@@ -47,11 +47,16 @@ describe("training-memory estimate, hand-computed", () => {
   it("counts a tiny full fine-tuning step's activations op by op", () => {
     // h 32, I 64, 4 heads and 2 kv heads of 8: q 32, kv 16. Per token and layer: norms and residuals 10h = 320,
     // q and k (1 + 3 + 1 + 4)(q + kv) = 432, v and attention output 2kv + 2q = 96, MLP 5I = 320,
-    // attention 4 heads x T 16 x 4 = 256: 1424 floats, twice (saved and gradient), float32.
+    // attention 4 heads x T 16 x 3 = 192: 1360 floats, twice (saved and gradient), float32.
     const config = parseModelConfig({ ...QWEN3_06B, ...TINY });
-    const e = estimateTrainingMemory(shapeOf(config, { trainingType: "full", batchSize: 4, seqLen: 16 }));
-    expect(e.activationBytes).toBe(2 * 4 * (4 * 16) * 2 * 1424);
-    expect(e.attentionBytes).toBe(2 * 4 * (4 * 16) * 2 * 256);
+    const shape = shapeOf(config, { trainingType: "full", batchSize: 4, seqLen: 16 });
+    const e = estimateTrainingMemory(shape);
+    expect(e.activationBytes).toBe(2 * 4 * (4 * 16) * 2 * 1360);
+    expect(e.attentionBytes).toBe(2 * 4 * (4 * 16) * 2 * 192);
+    // Compiled kernels: norms 2(h + 1) + residuals 4h = 194; q and k 2(q + kv) + their norms (q + kv) + 6
+    // heads' rsqrt = 150; v and attention output 96; MLP 4I = 256; attention 192: 888.
+    const compiled = estimateTrainingMemory({ ...shape, compiledKernels: true });
+    expect(compiled.activationBytes).toBe(2 * 4 * (4 * 16) * 2 * 888);
   });
 
   it("finds the longest max_seq_len that fits as the largest whose estimate is under the limit", () => {

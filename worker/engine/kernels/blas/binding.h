@@ -28,5 +28,7 @@ napi_value swiglu_forward(napi_env env, napi_callback_info info);
 napi_value swiglu_backward(napi_env env, napi_callback_info info);
 napi_value rms_norm_forward(napi_env env, napi_callback_info info);
 napi_value rms_norm_backward(napi_env env, napi_callback_info info);
+napi_value rotary_forward(napi_env env, napi_callback_info info);
+napi_value rotary_backward(napi_env env, napi_callback_info info);
 
 #endif
