@@ -35,11 +35,8 @@ napi_value adamw(napi_env env, napi_callback_info info) {
   }
   float* p[7];
   size_t len[7];
-  for (int i = 0; i < 7; i++) {
-    if (!float_view(env, argv[i], &p[i], &len[i])) {
-      napi_throw_type_error(env, NULL, "grades_blas: adamw's arrays must be Float32Arrays");
-      return NULL;
-    }
+  if (!float_views(env, argv, 7, p, len)) return NULL;
+  for (int i = 1; i < 7; i++) {
     if (len[i] != len[0]) {
       napi_throw_range_error(env, NULL, "grades_blas: adamw's arrays differ in length");
       return NULL;

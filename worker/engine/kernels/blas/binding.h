@@ -23,6 +23,18 @@ static inline bool float_view(napi_env env, napi_value v, float** data, size_t* 
   return true;
 }
 
+// Every argument of argv[0 .. count) a Float32Array (its data and length in p, len); false, with a TypeError
+// pending, otherwise.
+static inline bool float_views(napi_env env, napi_value* argv, size_t count, float** p, size_t* len) {
+  for (size_t i = 0; i < count; i++) {
+    if (!float_view(env, argv[i], &p[i], &len[i])) {
+      napi_throw_type_error(env, NULL, "grades_blas: the arrays must be Float32Arrays");
+      return false;
+    }
+  }
+  return true;
+}
+
 napi_value adamw(napi_env env, napi_callback_info info);
 napi_value swiglu_forward(napi_env env, napi_callback_info info);
 napi_value swiglu_backward(napi_env env, napi_callback_info info);

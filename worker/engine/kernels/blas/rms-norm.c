@@ -8,17 +8,6 @@
 
 #include "binding.h"
 
-// Float32Arrays as the arguments [first, first + count); false (with a JS exception pending) otherwise.
-static bool arrays(napi_env env, napi_value* argv, size_t count, float** p, size_t* len) {
-  for (size_t i = 0; i < count; i++) {
-    if (!float_view(env, argv[i], &p[i], &len[i])) {
-      napi_throw_type_error(env, NULL, "grades_blas: the arrays must be Float32Arrays");
-      return false;
-    }
-  }
-  return true;
-}
-
 static napi_value shape_error(napi_env env) {
   napi_throw_range_error(env, NULL, "grades_blas: the arrays do not match the norm's shape");
   return NULL;
@@ -72,7 +61,7 @@ napi_value rms_norm_forward(napi_env env, napi_callback_info info) {
   napi_value views[4] = {argv[0], argv[1], argv[3], argv[4]};
   float* p[4];
   size_t len[4];
-  if (!arrays(env, views, 4, p, len)) return NULL;
+  if (!float_views(env, views, 4, p, len)) return NULL;
   const size_t h = len[1], rows = len[3];
   if (h == 0 || len[0] != rows * h || len[2] != len[0]) return shape_error(env);
   forward(rows, h, p[0], p[1], (float)eps, p[2], p[3]);
@@ -90,7 +79,7 @@ napi_value rms_norm_backward(napi_env env, napi_callback_info info) {
   }
   float* p[6];
   size_t len[6];
-  if (!arrays(env, argv, 6, p, len)) return NULL;
+  if (!float_views(env, argv, 6, p, len)) return NULL;
   const size_t h = len[2], rows = len[3];
   if (h == 0 || len[1] != rows * h || len[0] != len[1] || len[4] != len[1] || len[5] != h)
     return shape_error(env);

@@ -22,12 +22,7 @@ static bool rotary_args(napi_env env, napi_callback_info info, int64_t* d, float
     return false;
   }
   size_t len[4];
-  for (int i = 0; i < 4; i++) {
-    if (!float_view(env, argv[4 + i], &p[i], &len[i])) {
-      napi_throw_type_error(env, NULL, "grades_blas: the arrays must be Float32Arrays");
-      return false;
-    }
-  }
+  if (!float_views(env, argv + 4, 4, p, len)) return false;
   const size_t all = (size_t)(d[0] * d[1] * d[2] * d[3]), table = (size_t)(d[1] * d[3]);
   if (len[0] != all || len[3] != all || len[1] != table || len[2] != table) {
     napi_throw_range_error(env, NULL, "grades_blas: the arrays do not match the rotary shape");
@@ -36,46 +31,35 @@ static bool rotary_args(napi_env env, napi_callback_info info, int64_t* d, float
   return true;
 }
 
-// in [B, T, H, D] -> out [B, H, T, D]: out = x cos + rotate_half(x) sin.
-napi_value rotary_forward(napi_env env, napi_callback_info info) {
+// Forward: x [B, T, H, D] -> out [B, H, T, D], out = x cos + rotate_half(x) sin. Backward: dy [B, H, T, D] ->
+// dx [B, T, H, D] by the transpose of that linear map.
+static napi_value rotary(napi_env env, napi_callback_info info, bool backward) {
   int64_t d[4];
   float* p[4];
   if (!rotary_args(env, info, d, p)) return NULL;
   const int64_t B = d[0], T = d[1], H = d[2], D = d[3], half = D / 2;
-  const float *x = p[0], *cos = p[1], *sin = p[2];
+  const float *in = p[0], *cos = p[1], *sin = p[2];
   float* out = p[3];
   for (int64_t b = 0; b < B; b++)
     for (int64_t t = 0; t < T; t++)
       for (int64_t h = 0; h < H; h++) {
-        const float* xi = x + ((b * T + t) * H + h) * D;
-        float* oi = out + ((b * H + h) * T + t) * D;
+        const int64_t tokenFirst = ((b * T + t) * H + h) * D, headsFirst = ((b * H + h) * T + t) * D;
+        const float* a = in + (backward ? headsFirst : tokenFirst);
+        float* o = out + (backward ? tokenFirst : headsFirst);
         const float *c = cos + t * D, *s = sin + t * D;
         for (int64_t i = 0; i < half; i++) {
-          oi[i] = xi[i] * c[i] - xi[i + half] * s[i];
-          oi[i + half] = xi[i + half] * c[i + half] + xi[i] * s[i + half];
+          if (backward) {
+            o[i] = a[i] * c[i] + a[i + half] * s[i + half];
+            o[i + half] = a[i + half] * c[i + half] - a[i] * s[i];
+          } else {
+            o[i] = a[i] * c[i] - a[i + half] * s[i];
+            o[i + half] = a[i + half] * c[i + half] + a[i] * s[i + half];
+          }
         }
       }
   return NULL;
 }
 
-// dy [B, H, T, D] -> dx [B, T, H, D], the transpose of rotary_forward's linear map.
-napi_value rotary_backward(napi_env env, napi_callback_info info) {
-  int64_t d[4];
-  float* p[4];
-  if (!rotary_args(env, info, d, p)) return NULL;
-  const int64_t B = d[0], T = d[1], H = d[2], D = d[3], half = D / 2;
-  const float *dy = p[0], *cos = p[1], *sin = p[2];
-  float* dx = p[3];
-  for (int64_t b = 0; b < B; b++)
-    for (int64_t t = 0; t < T; t++)
-      for (int64_t h = 0; h < H; h++) {
-        const float* gi = dy + ((b * H + h) * T + t) * D;
-        float* xi = dx + ((b * T + t) * H + h) * D;
-        const float *c = cos + t * D, *s = sin + t * D;
-        for (int64_t i = 0; i < half; i++) {
-          xi[i] = gi[i] * c[i] + gi[i + half] * s[i + half];
-          xi[i + half] = gi[i + half] * c[i + half] - gi[i] * s[i];
-        }
-      }
-  return NULL;
-}
+napi_value rotary_forward(napi_env env, napi_callback_info info) { return rotary(env, info, false); }
+
+napi_value rotary_backward(napi_env env, napi_callback_info info) { return rotary(env, info, true); }

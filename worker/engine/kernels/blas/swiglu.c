@@ -11,14 +11,11 @@ static bool views(napi_env env, napi_callback_info info, size_t count, float** p
     napi_throw_type_error(env, NULL, "grades_blas: wrong number of arguments");
     return false;
   }
-  for (size_t i = 0; i < count; i++) {
-    size_t len;
-    if (!float_view(env, argv[i], &p[i], &len)) {
-      napi_throw_type_error(env, NULL, "grades_blas: the arrays must be Float32Arrays");
-      return false;
-    }
-    if (i == 0) *n = len;
-    if (len != *n) {
+  size_t len[8];
+  if (!float_views(env, argv, count, p, len)) return false;
+  *n = len[0];
+  for (size_t i = 1; i < count; i++) {
+    if (len[i] != *n) {
       napi_throw_range_error(env, NULL, "grades_blas: the arrays differ in length");
       return false;
     }
