@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { initBackend } from "../backend.ts";
+import { hasCompiledKernels, initBackend } from "../backend.ts";
 import {
   BACKEND_MEMORY_LIMITS,
   estimateTrainingMemory,
@@ -33,6 +33,7 @@ const shapeOf = (
   type: "lora" | "full",
   batchSize: number,
   seqLen: number,
+  compiledKernels: boolean,
 ): MemoryShape => ({
   config,
   trainingType: type,
@@ -41,10 +42,14 @@ const shapeOf = (
   batchSize,
   seqLen,
   grades: true,
+  compiledKernels,
 });
 
-function estimates(): void {
-  console.log("estimated peak of one training step (GradES on, LoRA r 8 on all 7 projections; float32)");
+/** `compiled`: wasm here runs the compiled element-wise kernels (memory/estimate.ts, compiledKernels). */
+function estimates(compiled: boolean): void {
+  console.log(
+    `estimated peak of one training step (GradES on, LoRA r 8 on all 7 projections; float32; ${compiled ? "compiled" : "composed"} element-wise kernels)`,
+  );
   console.log(
     "model        type  batch     weights  state    activations (attention)  loss chunk  total   on wasm (4 GB)  longest max_seq_len on wasm at this batch",
   );
@@ -58,7 +63,7 @@ function estimates(): void {
         [1, 512],
         [4, 512],
       ] as const) {
-        const shape = shapeOf(config, type, b, t);
+        const shape = shapeOf(config, type, b, t, compiled);
         const e = estimateTrainingMemory(shape);
         const fits = neededBytes(e) <= WASM ? "fits" : `no (${formatGb(neededBytes(e), 2)})`;
         const longest = maxSeqLenThatFits(shape, WASM);
@@ -81,7 +86,7 @@ function estimates(): void {
       while (
         neededBytes(
           estimateTrainingMemory(
-            shapeOf(configOf({ ...QWEN3_06B, num_hidden_layers: layers + 1 }), type, b, t),
+            shapeOf(configOf({ ...QWEN3_06B, num_hidden_layers: layers + 1 }), type, b, t, compiled),
           ),
         ) <= WASM
       )
@@ -105,7 +110,7 @@ async function measured(
     await initTinyModel(dir, { preset: "qwen3-tiny", seed: 1, overrides: model, withTokenizer: false });
     const spec = { ...benchSpec(dir, true, type), batchSize: batch, maxSeqLen: seq };
     const m = await measureTrainingSteps(spec);
-    const e = estimateTrainingMemory(shapeOf(m.config, type, batch, seq));
+    const e = estimateTrainingMemory(shapeOf(m.config, type, batch, seq, hasCompiledKernels()));
     const measuredTotal = m.stepPeakBytes + 4 * parameterCount(m.config);
     console.log(
       `${`h ${m.config.hidden_size}, ${m.config.num_hidden_layers} layers, vocab ${m.config.vocab_size}`.padEnd(32)} ` +
@@ -117,8 +122,8 @@ async function measured(
   }
 }
 
-estimates();
 await initBackend("wasm", { threads: 1 });
+estimates(hasCompiledKernels());
 console.log(
   "\nmeasured peak of live tensor memory in real wasm steps (weights + the step's allocations) against the estimate",
 );
