@@ -76,6 +76,16 @@ function chooseBlas(asked: WasmMatMul | undefined): Blas | undefined {
   return blas;
 }
 
+/** The element-wise kernels the binding carries compiled, for wasm (they replace the JS AdamW loop). */
+function compiledKernels(blas: Blas): tf.KernelConfig[] {
+  return [
+    ...adamwStepConfigs(blas).filter((k) => k.backendName === "wasm"),
+    ...swigluConfigs(blas),
+    ...rmsNormConfigs(blas),
+    ...rotaryConfigs(blas),
+  ];
+}
+
 function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   // Started already (initBackend checked that the choices agree).
   if (wasmThreads !== undefined) return;
@@ -97,10 +107,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     fastTransposedMatMulConfig(blas),
     rowGatherConfig(),
     ...sharedCopyKernels(),
-    ...(blas ? adamwStepConfigs(blas).filter((k) => k.backendName === "wasm") : []),
-    ...(blas ? swigluConfigs(blas) : []),
-    ...(blas ? rmsNormConfigs(blas) : []),
-    ...(blas ? rotaryConfigs(blas) : []),
+    ...(blas ? compiledKernels(blas) : []),
   ];
   for (const kernel of replaced) {
     if (!kernel) continue;
