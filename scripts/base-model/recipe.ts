@@ -33,7 +33,7 @@ export const BASE_MODEL_RECIPE = {
     blockSize: 128,
     batchSize: 8,
     gradientAccumulationSteps: 1,
-    maxTokens: 2_400_000,
+    maxTokens: 8_000_000,
     learningRate: 5e-3,
     weightDecay: 0.1,
     warmupRatio: 0.05,

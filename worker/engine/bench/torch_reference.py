@@ -10,6 +10,7 @@ then for every {"steps": k} read on stdin runs k optimizer steps and prints thei
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -32,8 +33,13 @@ def blas_in_use() -> str:
     if not libs:
         return "none found (MKL or built-in)"
     names = sorted(libs)
-    if any("openblas" in n for n in names):
-        return "OpenBLAS (" + ", ".join(names) + ")"
+    openblas = [n for n in names if "openblas" in n]
+    if openblas:
+        # The kernels it picked: the bench's parent pins them (OPENBLAS_CORETYPE) as the engine's loader does.
+        lib = ctypes.CDLL(openblas[0])
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        core = lib.openblas_get_corename().decode()
+        return f"OpenBLAS, {core} kernels (" + ", ".join(names) + ")"
     return "reference BLAS, slow (" + ", ".join(names) + "): install libopenblas0-pthread"
 
 

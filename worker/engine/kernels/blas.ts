@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { pinOpenBlasCore } from "./openblas-core.ts";
 
 export interface Blas {
   /** Row-major c[m, n] = op(a)[m, k] · op(b)[k, n], the operands read from (and c written to) at the offsets. */
@@ -105,6 +106,7 @@ export function loadBlas(): { blas?: Blas; reason?: string } {
     loaded = { reason: "the OpenBLAS binding is not built (install libopenblas-dev, then npm install)" };
     return loaded;
   }
+  pinOpenBlasCore(process.env);
   try {
     loaded = { blas: createRequire(import.meta.url)(BLAS_BINDING) as Blas };
   } catch (err) {
