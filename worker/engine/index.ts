@@ -24,6 +24,7 @@ export {
 } from "./eval/choices.ts";
 export { type EvalChoicesOptions, evalChoicesFile } from "./eval/eval-file.ts";
 export { readSafetensors, SafetensorsError, writeSafetensors } from "./io/safetensors.ts";
+export { pinOpenBlasCore } from "./kernels/openblas-core.ts";
 export {
   type CheckModelFolderOptions,
   checkModelFolder,

@@ -37,6 +37,8 @@ export function reviveError(e: SerializedError): Error {
 }
 
 export function trainInThread(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  // Here, on the main thread: OpenBLAS, loaded by the thread, reads the process's environment, not the thread's.
+  engine.pinOpenBlasCore(process.env);
   return new Promise<TrainSummary>((resolve, reject) => {
     const thread = new Worker(THREAD_ENTRY, { workerData: { spec } satisfies ThreadInput });
     const post = (m: ToThread) => thread.postMessage(m);

@@ -25,6 +25,19 @@ import torch.nn.functional as F
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
+def openblas_core(paths: list[str]) -> str:
+    """The kernels OpenBLAS picked for this CPU (the engine's bench pins them through OPENBLAS_CORETYPE, which
+    this process inherits, so both sides run the same ones)."""
+    for path in sorted(paths, key=lambda p: "libopenblas" not in p):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return "unknown"
+
+
 def blas_in_use() -> str:
     """The BLAS library this process actually loaded (torch reports only BLAS_INFO=generic on Debian)."""
     torch.mm(torch.ones(64, 64), torch.ones(64, 64))
@@ -35,11 +48,7 @@ def blas_in_use() -> str:
     names = sorted(libs)
     openblas = [n for n in names if "openblas" in n]
     if openblas:
-        # The kernels it picked: the bench's parent pins them (OPENBLAS_CORETYPE) as the engine's loader does.
-        lib = ctypes.CDLL(openblas[0])
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        core = lib.openblas_get_corename().decode()
-        return f"OpenBLAS, {core} kernels (" + ", ".join(names) + ")"
+        return f"OpenBLAS, {openblas_core(openblas)} kernels (" + ", ".join(names) + ")"
     return "reference BLAS, slow (" + ", ".join(names) + "): install libopenblas0-pthread"
 
 
