@@ -6,6 +6,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:chil
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { WasmMatMul } from "../backend.ts";
+import { pinOpenBlasCore } from "../kernels/openblas-core.ts";
 import { median, TORCH_SHAPE_ARGS } from "./bench-model.ts";
 
 const STEP_SERVER = fileURLToPath(new URL("./step-server.ts", import.meta.url));
@@ -105,6 +106,8 @@ export async function sideBySide(
   configs: Configuration[],
   opts: { rounds: number; stepsPerRound: number; warmupSteps: number; python: string | undefined },
 ): Promise<Measured[]> {
+  // Every child inherits it, so PyTorch's OpenBLAS runs the kernels the engine's does (kernels/openblas-core.ts).
+  pinOpenBlasCore(process.env);
   const children: Child[] = [];
   try {
     for (const c of configs) children.push(await start(c, opts.python));

@@ -27,7 +27,7 @@ PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "
 
 def openblas_core(paths: list[str]) -> str:
     """The kernels OpenBLAS picked for this CPU (the engine's bench pins them through OPENBLAS_CORETYPE, which
-    this process inherits, so both sides run the same ones)."""
+    this process inherits, so both sides run the same ones: side-by-side.ts)."""
     for path in sorted(paths, key=lambda p: "libopenblas" not in p):
         try:
             lib = ctypes.CDLL(path)

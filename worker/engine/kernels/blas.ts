@@ -102,12 +102,12 @@ let loaded: { blas?: Blas; reason?: string } | undefined;
 /** The binding, or undefined with the reason (not built, or OpenBLAS missing at run time). */
 export function loadBlas(): { blas?: Blas; reason?: string } {
   if (loaded) return loaded;
-  // Also without the binding: the bench's PyTorch child inherits the pin (kernels/openblas-core.ts).
-  pinOpenBlasCore(process.env);
   if (!existsSync(BLAS_BINDING)) {
     loaded = { reason: "the OpenBLAS binding is not built (install libopenblas-dev, then npm install)" };
     return loaded;
   }
+  // Before OpenBLAS loads with the binding, which is when it reads the variable.
+  pinOpenBlasCore(process.env);
   try {
     loaded = { blas: createRequire(import.meta.url)(BLAS_BINDING) as Blas };
   } catch (err) {
