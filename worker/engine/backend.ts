@@ -9,6 +9,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
+import { l1ChangeConfig } from "./kernels/l1-change.ts";
 import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
 import { ROTARY, rotaryConfigs } from "./kernels/rotary.ts";
 import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
@@ -106,6 +107,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   const replaced = [
     fastTransposedMatMulConfig(blas),
     rowGatherConfig(),
+    l1ChangeConfig(blas),
     ...sharedCopyKernels(),
     ...(blas ? compiledKernels(blas) : []),
   ];

@@ -8,6 +8,7 @@
 // Then what freezing saves (frozen-layers.ts): step time with the lowest k layers frozen, with and without the
 // activation cache, and a short GradES run of the built-in model with and without it.
 // Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --only compare|tables|freeze]
+//   [--configs <regex>: compare only the configurations whose names match, e.g. "1 thread$|replicas$|pytorch"]
 //   [--freeze-steps 6 --e2e-examples 400 --e2e-epochs 3 --model models/tiny-english-2m]
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "4" },
     "round-steps": { type: "string", default: "3" },
     only: { type: "string" },
+    configs: { type: "string" },
     "freeze-steps": { type: "string", default: "6" },
     "e2e-examples": { type: "string", default: "400" },
     "e2e-epochs": { type: "string", default: "3" },
@@ -81,6 +83,10 @@ async function compare(): Promise<void> {
       // the engine is compared with its best configuration too.
       if (threads > 1) configs.push({ name: `pytorch ${type}, 1 thread`, kind: "torch", type, threads: 1 });
     }
+  }
+  if (args.configs !== undefined) {
+    const keep = new RegExp(args.configs);
+    configs.splice(0, configs.length, ...configs.filter((c) => keep.test(c.name)));
   }
   console.log(blas ? `engine matmuls: ${blas.config()}` : `engine matmuls: XNNPACK (${loadBlas().reason})`);
   const rounds = Number(args.rounds);

@@ -1,6 +1,6 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
-// which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm and rotary
-// embeddings (blas/*.c).
+// which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm, rotary
+// embeddings and GradES's L1 distance (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -88,6 +88,8 @@ export interface Blas {
     sin: Float32Array,
     dx: Float32Array,
   ): void;
+  /** sum |a[i] - b[i]| over two arrays of one length, in double (blas/l1-distance.c). */
+  l1Distance(a: Float32Array, b: Float32Array): number;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */

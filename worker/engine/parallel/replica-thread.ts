@@ -10,6 +10,7 @@ import { ActivationCache } from "../train/activation-cache.ts";
 import { microBatchGradients } from "../train/micro-batch.ts";
 import { makeTrainable, trainableVariables } from "../train/trainable.ts";
 import type { FromReplica, ReplicaInput, ToReplica } from "./replica-messages.ts";
+import { floatsOf } from "./tensor-floats.ts";
 
 const port = parentPort!;
 const input = workerData as ReplicaInput;
@@ -38,9 +39,9 @@ async function start() {
   return async (m: ToReplica): Promise<number> => {
     for (const key of m.updated) {
       const s = slots.get(key)!;
-      // A copy out of shared memory: the trainer rewrites the buffer after its next step.
+      // tf.tensor copies out of shared memory at once: the trainer rewrites it after its next step.
       tf.tidy(() =>
-        variables.get(key)!.assign(tf.tensor(weights.slice(s.offset, s.offset + s.size), s.shape)),
+        variables.get(key)!.assign(tf.tensor(weights.subarray(s.offset, s.offset + s.size), s.shape)),
       );
     }
     const vars = m.active.map((key) => variables.get(key)!);
@@ -49,7 +50,7 @@ async function start() {
       dropoutSeed: m.dropoutSeed,
     });
     for (const [i, g] of r.grads.entries()) {
-      grads.set(g.dataSync() as Float32Array, slots.get(m.active[i]!)!.offset);
+      grads.set(floatsOf(g), slots.get(m.active[i]!)!.offset);
     }
     const loss = r.value.dataSync()[0]!;
     tf.dispose([r.value, ...r.grads]);

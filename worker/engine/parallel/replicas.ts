@@ -14,6 +14,7 @@ import { wasmStartedMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
 import type { TrainSpec } from "../train/types.ts";
 import type { FromReplica, ReplicaInput, Slot, ToReplica } from "./replica-messages.ts";
+import { floatsOf } from "./tensor-floats.ts";
 
 // From the sources (tsx) the thread needs tsx's loader, which the boot file registers; the built form (dist/)
 // starts the compiled thread body directly.
@@ -124,12 +125,12 @@ export class ReplicaPool {
     for (const k of keys) this.updated.add(k);
   }
 
-  /** Copies the changed weights into shared memory (one host read of each). */
+  /** Copies the changed weights into shared memory (one pass over each). */
   private publish(): string[] {
     const keys = [...this.updated];
     for (const key of keys) {
       const s = this.slots.get(key)!;
-      this.weights.set(this.variables.get(key)!.dataSync() as Float32Array, s.offset);
+      this.weights.set(floatsOf(this.variables.get(key)!), s.offset);
     }
     this.updated.clear();
     return keys;
@@ -166,7 +167,10 @@ export class ReplicaPool {
     });
   }
 
-  /** Replica i's gradient of `key` from the last compute(): a view of shared memory, valid until the next. */
+  /**
+   * Replica i's gradient of `key` from the last compute(): a view of shared memory, valid until the next (tf.tensor
+   * copies it into the backend at once).
+   */
   gradientsOf(i: number, key: string): Float32Array {
     const s = this.slots.get(key)!;
     return this.replicas[i]!.grads.subarray(s.offset, s.offset + s.size);

@@ -8,6 +8,7 @@
 // all metrics are computed on the device and reach the host in one read; a matrix's first measurement (there is
 // no previous value before it) never freezes it; the state, previous tensors included, is saved and restored.
 import * as tf from "@tensorflow/tfjs-core";
+import { l1Changes } from "../kernels/l1-change.ts";
 import type { GradesOptions } from "./types.ts";
 
 export interface TrackedComponent {
@@ -128,16 +129,14 @@ export class GradesController {
         pairs.push([cur, prev]);
       }
       if (names.length > 0) {
-        const normalize = this.opts.normalize;
-        const values = tf.tidy(() =>
-          tf.stack(
-            pairs.map(([cur, prev], k) => {
-              const parts = cur.map((c, i) => tf.sum(tf.abs(tf.sub(c, prev[i]!))));
-              const total = parts.length === 1 ? parts[0]! : tf.addN(parts);
-              return normalize === "mean" ? tf.div(total, this.sizes.get(names[k]!)!) : total;
-            }),
-          ),
-        ) as tf.Tensor1D;
+        const mean = this.opts.normalize === "mean";
+        const values = l1Changes(
+          pairs.map(([current, previous], k) => ({
+            current,
+            previous,
+            divisor: mean ? this.sizes.get(names[k]!)! : 1,
+          })),
+        );
         pending = { step, names, values };
       }
     }

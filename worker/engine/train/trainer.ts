@@ -263,7 +263,7 @@ export class Trainer {
       ) as tf.Scalar,
       grads: own.grads.map((g, i) =>
         losses.reduce<tf.Tensor>(
-          (sum, _, r) => tf.add(sum, tf.tensor(pool.gradientsOf(r, keys[i]!).slice(), g.shape)),
+          (sum, _, r) => tf.add(sum, tf.tensor(pool.gradientsOf(r, keys[i]!), g.shape)),
           g,
         ),
       ),

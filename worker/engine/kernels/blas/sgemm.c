@@ -1,7 +1,7 @@
 // Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts), and the
-// module's entry point (adamw.c, swiglu.c, rms-norm.c and rotary.c hold the element-wise kernels). The
-// operands are Float32Array views of the wasm heap, read and written in place. Node-API modules are
-// context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
+// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c and l1-distance.c hold the element-wise
+// kernels). The operands are Float32Array views of the wasm heap, read and written in place. Node-API modules
+// are context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
 #include <cblas.h>
 #include <stdint.h>
 
@@ -86,6 +86,7 @@ NAPI_MODULE_INIT() {
       {"rmsNormBackward", NULL, rms_norm_backward, NULL, NULL, NULL, napi_default, NULL},
       {"rotaryForward", NULL, rotary_forward, NULL, NULL, NULL, napi_default, NULL},
       {"rotaryBackward", NULL, rotary_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"l1Distance", NULL, l1_distance, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
