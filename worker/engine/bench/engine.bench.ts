@@ -31,6 +31,7 @@ import {
   printEndToEnd,
   printFrozenStepTable,
 } from "./frozen-layers.ts";
+import { monitoringCost, printMonitoringCost } from "./monitoring.ts";
 import { type Configuration, sideBySide, torchPython } from "./side-by-side.ts";
 
 const { values: args } = parseArgs({
@@ -361,6 +362,13 @@ async function main(): Promise<void> {
       c.trainer.dispose();
       c.model.dispose();
     }
+    const monitoringSteps = 40;
+    const monitoring = await monitoringCost(resolve(args.model), backend, {
+      warmup: 5,
+      steps: monitoringSteps,
+    });
+    printMonitoringCost(monitoring, args.model, monitoringSteps);
+    console.log(JSON.stringify({ monitoring }));
     if (args.only !== "tables") await freezing(dir, backendLabel(backend));
   } finally {
     await rm(dir, { recursive: true, force: true });
