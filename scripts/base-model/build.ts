@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { appendFile, copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { BUILTIN_MODEL_TRAINING_DEFAULTS } from "../../models/builtin.ts";
 import {
   BlockFile,
   initTinyModel,
@@ -191,6 +192,7 @@ async function stageExport(): Promise<void> {
     unknown
   >;
   config.torch_dtype = "bfloat16";
+  config.grades_finetune = BUILTIN_MODEL_TRAINING_DEFAULTS;
   await writeFile(join(outDir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of MODEL_FILES) await copyFile(join(paths.pretrained, f), join(outDir, f));
 }

@@ -1,6 +1,7 @@
 // The model card (README.md in the model folder, as on the Hugging Face hub) and its machine-readable twin,
 // build.json, which the tests check the shipped files against.
 
+import { BUILTIN_MODEL_TRAINING_DEFAULTS } from "../../models/builtin.ts";
 import { CORPUS_SOURCES } from "./corpus.ts";
 import type { CorpusManifest } from "./corpus-files.ts";
 import type { Evaluation } from "./evaluate.ts";
@@ -115,6 +116,13 @@ The first ${e.testSlice.blocks} held-out blocks (the slice the tests recompute):
 ## Samples
 
 ${samples.join("\n")}
+
+## Fine-tuning
+
+\`config.json\` carries \`"grades_finetune": {"learning_rate_multiplier": ${BUILTIN_MODEL_TRAINING_DEFAULTS.learning_rate_multiplier}}\`: what a job's \`"auto"\`
+multiplier means for this model. The service's base learning rates (LoRA 2e-4, full fine-tuning 1e-5) suit far
+larger models; at them this one hardly moves in a few epochs. The GradES benchmark (docs/grades.md) fine-tunes
+it at this multiplier.
 
 ## Rebuild
 

@@ -4,7 +4,10 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODEL_ALIAS, ensureBuiltinModels } from "../../api/models/builtin-model.ts";
+import { silentLogger } from "../../common/logger.ts";
 import { insertModel } from "../../db/models.ts";
+import { BUILTIN_MODEL_TRAINING_DEFAULTS } from "../../models/builtin.ts";
 import { createTestApp, type TestApp } from "../support/app.ts";
 import { chatDataset, postJson, registerFakeBaseModel, uploadDataset } from "./helpers.ts";
 
@@ -71,6 +74,29 @@ describe("POST /v1/fine_tuning/jobs", () => {
       `Validating training file: ${trainingFile}`,
     ]);
     expect(events.data[0]).toMatchObject({ object: "fine_tuning.job.event", level: "info", type: "message" });
+  });
+
+  it("gives a job on the built-in model the learning-rate multiplier its config.json names for 'auto'", async () => {
+    await ensureBuiltinModels({ db: t.db.db, storage: t.storage, logger: silentLogger() });
+    const onBuiltin = (hyperparameters: Record<string, unknown>) =>
+      postJson(t, "/v1/fine_tuning/jobs", {
+        model: BUILTIN_MODEL_ALIAS,
+        training_file: trainingFile,
+        hyperparameters,
+      }).then(
+        (r) =>
+          r.json() as Promise<{
+            hyperparameters: { learning_rate_multiplier: number };
+            config: { learning_rate: number };
+          }>,
+      );
+    const auto = await onBuiltin({});
+    const multiplier = BUILTIN_MODEL_TRAINING_DEFAULTS.learning_rate_multiplier;
+    expect(auto.hyperparameters.learning_rate_multiplier).toBe(multiplier);
+    expect(auto.config.learning_rate).toBeCloseTo(2e-4 * multiplier, 12);
+    const given = await onBuiltin({ learning_rate_multiplier: 1 });
+    expect(given.hyperparameters.learning_rate_multiplier).toBe(1);
+    expect(given.config.learning_rate).toBeCloseTo(2e-4, 12);
   });
 
   it("takes the deprecated top-level hyperparameters too", async () => {

@@ -5,7 +5,11 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_MODEL_DIR, BUILTIN_MODEL_NAME } from "../../models/builtin.ts";
+import {
+  BUILTIN_MODEL_DIR,
+  BUILTIN_MODEL_NAME,
+  BUILTIN_MODEL_TRAINING_DEFAULTS,
+} from "../../models/builtin.ts";
 import type { BuildRecord } from "../../scripts/base-model/card.ts";
 import { corpusDocuments } from "../../scripts/base-model/corpus.ts";
 import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
@@ -51,7 +55,11 @@ describe(`the built-in model ${BUILTIN_MODEL_NAME}`, () => {
     expect(record.recipe).toEqual(BASE_MODEL_RECIPE);
     expect(record.name).toBe(BUILTIN_MODEL_NAME);
     const config = JSON.parse(await readFile(join(BUILTIN_MODEL_DIR, "config.json"), "utf8"));
-    expect(config).toMatchObject({ ...BASE_MODEL_RECIPE.model, torch_dtype: "bfloat16" });
+    expect(config).toMatchObject({
+      ...BASE_MODEL_RECIPE.model,
+      torch_dtype: "bfloat16",
+      grades_finetune: BUILTIN_MODEL_TRAINING_DEFAULTS,
+    });
   });
 
   it("was built from the corpus the installed packages hold (the inputs hash)", async () => {

@@ -51,6 +51,7 @@ export {
   GradesInput,
   HyperparametersInput,
   LoraInput,
+  modelTrainingDefaults,
   parseTrainOptions,
   type ResolvedHyperparameters,
   resolveAuto,

@@ -26,9 +26,9 @@ async function checkFile(c: Context<AppEnv>, fileId: string, param: "training_fi
 }
 
 /** The job's configuration; an option the engine refuses is the client's bad field, like any other. */
-function resolveOrReport(body: CreateJobBody, examples: number | null) {
+function resolveOrReport(body: CreateJobBody, examples: number | null, modelConfig: Record<string, unknown>) {
   try {
-    return resolveJobConfig(body, examples);
+    return resolveJobConfig(body, examples, modelConfig);
   } catch (err) {
     if (err instanceof TrainSpecError) throw invalidValue(err.field, err.problem);
     throw err;
@@ -65,7 +65,7 @@ export async function createJob(c: Context<AppEnv>): Promise<Response> {
   const training = await checkFile(c, body.training_file, "training_file");
   if (body.validation_file) await checkFile(c, body.validation_file, "validation_file");
 
-  const jobConfig = resolveOrReport(body, training.examples);
+  const jobConfig = resolveOrReport(body, training.examples, model.config);
   const job = await commitCreate(c, async (tx) => {
     const created = await enqueue(tx.sql, {
       tenantId: tenant.id,

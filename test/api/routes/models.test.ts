@@ -146,6 +146,18 @@ describe("models API", () => {
     expect((await t.request("/v1/models/bad-heads")).status).toBe(404);
   });
 
+  it("rejects training defaults a job could not use, naming the field", async () => {
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    const files = await uploadFolder(t, dir, {
+      "config.json": JSON.stringify({ ...config, grades_finetune: { learning_rate_multiplier: 0 } }),
+    });
+    const res = await register(t, { id: "bad-defaults", source: { type: "files", files } });
+    expect(res.status).toBe(422);
+    const { error } = await res.json();
+    expect(error).toMatchObject({ code: "invalid_model" });
+    expect(error.param).toContain("grades_finetune.learning_rate_multiplier");
+  });
+
   it("refuses a config whose sizes its weights cannot hold, naming the field and no server path", async () => {
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
     const cases: [Record<string, unknown>, string, string][] = [

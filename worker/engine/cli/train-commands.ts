@@ -1,6 +1,7 @@
 // `grades train` and `grades score`: the training engine from the command line.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { readModelConfig } from "../model/config.ts";
 import { resolveTrainOptions } from "../train/options.ts";
 import { score } from "../train/score.ts";
 import { trainSpecFrom } from "../train/spec-options.ts";
@@ -34,7 +35,12 @@ async function countExamples(path: string): Promise<number> {
 
 /** The spec a `grades train` command line describes: the same options-to-spec mapping a job goes through. */
 export async function specFromFlags(flags: RunFlags & Record<string, unknown>): Promise<TrainSpec> {
-  const options = resolveTrainOptions(optionsFromFlags(flags), await countExamples(flags.train));
+  const model = await readModelConfig(flags.model);
+  const options = resolveTrainOptions(
+    optionsFromFlags(flags),
+    await countExamples(flags.train),
+    model.grades_finetune,
+  );
   return trainSpecFrom(options, {
     modelDir: flags.model,
     trainFile: flags.train,

@@ -4,6 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
+import { MODEL_DEFAULTS_KEY, type ModelTrainingDefaults, modelTrainingDefaults } from "../train/options.ts";
+import { TrainSpecError } from "../train/spec-error.ts";
 import type { ModelConfig, ModelType } from "./types.ts";
 
 export const MODEL_TYPES: readonly ModelType[] = ["qwen2", "qwen3", "llama", "mistral"];
@@ -34,6 +36,8 @@ export interface DecoderConfig extends ModelConfig {
   rope_scaling?: RopeScaling;
   /** Mistral: a token attends only to the previous `sliding_window` positions (itself included). */
   sliding_window?: number;
+  /** This project's key: what "auto" hyperparameters mean for this model (train/options.ts). */
+  grades_finetune?: ModelTrainingDefaults;
 }
 
 interface FamilyDefaults {
@@ -148,6 +152,16 @@ function parseRopeScaling(raw: Raw): RopeScaling | undefined {
   );
 }
 
+function parseTrainingDefaults(raw: Raw): ModelTrainingDefaults | undefined {
+  if (raw[MODEL_DEFAULTS_KEY] === undefined || raw[MODEL_DEFAULTS_KEY] === null) return undefined;
+  try {
+    return modelTrainingDefaults(raw);
+  } catch (err) {
+    if (err instanceof TrainSpecError) throw new ModelConfigError(err.field, err.problem);
+    throw err;
+  }
+}
+
 /** Validates a parsed config.json object. */
 export function parseModelConfig(raw: unknown): DecoderConfig {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -226,6 +240,8 @@ export function parseModelConfig(raw: unknown): DecoderConfig {
   if (type === "mistral" && r.sliding_window !== undefined && r.sliding_window !== null) {
     config.sliding_window = positiveInt(r, "sliding_window");
   }
+  const trainingDefaults = parseTrainingDefaults(r);
+  if (trainingDefaults) config.grades_finetune = trainingDefaults;
   return config;
 }
 

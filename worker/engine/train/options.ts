@@ -126,6 +126,34 @@ export const TrainOptionsInput = z
   .strict();
 export type TrainOptionsInput = z.infer<typeof TrainOptionsInput>;
 
+/**
+ * What a base model may say about its own fine-tuning, in its config.json under `grades_finetune`: the
+ * learning_rate_multiplier that "auto" means for it. The base rates below suit models of hundreds of millions of
+ * parameters and up; a small model learns at them too slowly to show anything in a few epochs (the built-in
+ * model carries 10, docs/grades.md).
+ */
+export const ModelTrainingDefaults = z
+  .object({ learning_rate_multiplier: hyperparameterFields.learning_rate_multiplier.optional() })
+  .strict();
+export type ModelTrainingDefaults = z.infer<typeof ModelTrainingDefaults>;
+
+/** The key of config.json that holds a model's ModelTrainingDefaults. */
+export const MODEL_DEFAULTS_KEY = "grades_finetune";
+
+/**
+ * A model's training defaults from its config.json object (empty when it has none). Throws TrainSpecError naming
+ * the field when they do not validate (a registered model's were checked when it was registered).
+ */
+export function modelTrainingDefaults(config: Record<string, unknown>): ModelTrainingDefaults {
+  const raw = config[MODEL_DEFAULTS_KEY];
+  if (raw === undefined || raw === null) return {};
+  const parsed = ModelTrainingDefaults.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const e = specError(parsed.error);
+  const field = e.field === "(options)" ? MODEL_DEFAULTS_KEY : `${MODEL_DEFAULTS_KEY}.${e.field}`;
+  throw new TrainSpecError(field, e.problem);
+}
+
 /** Base learning rates that the multiplier scales: LoRA tolerates far larger steps than full fine-tuning. */
 export const BASE_LEARNING_RATE = { lora: 2e-4, full: 1e-5 } as const;
 
@@ -189,12 +217,13 @@ export const TRAIN_DEFAULTS: TrainDefaults = {
 export type ResolvedHyperparameters = TrainOptions["hyperparameters"];
 
 /**
- * "auto" hyperparameters from the dataset size (examples in the training file), in OpenAI's spirit: a few
- * epochs, larger batches only for larger datasets, multiplier 1.
+ * "auto" hyperparameters from the dataset size (examples in the training file) and the base model, in OpenAI's
+ * spirit: a few epochs, larger batches only for larger datasets, the model's own multiplier (else 1).
  */
 export function resolveAuto(
   hp: TrainOptionsInput["hyperparameters"] | undefined,
   examples: number | null,
+  model: ModelTrainingDefaults = {},
 ): ResolvedHyperparameters {
   const n = examples ?? 0;
   const given = <T>(v: T | "auto" | undefined, fallback: T): T =>
@@ -202,7 +231,7 @@ export function resolveAuto(
   return {
     n_epochs: given(hp?.n_epochs, n > 0 && n < 10 ? 10 : n >= 10_000 ? 1 : 3),
     batch_size: given(hp?.batch_size, n >= 2048 ? 8 : n >= 256 ? 4 : n >= 32 ? 2 : 1),
-    learning_rate_multiplier: given(hp?.learning_rate_multiplier, 1),
+    learning_rate_multiplier: given(hp?.learning_rate_multiplier, model.learning_rate_multiplier ?? 1),
   };
 }
 
@@ -224,10 +253,14 @@ export function checkTrainOptions(options: unknown): TrainOptions {
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-/** Fills every default in and resolves "auto"; the result is checked. */
-export function resolveTrainOptions(input: TrainOptionsInput, examples: number | null): TrainOptions {
+/** Fills every default in and resolves "auto" (for the base model's defaults, if given); the result is checked. */
+export function resolveTrainOptions(
+  input: TrainOptionsInput,
+  examples: number | null,
+  model: ModelTrainingDefaults = {},
+): TrainOptions {
   const { hyperparameters: hpIn, lora, grades, early_stopping, ...top } = input;
-  const hyperparameters = resolveAuto(hpIn, examples);
+  const hyperparameters = resolveAuto(hpIn, examples, model);
   const trainingType = top.training_type ?? TRAIN_DEFAULTS.training_type;
   // A `tau` given without `relative_tau` is the threshold the user wants: the default relative threshold would
   // replace it (the engine ignores tau when relative_tau is set) and silently make the setting do nothing.

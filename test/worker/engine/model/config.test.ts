@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseModelConfig } from "../../../../worker/engine/model/config.ts";
+import { parseModelConfig, toHfConfigJson } from "../../../../worker/engine/model/config.ts";
 import { inverseFrequencies } from "../../../../worker/engine/model/rotary.ts";
 
 const minimal = {
@@ -11,6 +11,25 @@ const minimal = {
 };
 
 describe("config.json parsing", () => {
+  it("keeps the training defaults a model carries, writes them back, and names a bad one", () => {
+    const config = parseModelConfig({
+      ...minimal,
+      model_type: "qwen3",
+      grades_finetune: { learning_rate_multiplier: 10 },
+    });
+    expect(config.grades_finetune).toEqual({ learning_rate_multiplier: 10 });
+    expect(toHfConfigJson(config).grades_finetune).toEqual({ learning_rate_multiplier: 10 });
+    expect(parseModelConfig({ ...minimal, model_type: "qwen3" }).grades_finetune).toBeUndefined();
+    const bad = (grades_finetune: unknown) => () =>
+      parseModelConfig({ ...minimal, model_type: "qwen3", grades_finetune });
+    expect(bad({ learning_rate_multiplier: 0 })).toThrow(
+      /^config\.json: grades_finetune\.learning_rate_multiplier: /,
+    );
+    expect(bad({ learning_rate_multiplier: 1000 })).toThrow(/grades_finetune\.learning_rate_multiplier/);
+    expect(bad({ n_epochs: 3 })).toThrow(/grades_finetune\.n_epochs/);
+    expect(bad(5)).toThrow(/grades_finetune/);
+  });
+
   it("applies transformers' defaults per family", () => {
     const llama = parseModelConfig({ ...minimal, model_type: "llama" });
     expect(llama).toMatchObject({

@@ -1,11 +1,13 @@
 // The one schema of training options: its defaults are the product's, the CLI and a job resolve the same
 // options to the same spec, and a bad value is named by its snake_case path wherever it is found.
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveJobConfig } from "../../../../api/routes/fine-tuning/config.ts";
 import { specFromFlags } from "../../../../worker/engine/cli/train-commands.ts";
 import {
   checkTrainSpec,
+  modelTrainingDefaults,
   parseTrainOptions,
   resolveTrainOptions,
   TrainSpecError,
@@ -16,9 +18,23 @@ import { baseSpec, writeCountingData } from "./support/fixtures.ts";
 
 let root: string;
 let cleanup: () => Promise<void>;
+/** The model folder's config.json: a small Qwen3 that says what "auto" means for it. */
+const modelConfig = {
+  model_type: "qwen3",
+  vocab_size: 64,
+  hidden_size: 16,
+  intermediate_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  num_key_value_heads: 1,
+  head_dim: 8,
+  grades_finetune: { learning_rate_multiplier: 4 },
+};
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-options-"));
   await writeCountingData(join(root, "train.jsonl"), 40, 10);
+  await mkdir(join(root, "model"));
+  await writeFile(join(root, "model", "config.json"), JSON.stringify(modelConfig));
 });
 afterAll(async () => cleanup());
 
@@ -92,10 +108,33 @@ describe("training options", () => {
     expect(resolveTrainOptions({ grades: { alpha: 0 } }, 40).grades.alpha).toBe(0);
   });
 
+  it("resolve an auto learning-rate multiplier to the base model's own, and leave a given one or rate alone", () => {
+    const model = modelTrainingDefaults(modelConfig);
+    expect(model).toEqual({ learning_rate_multiplier: 4 });
+    const lora = resolveTrainOptions({}, 40, model);
+    expect(lora.hyperparameters.learning_rate_multiplier).toBe(4);
+    expect(lora.learning_rate).toBeCloseTo(8e-4, 12);
+    const full = resolveTrainOptions({ training_type: "full" }, 40, model);
+    expect(full.learning_rate).toBeCloseTo(4e-5, 12);
+    const auto = resolveTrainOptions({ hyperparameters: { learning_rate_multiplier: "auto" } }, 40, model);
+    expect(auto.learning_rate).toBeCloseTo(8e-4, 12);
+    const given = resolveTrainOptions({ hyperparameters: { learning_rate_multiplier: 2 } }, 40, model);
+    expect(given.learning_rate).toBeCloseTo(4e-4, 12);
+    expect(resolveTrainOptions({ learning_rate: 0.01 }, 40, model).learning_rate).toBe(0.01);
+    // A model that says nothing: the base rates.
+    expect(resolveTrainOptions({}, 40, modelTrainingDefaults({})).learning_rate).toBe(2e-4);
+    expect(fieldOf(() => modelTrainingDefaults({ grades_finetune: { learning_rate_multiplier: -1 } }))).toBe(
+      "grades_finetune.learning_rate_multiplier",
+    );
+    expect(fieldOf(() => modelTrainingDefaults({ grades_finetune: { learning_rate: 1 } }))).toBe(
+      "grades_finetune.learning_rate",
+    );
+  });
+
   it("give `grades train` without flags and a job without options the same spec", async () => {
     const cli = await specFromFlags(runFlags());
     const job = trainSpecFor(
-      resolveJobConfig({ model: "m", training_file: "f" }, 40),
+      resolveJobConfig({ model: "m", training_file: "f" }, 40, modelConfig),
       5,
       paths(),
       "wasm",
@@ -114,7 +153,7 @@ describe("training options", () => {
       activation_cache_mb: 64,
     };
     const spec = trainSpecFor(
-      resolveJobConfig({ model: "m", training_file: "f", ...options }, 40),
+      resolveJobConfig({ model: "m", training_file: "f", ...options }, 40, modelConfig),
       5,
       paths(),
       "wasm",

@@ -43,7 +43,7 @@ interface Flags {
   trainExamples?: number;
   testExamples?: number;
   methods: BaseMethod[];
-  lrMultiplier: number;
+  lrMultiplier?: number;
   variants: Record<string, GradesOverrides>;
 }
 
@@ -134,7 +134,9 @@ async function main(f: Flags): Promise<void> {
     ...(f.testExamples ? { test: f.testExamples } : {}),
   };
   const fingerprint = await modelFingerprint(modelDir);
-  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${f.lrMultiplier}`;
+  // The multiplier a job on this model gets by default ("auto"), unless --lr-multiplier says otherwise.
+  const lrMultiplier = f.lrMultiplier ?? config.grades_finetune?.learning_rate_multiplier ?? 1;
+  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${lrMultiplier}`;
   const resultsFile = join(root, "results.jsonl");
   const done = new Map((await readResults(resultsFile)).map((r) => [keyOf(r), r]));
   process.stdout.write(
@@ -156,7 +158,7 @@ async function main(f: Flags): Promise<void> {
       epochs: f.epochs,
       seed: 1,
       files,
-      lrMultiplier: f.lrMultiplier,
+      lrMultiplier,
     };
     const g = benchSpec({ ...base, method: "grades" });
     const es = benchSpec({ ...base, method: "early_stopping" });
@@ -181,7 +183,7 @@ async function main(f: Flags): Promise<void> {
                 epochs: f.epochs,
                 seed,
                 files,
-                lrMultiplier: f.lrMultiplier,
+                lrMultiplier,
                 overrides,
               }).grades
             : undefined;
@@ -243,7 +245,7 @@ async function main(f: Flags): Promise<void> {
         outputDir: join(dir, "out"),
       },
       overrides: key.overrides,
-      lrMultiplier: f.lrMultiplier,
+      lrMultiplier,
     });
     const record = await runOne({
       key,
@@ -289,13 +291,12 @@ const program = new Command("bench:grades")
   .option("--test-examples <n>", "test examples per task (overrides the size preset)", positiveInt)
   .option(
     "--lr-multiplier <x>",
-    "the service's learning_rate_multiplier for every method (1: the product's base learning rates)",
+    "the service's learning_rate_multiplier for every method (default: the model's own, as a job's \"auto\")",
     (v: string) => {
       const x = Number(v);
       if (!(x > 0)) throw new InvalidArgumentError(`--lr-multiplier must be positive, got ${v}`);
       return x;
     },
-    1,
   )
   .option("--epochs <n>", "the step budget in epochs", positiveInt, 3)
   .option("--out <dir>", "results, data files and plots", "bench-results/grades")

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadDataset } from "../../data/dataset.ts";
 import { loadTokenizer } from "../../tokenizer/tokenizer.ts";
+import { MODEL_DEFAULTS_KEY } from "../../train/options.ts";
 import { majorityClass, naiveBayes } from "./baselines.ts";
 import type { References } from "./report.ts";
 import { loadSplits, SPLIT_SEED, subsample } from "./tasks/split.ts";
@@ -69,7 +70,11 @@ export async function prepareTask(
 /** A short hash of the model's weights and config: results of another model are not reused. */
 export async function modelFingerprint(modelDir: string): Promise<string> {
   const h = createHash("sha256");
-  h.update(await readFile(join(modelDir, "config.json")));
+  // Without the training defaults a model carries: they change no weight, and the multiplier a run used is part
+  // of its setup key anyway. The rest is hashed as the build writes config.json (2-space JSON and a newline).
+  const config = JSON.parse(await readFile(join(modelDir, "config.json"), "utf8")) as Record<string, unknown>;
+  delete config[MODEL_DEFAULTS_KEY];
+  h.update(`${JSON.stringify(config, null, 2)}\n`);
   h.update(await readFile(join(modelDir, "model.safetensors")));
   return h.digest("hex").slice(0, 12);
 }
