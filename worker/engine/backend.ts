@@ -10,6 +10,7 @@ import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { l1ChangeConfig } from "./kernels/l1-change.ts";
+import { LORA_LINEAR, loraLinearConfigs } from "./kernels/lora-linear.ts";
 import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
 import { ROTARY, rotaryConfigs } from "./kernels/rotary.ts";
 import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
@@ -84,6 +85,7 @@ function compiledKernels(blas: Blas): tf.KernelConfig[] {
     ...swigluConfigs(blas),
     ...rmsNormConfigs(blas),
     ...rotaryConfigs(blas),
+    ...loraLinearConfigs(blas),
   ];
 }
 
@@ -118,10 +120,13 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
   }
 }
 
-/** Whether the active backend runs RMSNorm, SwiGLU and rotary embeddings as compiled kernels (wasm with the binding). */
+/**
+ * Whether the active backend runs RMSNorm, SwiGLU, rotary embeddings and LoRA's projections as compiled kernels
+ * (wasm with the binding).
+ */
 export function hasCompiledKernels(): boolean {
   const name = tf.getBackend();
-  return [RMS_NORM, SWIGLU, ROTARY].every((k) => tf.getKernel(k, name) !== undefined);
+  return [RMS_NORM, SWIGLU, ROTARY, LORA_LINEAR].every((k) => tf.getKernel(k, name) !== undefined);
 }
 
 async function tryNative(): Promise<string | undefined> {

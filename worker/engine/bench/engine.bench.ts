@@ -7,7 +7,8 @@
 // on CPU when python3-torch is installed, side by side (side-by-side.ts), with the ratio and scaling efficiency.
 // Then what freezing saves (frozen-layers.ts): step time with the lowest k layers frozen, with and without the
 // activation cache, and a short GradES run of the built-in model with and without it.
-// Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --only compare|tables|freeze]
+// Usage: npm run bench:engine [-- --backend wasm --steps 12 --threads 2 --rounds 4 --round-steps 8
+//   --compare-warmup 30 --only compare|tables|freeze]
 //   [--configs <regex>: compare only the configurations whose names match, e.g. "1 thread$|replicas$|pytorch"]
 //   [--freeze-steps 6 --e2e-examples 400 --e2e-epochs 3 --model models/tiny-english-2m]
 import { mkdtemp, rm } from "node:fs/promises";
@@ -41,7 +42,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     threads: { type: "string" },
     rounds: { type: "string", default: "4" },
-    "round-steps": { type: "string", default: "3" },
+    "round-steps": { type: "string", default: "8" },
+    "compare-warmup": { type: "string", default: "30" },
     only: { type: "string" },
     configs: { type: "string" },
     "freeze-steps": { type: "string", default: "6" },
@@ -92,13 +94,17 @@ async function compare(): Promise<void> {
   console.log(blas ? `engine matmuls: ${blas.config()}` : `engine matmuls: XNNPACK (${loadBlas().reason})`);
   const rounds = Number(args.rounds);
   const stepsPerRound = Number(args["round-steps"]);
+  // Each process warms up alone first: a replica thread's JavaScript (tfjs' between its kernels) runs in an
+  // isolate of its own, which optimises it over its first 15-20 steps (measured: 2 replicas went from 3,100 to
+  // 5,400 tokens/s over 40 steps, one thread from 3,000 to 3,300), and a training job runs hundreds of steps.
+  const warmupSteps = Number(args["compare-warmup"]);
   console.log(
     `throughput side by side: ${configs.length} processes, ${rounds} rounds of ${stepsPerRound} steps each after ` +
-      `${stepsPerRound} warmup, order alternating; median step time`,
+      `${warmupSteps} warmup steps, order alternating; median step time`,
   );
   if (!python)
     console.log("pytorch: skipped (python3-torch is not importable; apt-get install python3-torch)");
-  const results = await sideBySide(configs, { rounds, stepsPerRound, warmupSteps: stepsPerRound, python });
+  const results = await sideBySide(configs, { rounds, stepsPerRound, warmupSteps, python });
   const torchInfo = results.find((r) => r.config.kind === "torch")?.ready;
   if (torchInfo)
     console.log(`pytorch ${torchInfo.torch}, BLAS: ${torchInfo.blas}, ${torchInfo.threads} threads`);

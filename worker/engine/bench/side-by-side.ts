@@ -99,8 +99,8 @@ async function steps(child: Child, k: number): Promise<{ seconds: number[]; toke
 }
 
 /**
- * Runs `rounds` rounds of `stepsPerRound` steps of every configuration (after one warmup round), alternating the
- * order each round, and returns each configuration's median tokens/second.
+ * Runs `rounds` rounds of `stepsPerRound` steps of every configuration (after `warmupSteps` steps of each),
+ * alternating the order each round, and returns each configuration's median tokens/second.
  */
 export async function sideBySide(
   configs: Configuration[],

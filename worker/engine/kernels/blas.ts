@@ -11,7 +11,10 @@ import { fileURLToPath } from "node:url";
 import { pinOpenBlasCore } from "./openblas-core.ts";
 
 export interface Blas {
-  /** Row-major c[m, n] = op(a)[m, k] · op(b)[k, n], the operands read from (and c written to) at the offsets. */
+  /**
+   * Row-major c[m, n] = alpha · op(a)[m, k] · op(b)[k, n] + beta · c[m, n] (alpha 1, beta 0 unless given), the
+   * operands read from (and c written to) at the offsets.
+   */
   sgemm(
     transA: boolean,
     transB: boolean,
@@ -24,6 +27,8 @@ export interface Blas {
     bOffset: number,
     c: Float32Array,
     cOffset: number,
+    alpha?: number,
+    beta?: number,
   ): void;
   /**
    * AdamW's update in one compiled pass (blas/adamw.c): w, g, m, v and the three outputs, all of one length, then

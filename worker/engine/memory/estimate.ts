@@ -14,7 +14,7 @@
 //   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
 //   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
-// or compiled form, kernels/rms-norm.ts, swiglu.ts and rotary.ts (MemoryShape.compiledKernels).
+// or compiled form, kernels/rms-norm.ts, swiglu.ts, rotary.ts and lora-linear.ts (MemoryShape.compiledKernels).
 import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
@@ -69,11 +69,13 @@ export interface MemoryShape {
   grades: boolean;
   gradientAccumulationSteps?: number;
   /**
-   * The backend computes RMSNorm, SwiGLU and rotary embeddings as compiled kernels (wasm with the binding:
-   * kernels/rms-norm.ts, swiglu.ts, rotary.ts), which keep fewer forward outputs than the composed ops. Default false: the composed
-   * counts, an upper bound for every backend.
+   * The backend computes RMSNorm, SwiGLU, rotary embeddings and LoRA's projections as compiled kernels (wasm
+   * with the binding: kernels/rms-norm.ts, swiglu.ts, rotary.ts, lora-linear.ts), which keep fewer forward
+   * outputs than the composed ops. Default false: the composed counts, an upper bound for every backend.
    */
   compiledKernels?: boolean;
+  /** LoRA dropout: above 0 a LoRA projection runs composed (its mask applies to the adapter's input alone). */
+  loraDropout?: number;
 }
 
 export interface MemoryEstimate {
@@ -149,9 +151,11 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   // MLP: gate, sigmoid, up, silu x up, and composed, gate x sigmoid.
   floats += (compiled ? 4 : 5) * inter;
   if (lora !== undefined) {
-    // A LoRA'd projection adds x A^T [r], its scaling [r], (x A^T s) B^T and the sum with the base output.
+    // A LoRA'd projection adds, composed, x A^T [r], its scaling [r], (x A^T s) B^T and the sum with the base
+    // output; compiled, only x A^T s (the adapter's product accumulates into the base output).
     const shapes = projectionShapes(c);
-    for (const t of shape.targetModules) floats += 2 * lora + 2 * shapes[t].out;
+    const fused = compiled && !((shape.loraDropout ?? 0) > 0);
+    for (const t of shape.targetModules) floats += fused ? lora : 2 * lora + 2 * shapes[t].out;
   }
   return floats;
 }

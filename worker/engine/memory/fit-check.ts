@@ -21,6 +21,7 @@ export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec, compiledKe
     config,
     trainingType: spec.trainingType,
     loraR: spec.lora.r,
+    loraDropout: spec.lora.dropout,
     targetModules: spec.lora.targetModules,
     batchSize: spec.batchSize,
     // Batches are padded to their longest example, at most maxSeqLen: plan for the longest.

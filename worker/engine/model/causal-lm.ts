@@ -157,7 +157,11 @@ export class DecoderModel implements CausalLM {
     this.checkAlive();
     const [B, T] = inputIds.shape;
     const cfg = this.config;
-    const ctx: CallContext = { training: opts.training ?? false, dropoutSeed: opts.dropoutSeed ?? 0 };
+    const ctx: CallContext = {
+      training: opts.training ?? false,
+      dropoutSeed: opts.dropoutSeed ?? 0,
+      ...(opts.trained ? { trained: opts.trained } : {}),
+    };
     const from = opts.from;
     if (from) {
       const want = [B, T, cfg.hidden_size].join(",");

@@ -1,10 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { hasLoraLinearKernel, loraLinear } from "../kernels/lora-linear.ts";
 import type { LoraLinear } from "./lora.ts";
 
-/** Per-call settings a projection needs (LoRA dropout). */
+/** Per-call settings a projection needs (LoRA dropout, which adapters are differentiated). */
 export interface CallContext {
   training: boolean;
   dropoutSeed: number;
+  /** The variables the caller takes the gradient for (ForwardOptions.trained); undefined: all of them. */
+  trained?: ReadonlySet<tf.Variable>;
 }
 
 /**
@@ -32,6 +35,20 @@ export class Linear {
   /** x [N, in] → [N, out]. */
   apply(x: tf.Tensor2D, ctx: CallContext): tf.Tensor2D {
     return tf.tidy(() => {
+      const lora = this.lora;
+      // LoRA's frozen base and its adapter in one kernel where the backend has it (LoRA dropout draws a mask
+      // for the adapter's input alone, which the kernel does not).
+      const fused =
+        lora !== undefined &&
+        !this.weight.trainable &&
+        !(ctx.training && lora.dropout > 0) &&
+        hasLoraLinearKernel();
+      if (fused) {
+        const adapter = ctx.trained === undefined || ctx.trained.has(lora.A);
+        const w = this.weight as tf.Tensor2D;
+        const y = loraLinear(x, w, lora.A as tf.Tensor2D, lora.B as tf.Tensor2D, lora.scaling, adapter);
+        return this.bias ? tf.add(y, this.bias) : y;
+      }
       let y: tf.Tensor2D = tf.matMul(x, this.weight as tf.Tensor2D, false, true);
       if (this.bias) y = tf.add(y, this.bias);
       if (this.lora) y = tf.add(y, this.lora.delta(x, ctx));

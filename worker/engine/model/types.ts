@@ -64,6 +64,11 @@ export interface ForwardOptions {
    * instead of from the token embeddings: the activation cache's way of skipping frozen layers.
    */
   from?: { layers: number; hidden: tf.Tensor3D };
+  /**
+   * The variables the caller takes the gradient for; undefined: all of them. A LoRA pair outside it passes
+   * gradients to its input only (kernels/lora-linear.ts).
+   */
+  trained?: ReadonlySet<tf.Variable>;
 }
 
 export interface CausalLM {

@@ -31,7 +31,8 @@ export async function microBatchGradients(
 ): Promise<MicroBatchGradients> {
   const t = batchTensors(batch);
   const start = cachedLayers > 0 ? await prefixStates(model, cache!, cachedLayers, batch, opts) : undefined;
-  const forward = start ? { ...opts, from: { layers: cachedLayers, hidden: start } } : opts;
+  const trained = { ...opts, trained: new Set(vars) };
+  const forward = start ? { ...trained, from: { layers: cachedLayers, hidden: start } } : trained;
   const lossOf = () => tf.div(batchLossSum(model, batch, t, forward), targets) as tf.Scalar;
   try {
     // Everything frozen (benchmarks step such a trainer): the loss alone.

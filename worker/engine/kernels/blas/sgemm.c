@@ -15,15 +15,21 @@ static bool fits(size_t length, int64_t offset, int64_t rows, int64_t cols, int6
   return (size_t)(offset + (rows - 1) * ld + cols) <= length;
 }
 
-// sgemm(transA, transB, m, n, k, a, aOffset, b, bOffset, c, cOffset): row-major c[m, n] = op(a)[m, k] op(b)[k, n],
-// where op transposes a stored [k, m] (or b stored [n, k]) when asked.
+// sgemm(transA, transB, m, n, k, a, aOffset, b, bOffset, c, cOffset[, alpha, beta]): row-major
+// c[m, n] = alpha op(a)[m, k] op(b)[k, n] + beta c[m, n] (alpha 1 and beta 0 when not given), where op
+// transposes a stored [k, m] (or b stored [n, k]) when asked. beta 1 accumulates into c (kernels/lora-linear.ts).
 static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 13;
+  napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) {
-    napi_throw_type_error(env, NULL, "grades_blas: sgemm takes 11 arguments");
+  if (argc != 11 && argc != 13) {
+    napi_throw_type_error(env, NULL, "grades_blas: sgemm takes 11 or 13 arguments");
     return NULL;
+  }
+  double alpha = 1, beta = 0;
+  if (argc == 13) {
+    CHECK(napi_get_value_double(env, argv[11], &alpha));
+    CHECK(napi_get_value_double(env, argv[12], &beta));
   }
   bool ta, tb;
   int64_t m, n, k, ao, bo, co;
@@ -51,7 +57,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   }
   if (m > 0 && n > 0) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m,
-                (int)n, (int)k, 1.0f, a + ao, (int)lda, b + bo, (int)ldb, 0.0f, c + co, (int)n);
+                (int)n, (int)k, (float)alpha, a + ao, (int)lda, b + bo, (int)ldb, (float)beta, c + co, (int)n);
   }
   return NULL;
 }
