@@ -1,9 +1,9 @@
 // GradES's G for every tracked component in one kernel: G = sum over its tensors of ||current - previous||_1,
 // divided by its divisor (its element count for normalize "mean", else 1). Composed of tfjs ops it is sub, abs
 // and sum per tensor, an addN and a div per component and a stack: about 280 dispatches a step for LoRA's 56
-// factors, measured at 10 % of a LoRA step and 13 % of a full fine-tuning step of the built-in model (the paper
-// reports about 3 % for its monitoring). On wasm this kernel reads every tensor in place on the heap: a
-// compiled pass per tensor given the binding (blas/l1-distance.c), else a JS loop; elsewhere the composed ops.
+// factors, 1-5 % of a step of the built-in model (docs/engine-model.md). On wasm this kernel reads every tensor
+// in place on the heap: a compiled pass per tensor given the binding (blas/l1-distance.c), else a JS loop;
+// elsewhere the composed ops.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
