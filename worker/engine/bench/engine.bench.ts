@@ -32,6 +32,7 @@ import {
   printEndToEnd,
   printFrozenStepTable,
 } from "./frozen-layers.ts";
+import { loraKernelSaving } from "./lora-kernel.ts";
 import { monitoringCost, printMonitoringCost } from "./monitoring.ts";
 import { type Configuration, sideBySide, torchPython } from "./side-by-side.ts";
 
@@ -368,6 +369,13 @@ async function main(): Promise<void> {
       c.trainer.dispose();
       c.model.dispose();
     }
+    const lora = await loraKernelSaving(dir, backend, { warmup: 5, steps: 20 });
+    if (lora)
+      console.log(
+        `\nLoRA's projections as one kernel against the composed ops (bench model, steps alternating, medians of 20): ` +
+          `${lora.kernelMs.toFixed(1)} ms against ${lora.composedMs.toFixed(1)} ms, ${(lora.kernelMs / lora.composedMs).toFixed(3)} of the time`,
+      );
+    console.log(JSON.stringify({ loraKernel: lora ?? null }));
     const monitoringSteps = 40;
     const monitoring = await monitoringCost(resolve(args.model), backend, {
       warmup: 5,
