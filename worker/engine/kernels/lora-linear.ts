@@ -1,9 +1,10 @@
 // A LoRA-wrapped projection as one kernel forward and one backward where the wasm backend has the compiled
 // binding: y = x W^T + down B^T with down = s x A^T, the adapter's product accumulated into the base product's
 // output by sgemm itself (beta 1) rather than added by a kernel of its own, and likewise x's gradient,
-// dy W + s (dy B) A. Composed of tfjs ops a wrapped projection is four kernels forward (two products, the
-// scaling, the add) and about eight backward, plus the tape's add of x's two gradients: for the bench model's
-// 28 projections some 350 dispatches a step and two passes over every projection's output.
+// dy W + s (dy B) A. Composed of tfjs ops a wrapped projection is five kernels forward (three products, the
+// scaling, the add) and about eight backward, plus the tape's add of x's two gradients and the copies it saves:
+// on the bench model a LoRA step ran 1,451 kernels composed and runs 903 with this one, and two passes over
+// every projection's output are gone.
 // The base weight W is never differentiated here (LoRA freezes it). A and B are differentiated when the caller
 // trains them (`trainAdapter`); a frozen pair passes gradients to x only.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
