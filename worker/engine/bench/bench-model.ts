@@ -90,10 +90,11 @@ export function benchSpec(
   };
 }
 
-export function randomData(n: number): LoadedDataset {
+/** `n` examples of random token ids, `length` each (default: the bench's shape). */
+export function randomData(n: number, length = SEQ, vocab = MODEL.vocab_size!): LoadedDataset {
   const rng = new Rng(7);
   const examples = Array.from({ length: n }, () => {
-    const ids = Array.from({ length: SEQ }, () => rng.int(MODEL.vocab_size!));
+    const ids = Array.from({ length }, () => rng.int(vocab));
     return { inputIds: ids, labels: ids };
   });
   return { examples, format: "tokens", dropped: 0 };

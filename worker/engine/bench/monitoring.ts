@@ -2,11 +2,9 @@
 // steps (batch 2 of short examples) are small, so a fixed cost per tracked tensor weighs more than on the bench
 // model. GradES measuring every component at every step (tau 0, so nothing freezes) against GradES off, for
 // LoRA and full fine-tuning, steps interleaved, medians of wall and process CPU time.
-import type { LoadedDataset } from "../data/dataset.ts";
 import { loadModel } from "../model/loader.ts";
-import { Rng } from "../train/rng.ts";
 import { Trainer } from "../train/trainer.ts";
-import { benchSpec, median } from "./bench-model.ts";
+import { benchSpec, median, randomData } from "./bench-model.ts";
 
 /** The benchmark's shape: batch 2 (its auto value for 240 examples), examples of 80 tokens. */
 const BATCH = 2;
@@ -20,15 +18,6 @@ export interface MonitoringCost {
   cpuOnMs: number;
 }
 
-function tokens(vocab: number): LoadedDataset {
-  const rng = new Rng(7);
-  const examples = Array.from({ length: 64 }, () => {
-    const ids = Array.from({ length: LENGTH }, () => rng.int(vocab));
-    return { inputIds: ids, labels: ids };
-  });
-  return { examples, format: "tokens", dropped: 0 };
-}
-
 export async function monitoringCost(
   modelDir: string,
   backend: string,
@@ -39,7 +28,7 @@ export async function monitoringCost(
     const make = async (grades: boolean) => {
       const model = await loadModel(modelDir);
       const spec = { ...benchSpec(modelDir, grades, type), batchSize: BATCH, maxSeqLen: LENGTH };
-      const train = tokens(model.config.vocab_size);
+      const train = randomData(64, LENGTH, model.config.vocab_size);
       return { model, trainer: new Trainer({ spec, model, train, padId: 0, backend }) };
     };
     const runs = { off: await make(false), on: await make(true) };

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { initBackend } from "../../backend.ts";
 import { BACKENDS, threadsOption } from "../../cli/backend-option.ts";
 import { readModelConfig } from "../../model/config.ts";
+import { resolveAuto } from "../../train/options.ts";
 import { train } from "../../train/train.ts";
 import type { BackendName } from "../../train/types.ts";
 import { writeBenchPlots } from "./plots.ts";
@@ -135,7 +136,8 @@ async function main(f: Flags): Promise<void> {
   };
   const fingerprint = await modelFingerprint(modelDir);
   // The multiplier a job on this model gets by default ("auto"), unless --lr-multiplier says otherwise.
-  const lrMultiplier = f.lrMultiplier ?? config.grades_finetune?.learning_rate_multiplier ?? 1;
+  const lrMultiplier =
+    f.lrMultiplier ?? resolveAuto(undefined, null, config.grades_finetune).learning_rate_multiplier;
   const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${lrMultiplier}`;
   const resultsFile = join(root, "results.jsonl");
   const done = new Map((await readResults(resultsFile)).map((r) => [keyOf(r), r]));
