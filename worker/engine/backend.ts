@@ -13,6 +13,7 @@ import { l1ChangeConfig } from "./kernels/l1-change.ts";
 import { LORA_LINEAR, loraLinearConfigs } from "./kernels/lora-linear.ts";
 import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
 import { ROTARY, rotaryConfigs } from "./kernels/rotary.ts";
+import { sumSquaresCpuConfig, sumSquaresWasmConfig } from "./kernels/sum-squares.ts";
 import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
 import { rowGatherConfig } from "./kernels/wasm-gather.ts";
@@ -23,9 +24,10 @@ import { resolveThreadCount } from "./parallel/threads.ts";
 
 // tfjs-core alone registers no gradients (the union package @tensorflow/tfjs would); training needs them.
 registerGradients();
-// AdamW's update as one kernel on the backends whose memory JS reads (train/adamw.ts uses it where present);
-// wasm's is replaced by the compiled one when the wasm backend starts with the binding (prepareWasm).
-for (const kernel of adamwStepConfigs())
+// AdamW's update and clipping's sum of squares as one kernel each on the backends whose memory JS reads
+// (train/adamw.ts and train/clip.ts use them where present); wasm's are replaced by the compiled ones when the
+// wasm backend starts with the binding (prepareWasm).
+for (const kernel of [...adamwStepConfigs(), sumSquaresCpuConfig])
   if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -110,6 +112,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     fastTransposedMatMulConfig(blas),
     rowGatherConfig(),
     l1ChangeConfig(blas),
+    sumSquaresWasmConfig(blas),
     ...sharedCopyKernels(),
     ...(blas ? compiledKernels(blas) : []),
   ];

@@ -4,6 +4,8 @@
 // on wasm, nearly all dispatch; as this kernel, 3 ms. It is one pass, in float64, rounded once per output.
 // Given the compiled binding (kernels/blas.ts) the wasm kernel runs the same arithmetic in C, which beats the
 // composed ops at every size; the JS loop only on small variables (fusedAdamWTakes says which).
+// Clipping's factor comes in as an optional scalar input, so clipped gradients are never written out: the
+// gradient is scaled and rounded to float32 first, the float a clipping pass would have written.
 // train/adamw.ts uses it where the backend has it (not tensorflow).
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
@@ -40,7 +42,7 @@ function biasCorrections(a: AdamWStepAttrs): { stepSize: number; c2: number } {
   return { stepSize: a.lr / (1 - a.beta1 ** a.t), c2: 1 / (1 - a.beta2 ** a.t) };
 }
 
-/** torch.optim.AdamW's update of w, m and v from g, written to the three outputs. */
+/** torch.optim.AdamW's update of w, m and v from g (times gradScale), written to the three outputs. */
 export function adamwStepValues(
   w: Float32Array,
   g: Float32Array,
@@ -48,6 +50,7 @@ export function adamwStepValues(
   v: Float32Array,
   out: { w: Float32Array; m: Float32Array; v: Float32Array },
   a: AdamWStepAttrs,
+  gradScale = 1,
 ): void {
   // Locals, so the loop reads no property (it runs over millions of weights in full fine-tuning).
   const { beta1, beta2, epsilon, decay } = a;
@@ -56,7 +59,8 @@ export function adamwStepValues(
   const { w: ow, m: om, v: ov } = out;
   const n = w.length;
   for (let i = 0; i < n; i++) {
-    const gi = g[i]!;
+    // Exact before the rounding: both factors are float32s.
+    const gi = Math.fround(g[i]! * gradScale);
     const mi = beta1 * m[i]! + b1 * gi;
     const vi = beta2 * v[i]! + b2 * gi * gi;
     om[i] = mi;
@@ -72,14 +76,15 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
 }
 
-type Inputs = { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
+/** s: clipping's factor of g, a float32 scalar; absent, 1. */
+type Inputs = { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo; s?: TensorInfo };
 
 type StepKernel = KernelFunc & { maxSize?: number };
 
 /** The wasm kernel: the update on views of the heap, by the compiled pass when there is one, else the JS loop. */
 function wasmStep(blas?: Blas): StepKernel {
   const kernel: StepKernel = ({ inputs, attrs, backend }) => {
-    const { w, g, m, v } = inputs as Inputs;
+    const { w, g, m, v, s } = inputs as Inputs;
     const b = backend as unknown as WasmBackend;
     const outs = [
       b.makeOutput(w.shape, "float32"),
@@ -90,6 +95,7 @@ function wasmStep(blas?: Blas): StepKernel {
     const view = (t: TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
     const [ow, om, ov] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
     const a = attrs as unknown as AdamWStepAttrs;
+    const scale = s ? view(s)[0]! : 1;
     if (blas) {
       const { stepSize, c2 } = biasCorrections(a);
       blas.adamw(
@@ -106,9 +112,10 @@ function wasmStep(blas?: Blas): StepKernel {
         a.decay,
         stepSize,
         c2,
+        scale,
       );
     } else {
-      adamwStepValues(view(w), view(g), view(m), view(v), { w: ow, m: om, v: ov }, a);
+      adamwStepValues(view(w), view(g), view(m), view(v), { w: ow, m: om, v: ov }, a, scale);
     }
     return outs;
   };
@@ -117,18 +124,22 @@ function wasmStep(blas?: Blas): StepKernel {
 }
 
 const cpuStep: KernelFunc = ({ inputs, attrs, backend }) => {
-  const { w, g, m, v } = inputs as Inputs;
+  const { w, g, m, v, s } = inputs as Inputs;
   const b = backend as unknown as CpuBackend;
   const values = (t: TensorInfo) => b.data.get(t.dataId).values;
   const n = values(w).length;
   const out = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
-  adamwStepValues(values(w), values(g), values(m), values(v), out, attrs as unknown as AdamWStepAttrs);
+  const scale = s ? values(s)[0]! : 1;
+  adamwStepValues(values(w), values(g), values(m), values(v), out, attrs as unknown as AdamWStepAttrs, scale);
   return [out.w, out.m, out.v].map((x) => b.makeTensorInfo(w.shape, "float32", x));
 };
 
 const cpuKernel: StepKernel = Object.assign(cpuStep, { maxSize: JS_LOOP_MAX_SIZE });
 
-/** The kernel for wasm and for cpu (outputs: the new w, m, v); wasm's by the compiled pass given the binding. */
+/**
+ * The kernel for wasm and for cpu (inputs w, g, m, v and optionally s; outputs: the new w, m, v); wasm's by the
+ * compiled pass given the binding.
+ */
 export function adamwStepConfigs(blas?: Blas): KernelConfig[] {
   return [
     { kernelName: ADAMW_STEP, backendName: "wasm", kernelFunc: wasmStep(blas) },

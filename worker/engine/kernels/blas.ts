@@ -1,6 +1,6 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
 // which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm, rotary
-// embeddings and GradES's L1 distance (blas/*.c).
+// embeddings, GradES's L1 distance and the gradients' sum of squares (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -32,7 +32,7 @@ export interface Blas {
   ): void;
   /**
    * AdamW's update in one compiled pass (blas/adamw.c): w, g, m, v and the three outputs, all of one length, then
-   * the constants adamwStepValues (kernels/adamw-step.ts) computes, in its order.
+   * the constants adamwStepValues (kernels/adamw-step.ts) computes, in its order, and clipping's factor of g.
    */
   adamw(
     w: Float32Array,
@@ -48,6 +48,7 @@ export interface Blas {
     decay: number,
     stepSize: number,
     c2: number,
+    gradScale: number,
   ): void;
   /** out = gate · sig · up, sig = sigmoid(gate) (blas/swiglu.c); four arrays of one length. */
   swigluForward(gate: Float32Array, sig: Float32Array, up: Float32Array, out: Float32Array): void;
@@ -95,6 +96,8 @@ export interface Blas {
   ): void;
   /** sum |a[i] - b[i]| over two arrays of one length, in double (blas/l1-distance.c). */
   l1Distance(a: Float32Array, b: Float32Array): number;
+  /** sum a[i]² over an array, in double (blas/sum-squares.c). */
+  sumSquares(a: Float32Array): number;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
@@ -103,6 +106,19 @@ export interface Blas {
 
 /** Where the install step writes the binding. */
 export const BLAS_BINDING = fileURLToPath(new URL("./blas/build/Release/grades_blas.node", import.meta.url));
+
+/** The function the binding gained last (with adamw's gradScale): its presence tells a current build. */
+const LATEST_FUNCTION = "sumSquares" satisfies keyof Blas;
+const STALE_BINDING = "the OpenBLAS binding was built from older sources (npm install rebuilds it)";
+
+/**
+ * The loaded module as the Blas it should be, or the reason it is not used: a binding built from older sources
+ * (a checkout updated without npm install) lacks the newest function, and its older ones may take other
+ * arguments, so it is not used rather than called wrongly.
+ */
+export function currentBinding(module: object): { blas?: Blas; reason?: string } {
+  return LATEST_FUNCTION in module ? { blas: module as Blas } : { reason: STALE_BINDING };
+}
 
 let loaded: { blas?: Blas; reason?: string } | undefined;
 
@@ -116,7 +132,7 @@ export function loadBlas(): { blas?: Blas; reason?: string } {
   // Before OpenBLAS loads with the binding, which is when it reads the variable.
   pinOpenBlasCore(process.env);
   try {
-    loaded = { blas: createRequire(import.meta.url)(BLAS_BINDING) as Blas };
+    loaded = currentBinding(createRequire(import.meta.url)(BLAS_BINDING) as object);
   } catch (err) {
     loaded = { reason: `the OpenBLAS binding did not load: ${(err as Error).message}` };
   }

@@ -26,8 +26,14 @@ export interface ParamUpdate {
 }
 
 /** The update as one kernel (kernels/adamw-step.ts) where the backend has it; returns the new m, v and w. */
-function fusedStep(variable: tf.Tensor, grad: tf.Tensor, prev: Slot, attrs: AdamWStepAttrs): tf.Tensor[] {
-  const inputs = { w: variable, g: grad, m: prev.m, v: prev.v };
+function fusedStep(
+  variable: tf.Tensor,
+  grad: tf.Tensor,
+  prev: Slot,
+  attrs: AdamWStepAttrs,
+  gradScale: tf.Scalar | undefined,
+): tf.Tensor[] {
+  const inputs = { w: variable, g: grad, m: prev.m, v: prev.v, ...(gradScale ? { s: gradScale } : {}) };
   const [w, m, v] = tf
     .engine()
     .runKernel(ADAMW_STEP, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
@@ -48,8 +54,11 @@ export class AdamW {
     this.weightDecay = opts.weightDecay;
   }
 
-  /** One optimizer step at learning rate `lr` for the given variables (grads are read, not disposed). */
-  apply(updates: ParamUpdate[], lr: number): void {
+  /**
+   * One optimizer step at learning rate `lr` for the given variables (grads are read, not disposed), each
+   * gradient first multiplied by `gradScale` (clipping's factor, train/clip.ts) when given.
+   */
+  apply(updates: ParamUpdate[], lr: number, gradScale?: tf.Scalar): void {
     const { beta1, beta2, epsilon, weightDecay } = this;
     for (const { key, variable, grad, decay } of updates) {
       let slot = this.slots.get(key);
@@ -62,10 +71,11 @@ export class AdamW {
       const decayFactor = weightDecay === 0 || decay === false ? 1 : 1 - lr * weightDecay;
       const fused = variable.dtype === "float32" && fusedAdamWTakes(variable.size);
       const [m, v, w] = fused
-        ? fusedStep(variable, grad, prev, { lr, beta1, beta2, epsilon, decay: decayFactor, t })
+        ? fusedStep(variable, grad, prev, { lr, beta1, beta2, epsilon, decay: decayFactor, t }, gradScale)
         : tf.tidy(() => {
-            const m = tf.add(tf.mul(prev.m, beta1), tf.mul(grad, 1 - beta1));
-            const v = tf.add(tf.mul(prev.v, beta2), tf.mul(tf.square(grad), 1 - beta2));
+            const g = gradScale ? tf.mul(grad, gradScale) : grad;
+            const m = tf.add(tf.mul(prev.m, beta1), tf.mul(g, 1 - beta1));
+            const v = tf.add(tf.mul(prev.v, beta2), tf.mul(tf.square(g), 1 - beta2));
             const mHat = tf.div(m, 1 - beta1 ** t);
             const vHat = tf.div(v, 1 - beta2 ** t);
             const step = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr);

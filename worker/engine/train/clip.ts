@@ -1,19 +1,19 @@
 // Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_): all gradients are scaled by
-// min(1, maxNorm / (norm + 1e-6)). The norm stays on the device; the caller reads it with the step's other values.
+// min(1, maxNorm / (norm + 1e-6)). The factor is not applied here: the optimizer multiplies each gradient by it
+// as it reads it (train/adamw.ts), so clipping writes no gradient out. The norm and the factor stay on the
+// device; the caller reads the norm with the step's other values.
 import * as tf from "@tensorflow/tfjs-core";
+import { sumOfSquares } from "../kernels/sum-squares.ts";
 
-/** Returns the clipped gradients (new tensors) and the global norm before clipping (a scalar tensor). */
-export function clipByGlobalNorm(
-  grads: tf.Tensor[],
-  maxNorm: number,
-): { clipped: tf.Tensor[]; norm: tf.Scalar } {
+/**
+ * The global norm of the gradients (a scalar tensor) and, when clipping is on, the factor to multiply them by
+ * (a scalar tensor, 1 where the norm is within maxNorm).
+ */
+export function clipFactor(grads: tf.Tensor[], maxNorm: number): { norm: tf.Scalar; scale?: tf.Scalar } {
   return tf.tidy(() => {
-    // No gradients (everything frozen): a step that only measures the loss.
-    const norm = (
-      grads.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))))
-    ) as tf.Scalar;
-    if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { clipped: grads.map((g) => tf.clone(g)), norm };
-    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6)));
-    return { clipped: grads.map((g) => tf.mul(g, scale)), norm };
+    const norm = tf.sqrt(sumOfSquares(grads)) as tf.Scalar;
+    if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { norm };
+    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6))) as tf.Scalar;
+    return { norm, scale };
   });
 }

@@ -33,7 +33,7 @@ import {
 } from "../parallel/threads.ts";
 import { ActivationCache } from "./activation-cache.ts";
 import { AdamW } from "./adamw.ts";
-import { clipByGlobalNorm } from "./clip.ts";
+import { clipFactor } from "./clip.ts";
 import { evaluateLoss } from "./evaluate.ts";
 import { activationCacheExclusion, frozenPrefixLayers } from "./frozen-prefix.ts";
 import { type FreezeDecision, GradesController, type PendingMeasurement } from "./grades.ts";
@@ -348,26 +348,25 @@ export class Trainer {
     if (!weightChange && this.grades.needsTensorsAt(stepNo))
       pending = this.grades.measure(stepNo, grouped(grads!));
     if (weightChange && this.grades.measuresAt(stepNo)) this.grades.holdPrevious(stepNo - 1, grouped(vars));
-    const { clipped, norm } = clipByGlobalNorm(grads!, spec.maxGradNorm);
-    tf.dispose(grads!);
+    const { norm, scale } = clipFactor(grads!, spec.maxGradNorm);
     let k = 0;
     const updates = [
       ...active.flatMap((c) =>
         c.variables.map((variable, i) => ({
           key: this.keys.get(c.name)![i]!,
           variable,
-          grad: clipped[k++]!,
+          grad: grads![k++]!,
         })),
       ),
       ...this.untracked.map((u) => ({
         key: u.name,
         variable: u.variable,
-        grad: clipped[k++]!,
+        grad: grads![k++]!,
         decay: !NO_DECAY.test(u.name),
       })),
     ];
-    this.optimizer.apply(updates, lr);
-    tf.dispose(clipped);
+    this.optimizer.apply(updates, lr, scale);
+    tf.dispose([...grads!, ...(scale ? [scale] : [])]);
     if (this.pool) (await this.pool).markUpdated(keys);
     if (weightChange && this.grades.needsTensorsAt(stepNo))
       pending = this.grades.measure(stepNo, grouped(vars));

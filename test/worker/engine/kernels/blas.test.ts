@@ -6,7 +6,7 @@ import {
   adamwStepValues,
   fusedAdamWTakes,
 } from "../../../../worker/engine/kernels/adamw-step.ts";
-import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
+import { currentBinding, loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 
 const { blas, reason } = loadBlas();
 if (!blas) console.warn(`the OpenBLAS binding tests are skipped: ${reason}`);
@@ -57,14 +57,23 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
       decay: 1 - 3e-4 * 0.1,
       t: 7,
     };
-    const js = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
-    adamwStepValues(w!, g!, m!, v!, js, a);
     const stepSize = a.lr / (1 - a.beta1 ** a.t);
     const c2 = 1 / (1 - a.beta2 ** a.t);
-    blas!.adamw(w!, g!, m!, v!, ow!, om!, ov!, a.beta1, a.beta2, a.epsilon, a.decay, stepSize, c2);
-    expect(Array.from(ow!)).toEqual(Array.from(js.w));
-    expect(Array.from(om!)).toEqual(Array.from(js.m));
-    expect(Array.from(ov!)).toEqual(Array.from(js.v));
+    // Unclipped (factor 1), then clipped by a factor that is not a power of two.
+    for (const scale of [1, Math.fround(0.37)]) {
+      const js = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+      adamwStepValues(w!, g!, m!, v!, js, a, scale);
+      blas!.adamw(w!, g!, m!, v!, ow!, om!, ov!, a.beta1, a.beta2, a.epsilon, a.decay, stepSize, c2, scale);
+      expect(Array.from(ow!)).toEqual(Array.from(js.w));
+      expect(Array.from(om!)).toEqual(Array.from(js.m));
+      expect(Array.from(ov!)).toEqual(Array.from(js.v));
+    }
+    // The factor is the float a clipping pass would have written: the gradient scaled beforehand gives the same.
+    const clipped = g!.map((x) => Math.fround(x * Math.fround(0.37)));
+    const pre = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    adamwStepValues(w!, clipped, m!, v!, pre, a);
+    expect(Array.from(ow!)).toEqual(Array.from(pre.w));
+    expect(Array.from(om!)).toEqual(Array.from(pre.m));
     // The update moved every weight (a wrong pointer would leave zeros or the inputs).
     expect(ow!.every((x, i) => x !== w![i])).toBe(true);
     // Outside the seven views nothing was written.
@@ -74,7 +83,7 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
 
   it("refuses AdamW arrays of different lengths or types", () => {
     const x = new Float32Array(4);
-    const k = [0.9, 0.999, 1e-8, 1, 1e-3, 1] as const;
+    const k = [0.9, 0.999, 1e-8, 1, 1e-3, 1, 1] as const;
     expect(() => blas!.adamw(x, x, x, x, x, x, new Float32Array(3), ...k)).toThrow(RangeError);
     expect(() => blas!.adamw(x, x, x, new Float64Array(4) as never, x, x, x, ...k)).toThrow(TypeError);
   });
@@ -91,6 +100,29 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
       await initBackend("cpu");
     }
     expect(tf.getBackend()).toBe("cpu");
+  });
+
+  it("sums squares in double, on a view at an offset", () => {
+    const heap = new Float32Array(1003);
+    const a = heap.subarray(3);
+    let expected = 0;
+    for (let i = 0; i < a.length; i++) {
+      a[i] = Math.sin(i) * (1 + (i % 5));
+      expected += a[i]! * a[i]!;
+    }
+    heap.fill(1e6, 0, 3);
+    expect(blas!.sumSquares(a)).toBeCloseTo(expected, 9);
+    expect(blas!.sumSquares(Float32Array.of(3, 4))).toBe(25);
+    expect(blas!.sumSquares(new Float32Array(0))).toBe(0);
+    expect(() => blas!.sumSquares(new Float64Array(2) as never)).toThrow(TypeError);
+  });
+
+  it("is not used when it was built from older sources", () => {
+    // The functions a build before sumSquares had (the module's properties are not enumerable).
+    const older = { sgemm: blas!.sgemm, adamw: blas!.adamw, l1Distance: blas!.l1Distance };
+    expect(currentBinding(older).blas).toBeUndefined();
+    expect(currentBinding(older).reason).toMatch(/older sources \(npm install rebuilds it\)/);
+    expect(currentBinding(blas!).blas).toBe(blas);
   });
 
   it("names its build", () => {

@@ -2,8 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
 import { ADAMW_STEP } from "../../../../worker/engine/kernels/adamw-step.ts";
+import { SUM_SQUARES } from "../../../../worker/engine/kernels/sum-squares.ts";
 import { AdamW } from "../../../../worker/engine/train/adamw.ts";
-import { clipByGlobalNorm } from "../../../../worker/engine/train/clip.ts";
+import { clipFactor } from "../../../../worker/engine/train/clip.ts";
 import { Rng } from "../../../../worker/engine/train/rng.ts";
 import { learningRateAt, warmupStepsFor } from "../../../../worker/engine/train/schedule.ts";
 
@@ -58,11 +59,18 @@ describe("AdamW", () => {
         const w = tf.variable(init);
         init.dispose();
         const opt = new AdamW({ weightDecay: 0.1 });
+        // The last step's gradient is clipped, by a factor that is not a power of two.
+        const clip = tf.scalar(0.37);
         for (const [k, g] of grads.entries()) {
           const grad = tf.tensor1d(g);
-          opt.apply([{ key: "w", variable: w, grad, decay: k !== 1 }], 0.01 * (k + 1));
+          opt.apply(
+            [{ key: "w", variable: w, grad, decay: k !== 1 }],
+            0.01 * (k + 1),
+            k === 2 ? clip : undefined,
+          );
           grad.dispose();
         }
+        clip.dispose();
         const state = opt.exportState();
         const out = [w, state.tensors.get("w.exp_avg")!, state.tensors.get("w.exp_avg_sq")!].map((t) =>
           Array.from(t.dataSync()),
@@ -121,17 +129,50 @@ describe("AdamW", () => {
   });
 });
 
-describe("clipByGlobalNorm", () => {
-  it("scales all gradients by maxNorm / globalNorm when the norm is larger, and not otherwise", () => {
-    const grads = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
-    const { clipped, norm } = clipByGlobalNorm(grads, 1);
+describe("clipFactor", () => {
+  it("is maxNorm / globalNorm when the norm is larger, 1 otherwise, and absent when clipping is off", () => {
+    const grads = [tf.tensor1d([3, 0]), tf.tensor2d([[0], [4]])];
+    const { norm, scale } = clipFactor(grads, 1);
     expect(norm.dataSync()[0]).toBeCloseTo(5, 5);
-    expect(Array.from(clipped[0]!.dataSync())[0]).toBeCloseTo(0.6, 5);
-    expect(Array.from(clipped[1]!.dataSync())[1]).toBeCloseTo(0.8, 5);
-    const loose = clipByGlobalNorm(grads, 10);
-    expect(Array.from(loose.clipped[1]!.dataSync())).toEqual([0, 4]);
-    tf.dispose([...grads, ...clipped, norm, ...loose.clipped, loose.norm]);
+    expect(scale!.dataSync()[0]).toBeCloseTo(1 / (5 + 1e-6), 7);
+    const loose = clipFactor(grads, 10);
+    expect(loose.scale!.dataSync()[0]).toBe(1);
+    const off = clipFactor(grads, 0);
+    expect(off.scale).toBeUndefined();
+    expect(off.norm.dataSync()[0]).toBeCloseTo(5, 5);
+    tf.dispose([...grads, norm, scale!, loose.norm, loose.scale!, off.norm]);
   });
+
+  it.each(["cpu", "wasm"])(
+    "gives the same norm by its kernel on %s as by tfjs' ops, over many tensors",
+    async (backend) => {
+      await initBackend(backend as "cpu" | "wasm");
+      try {
+        const grads = [3, 4, 5, 6].map((seed, i) =>
+          tf.randomNormal([50 + i * 70, i + 1], 0, 1, "float32", seed),
+        );
+        // The squares summed in float64 by hand: the reference.
+        let ref = 0;
+        for (const g of grads) for (const x of g.dataSync()) ref += x * x;
+        const kernel = tf.getKernel(SUM_SQUARES, backend)!;
+        expect(kernel).toBeDefined();
+        const fused = clipFactor(grads, 1);
+        tf.unregisterKernel(SUM_SQUARES, backend);
+        let composed: ReturnType<typeof clipFactor>;
+        try {
+          composed = clipFactor(grads, 1);
+        } finally {
+          tf.registerKernel(kernel);
+        }
+        expect(fused.norm.dataSync()[0]).toBeCloseTo(Math.sqrt(ref), 4);
+        expect(composed.norm.dataSync()[0]).toBeCloseTo(Math.sqrt(ref), 3);
+        expect(fused.scale!.dataSync()[0]).toBeCloseTo(composed.scale!.dataSync()[0]!, 7);
+        tf.dispose([...grads, fused.norm, fused.scale!, composed.norm, composed.scale!]);
+      } finally {
+        await initBackend("cpu");
+      }
+    },
+  );
 });
 
 describe("learning-rate schedule", () => {

@@ -2,6 +2,8 @@
 // element-wise passes over the variable, and the JS loop of adamw-step.ts is slower than those on a full matrix;
 // compiled, the pass is bound by memory alone. The arithmetic is adamwStepValues', operation for operation, in
 // double and rounded once per output (no contraction into fused multiply-adds), so both give the same floats.
+// The gradient is first scaled by clipping's factor and rounded to float32, the float a separate clipping pass
+// would have written, so clipping costs no pass of its own.
 #include <math.h>
 
 #include "binding.h"
@@ -11,10 +13,11 @@
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void update(
     size_t n, const float* restrict w, const float* restrict g, const float* restrict m,
     const float* restrict v, float* restrict ow, float* restrict om, float* restrict ov, double beta1,
-    double beta2, double epsilon, double decay, double step_size, double c2) {
+    double beta2, double epsilon, double decay, double step_size, double c2, double grad_scale) {
   const double b1 = 1 - beta1, b2 = 1 - beta2;
   for (size_t i = 0; i < n; i++) {
-    const double gi = g[i];
+    // Exact before the rounding: both factors are float32s.
+    const double gi = (float)(g[i] * grad_scale);
     const double mi = beta1 * m[i] + b1 * gi;
     const double vi = beta2 * v[i] + b2 * gi * gi;
     om[i] = (float)mi;
@@ -23,14 +26,14 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void update(
   }
 }
 
-// adamw(w, g, m, v, outW, outM, outV, beta1, beta2, epsilon, decay, stepSize, c2): seven Float32Arrays of one
-// length, then the step's constants as adamwStepValues computes them.
+// adamw(w, g, m, v, outW, outM, outV, beta1, beta2, epsilon, decay, stepSize, c2, gradScale): seven
+// Float32Arrays of one length, then the step's constants as adamwStepValues computes them.
 napi_value adamw(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
+  size_t argc = 14;
+  napi_value argv[14];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 13) {
-    napi_throw_type_error(env, NULL, "grades_blas: adamw takes 13 arguments");
+  if (argc != 14) {
+    napi_throw_type_error(env, NULL, "grades_blas: adamw takes 14 arguments");
     return NULL;
   }
   float* p[7];
@@ -42,9 +45,9 @@ napi_value adamw(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  double c[6];
-  for (int i = 0; i < 6; i++) CHECK(napi_get_value_double(env, argv[7 + i], &c[i]));
+  double c[7];
+  for (int i = 0; i < 7; i++) CHECK(napi_get_value_double(env, argv[7 + i], &c[i]));
   const double beta1 = c[0], beta2 = c[1], epsilon = c[2], decay = c[3], step_size = c[4], c2 = c[5];
-  update(len[0], p[0], p[1], p[2], p[3], p[4], p[5], p[6], beta1, beta2, epsilon, decay, step_size, c2);
+  update(len[0], p[0], p[1], p[2], p[3], p[4], p[5], p[6], beta1, beta2, epsilon, decay, step_size, c2, c[6]);
   return NULL;
 }

@@ -1,6 +1,6 @@
 // Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts), and the
-// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c and l1-distance.c hold the element-wise
-// kernels). The operands are Float32Array views of the wasm heap, read and written in place. Node-API modules
+// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c, l1-distance.c and sum-squares.c hold the
+// element-wise kernels). The operands are Float32Array views of the wasm heap, read and written in place. Node-API modules
 // are context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
 #include <cblas.h>
 #include <stdint.h>
@@ -93,6 +93,7 @@ NAPI_MODULE_INIT() {
       {"rotaryForward", NULL, rotary_forward, NULL, NULL, NULL, napi_default, NULL},
       {"rotaryBackward", NULL, rotary_backward, NULL, NULL, NULL, napi_default, NULL},
       {"l1Distance", NULL, l1_distance, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
