@@ -4,8 +4,9 @@
 //
 // Everything is float32. A step holds:
 // - the weights;
-// - per trainable parameter: the AdamW moments m and v, the gradient, its clipped copy, GradES's previous
-//   gradient (when GradES runs) and the accumulated gradient (with gradient accumulation);
+// - per trainable parameter: the AdamW moments m and v, the gradient, GradES's previous gradient (when GradES
+//   runs) and the accumulated gradient (with gradient accumulation). Clipping writes no copy: AdamW scales each
+//   gradient as it reads it (train/clip.ts);
 // - activations: TensorFlow.js's gradient tape keeps every tensor an op saves for the backward pass until the
 //   whole backward pass is done, and it keeps the gradient of every intermediate tensor too (tfjs-core's
 //   backpropagateGradients releases nothing before the end). So the step's peak holds about two floats for
@@ -175,7 +176,7 @@ export function estimateTrainingMemory(shape: MemoryShape): MemoryEstimate {
   );
   const trainable = perLayer * c.num_hidden_layers;
   const parameters = parameterCount(c) + (lora ? trainable : 0);
-  const copies = 4 + (shape.grades ? 1 : 0) + ((shape.gradientAccumulationSteps ?? 1) > 1 ? 1 : 0);
+  const copies = 3 + (shape.grades ? 1 : 0) + ((shape.gradientAccumulationSteps ?? 1) > 1 ? 1 : 0);
   const tokens = shape.batchSize * shape.seqLen;
   const layers = c.num_hidden_layers;
   const attention = tokens * layers * attentionFloatsPerToken(shape) * F32;

@@ -40,8 +40,8 @@ describe("training-memory estimate, hand-computed", () => {
     const e = estimateTrainingMemory(shapeOf(config));
     expect(e.trainableParameters).toBe(28 * perLayer);
     expect(e.weightsBytes).toBe(4 * (596_049_920 + 28 * perLayer));
-    // m, v, gradient, clipped gradient, GradES's previous gradient.
-    expect(e.trainingStateBytes).toBe(5 * 4 * 28 * perLayer);
+    // m, v, gradient, GradES's previous gradient (clipping writes no copy).
+    expect(e.trainingStateBytes).toBe(4 * 4 * 28 * perLayer);
   });
 
   it("counts a tiny full fine-tuning step's activations op by op", () => {
