@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { addSharedConfig } from "./kernels/add-shared.ts";
 import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
@@ -113,6 +114,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     rowGatherConfig(),
     l1ChangeConfig(blas),
     sumSquaresWasmConfig(blas),
+    addSharedConfig(blas),
     ...sharedCopyKernels(),
     ...(blas ? compiledKernels(blas) : []),
   ];

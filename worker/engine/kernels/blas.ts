@@ -1,6 +1,6 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
 // which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm, rotary
-// embeddings, GradES's L1 distance and the gradients' sum of squares (blas/*.c).
+// embeddings, GradES's L1 distance, the gradients' sum of squares and the replicas' gradient sum (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -98,6 +98,8 @@ export interface Blas {
   l1Distance(a: Float32Array, b: Float32Array): number;
   /** sum a[i]² over an array, in double (blas/sum-squares.c). */
   sumSquares(a: Float32Array): number;
+  /** out = x + a in float32, three arrays of one length; out may be x (blas/add-floats.c). */
+  addFloats(x: Float32Array, a: Float32Array, out: Float32Array): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
@@ -107,8 +109,8 @@ export interface Blas {
 /** Where the install step writes the binding. */
 export const BLAS_BINDING = fileURLToPath(new URL("./blas/build/Release/grades_blas.node", import.meta.url));
 
-/** The function the binding gained last (with adamw's gradScale): its presence tells a current build. */
-const LATEST_FUNCTION = "sumSquares" satisfies keyof Blas;
+/** The function the binding gained last: its presence tells a current build. */
+const LATEST_FUNCTION = "addFloats" satisfies keyof Blas;
 const STALE_BINDING = "the OpenBLAS binding was built from older sources (npm install rebuilds it)";
 
 /**

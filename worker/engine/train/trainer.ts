@@ -24,6 +24,7 @@ import { writeHfModel } from "../export/hf-model.ts";
 import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
 import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
+import { addShared } from "../kernels/add-shared.ts";
 import { ReplicaPool } from "../parallel/replicas.ts";
 import {
   REPLICA_CHECK_STEPS,
@@ -262,9 +263,9 @@ export class Trainer {
         losses.reduce((a, b) => a + b, 0),
       ) as tf.Scalar,
       grads: own.grads.map((g, i) =>
-        losses.reduce<tf.Tensor>(
-          (sum, _, r) => tf.add(sum, tf.tensor(pool.gradientsOf(r, keys[i]!), g.shape)),
+        addShared(
           g,
+          losses.map((_, r) => pool.gradientsOf(r, keys[i]!)),
         ),
       ),
     }));

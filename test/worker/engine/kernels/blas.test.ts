@@ -118,7 +118,7 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
   });
 
   it("is not used when it was built from older sources", () => {
-    // The functions a build before sumSquares had (the module's properties are not enumerable).
+    // Functions every build had, without the newest (the module's properties are not enumerable).
     const older = { sgemm: blas!.sgemm, adamw: blas!.adamw, l1Distance: blas!.l1Distance };
     expect(currentBinding(older).blas).toBeUndefined();
     expect(currentBinding(older).reason).toMatch(/older sources \(npm install rebuilds it\)/);
