@@ -40,6 +40,23 @@ export async function insertModel(db: Db, m: NewModel): Promise<ModelRow | undef
   return row;
 }
 
+/**
+ * Inserts a model or, when (owner, name) exists, describes it anew in place: the row keeps its id (jobs refer to
+ * it) and creation time. For the built-in model, whose shipped files may change between releases.
+ */
+export async function upsertModel(db: Db, m: NewModel): Promise<ModelRow> {
+  const { id, name, owner, ...described } = m;
+  const [row] = await db
+    .insert(models)
+    .values({ ...m, id: id ?? newId("mdl_"), parent: m.parent ?? null })
+    .onConflictDoUpdate({
+      target: [models.owner, models.name],
+      set: { ...described, parent: m.parent ?? null },
+    })
+    .returning();
+  return row!;
+}
+
 /** Removes one of the tenant's own models (never a built-in one); false when it has none by that id. */
 export async function deleteModel(db: Db, owner: string, rowId: string): Promise<boolean> {
   const rows = await db

@@ -25,7 +25,7 @@ export const models = pgTable(
     storagePrefix: text("storage_prefix").notNull(),
     /** The parsed config.json. */
     config: jsonb("config").$type<Record<string, unknown>>().notNull(),
-    /** Where the files came from: `{type: "files", file_ids}`, `{type: "s3", uri}`, `{type: "builtin"}`, `{type: "job", job_id}`. */
+    /** Where the files came from: `{type: "files", file_ids}`, `{type: "s3", uri}`, `{type: "builtin", fingerprint}`, `{type: "job", job_id}`. */
     source: jsonb("source").$type<Record<string, unknown>>().notNull(),
     /** For fine-tuned models: the base model's name. */
     parent: text("parent"),

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_MODEL_PREFIX } from "../../api/models/builtin-model.ts";
+import { builtinModelFingerprint, builtinModelPrefix } from "../../api/models/builtin-model.ts";
 import { BUILTIN_MODEL_DIR } from "../../models/builtin.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
@@ -127,7 +127,7 @@ describe("a job from creation to adapter through the SDK", () => {
       expect.arrayContaining(["adapter_config.json", "adapter_model.safetensors"]),
     );
     const modelDir = join(dir, "base");
-    await downloadPrefix(svc.t.storage, BUILTIN_MODEL_PREFIX, modelDir);
+    await downloadPrefix(svc.t.storage, builtinModelPrefix(await builtinModelFingerprint()), modelDir);
     const dataFile = join(dir, "train.jsonl");
     await writeFile(dataFile, DATA);
     const before = await score({ modelDir, dataFile, maxSeqLen: 512 });

@@ -4,7 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_MODEL_PREFIX } from "../../api/models/builtin-model.ts";
+import { builtinModelFingerprint, builtinModelPrefix } from "../../api/models/builtin-model.ts";
 import { BASE_MODEL_RECIPE } from "../../scripts/base-model/recipe.ts";
 import { downloadPrefix } from "../../worker/cache.ts";
 import { score } from "../../worker/engine/index.ts";
@@ -147,7 +147,7 @@ describe("a fine-tuning job end to end", () => {
     expect(names).toContain(`${job.id}-adapter/adapter_config.json`);
     expect(names).toContain(`${job.id}-adapter/adapter_model.safetensors`);
     const modelDir = join(dir, "base");
-    await downloadPrefix(t.storage, BUILTIN_MODEL_PREFIX, modelDir);
+    await downloadPrefix(t.storage, builtinModelPrefix(await builtinModelFingerprint()), modelDir);
     const dataFile = join(dir, "train.jsonl");
     await writeFile(dataFile, DATA);
     const before = await score({ modelDir, dataFile, maxSeqLen: 512 });

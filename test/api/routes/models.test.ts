@@ -1,17 +1,23 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { count } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BUILTIN_MODEL_ALIAS,
   BUILTIN_MODEL_NAME,
+  builtinModelFingerprint,
+  builtinModelPrefix,
   ensureBuiltinModels,
 } from "../../../api/models/builtin-model.ts";
 import { silentLogger } from "../../../common/logger.ts";
+import { insertModel } from "../../../db/models.ts";
 import { models } from "../../../db/schema/models.ts";
 import { S3Storage } from "../../../db/storage/s3.ts";
+import type { ObjectStorage } from "../../../db/storage/types.ts";
+import { BUILTIN_MODEL_DIR, BUILTIN_MODEL_TRAINING_DEFAULTS } from "../../../models/builtin.ts";
 import { initTinyModel } from "../../../worker/engine/model/init.ts";
+import { chatDataset, postJson, uploadDataset } from "../../e2e/helpers.ts";
 import { createTestApp, multipart, type TestApp } from "../../support/app.ts";
 import { startTestS3, type TestS3 } from "../../support/s3.ts";
 import { otherShard, writeShardedFolder } from "../../worker/engine/support/sharded-folder.ts";
@@ -70,9 +76,8 @@ describe("models API", () => {
     await ensureBuiltinModels(deps);
     const rows = await t.db.db.select({ n: count() }).from(models);
     expect(rows[0]!.n).toBe(2);
-    const keys = (await t.storage.list(`models/system/${BUILTIN_MODEL_NAME}/`)).map((o) =>
-      o.key.split("/").pop(),
-    );
+    const prefix = builtinModelPrefix(await builtinModelFingerprint());
+    const keys = (await t.storage.list(prefix)).map((o) => o.key.split("/").pop());
     expect(keys).toEqual(
       expect.arrayContaining(["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]),
     );
@@ -291,6 +296,158 @@ describe("models API", () => {
     expect(await res.json()).toEqual({ id: "to-delete", object: "model", deleted: true });
     expect((await t.storage.list("models/")).length).toBeLessThan(before);
     expect((await t.request("/v1/models/demo-tiny", { method: "DELETE" })).status).toBe(403);
+  });
+});
+
+/** `storage` with the key of every put recorded. */
+function recordingPuts(storage: ObjectStorage): { storage: ObjectStorage; puts: string[] } {
+  const puts: string[] = [];
+  const recording = Object.create(storage) as ObjectStorage;
+  recording.put = (key, body, opts) => {
+    puts.push(key);
+    return storage.put(key, body, opts);
+  };
+  return { storage: recording, puts };
+}
+
+describe("the built-in model on start", () => {
+  let t: TestApp;
+  let changed: string;
+  const shippedConfig = async (dir = BUILTIN_MODEL_DIR) =>
+    JSON.parse(await readFile(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+  const rows = () =>
+    t.db.db
+      .select()
+      .from(models)
+      .where(eq(models.owner, "system"))
+      .then((r) => r.sort((a, b) => a.name.localeCompare(b.name)));
+  const stored = async (key: string) => Buffer.concat(await (await t.storage.get(key)).toArray());
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    // The shipped model with other training defaults, as a later release might ship it.
+    changed = await mkdtemp(join(tmpdir(), "grades-builtin-changed-"));
+    await cp(BUILTIN_MODEL_DIR, changed, { recursive: true });
+    const config = await shippedConfig();
+    await writeFile(
+      join(changed, "config.json"),
+      `${JSON.stringify({ ...config, grades_finetune: { learning_rate_multiplier: 5 } }, null, 2)}\n`,
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(changed, { recursive: true, force: true });
+  });
+
+  it("refreshes the rows and objects an older release registered, keeping the rows' ids", async () => {
+    // What a release without training defaults left: its objects under the old fixed prefix, rows whose config
+    // lacks grades_finetune (so "auto" meant multiplier 1) and whose source has no fingerprint.
+    const { grades_finetune: _, ...oldConfig } = await shippedConfig();
+    const oldPrefix = `models/system/${BUILTIN_MODEL_NAME}/`;
+    for (const name of await readdir(BUILTIN_MODEL_DIR)) {
+      await t.storage.put(`${oldPrefix}${name}`, await readFile(join(BUILTIN_MODEL_DIR, name)));
+    }
+    await t.storage.put(`${oldPrefix}config.json`, JSON.stringify(oldConfig));
+    for (const name of [BUILTIN_MODEL_NAME, BUILTIN_MODEL_ALIAS]) {
+      await insertModel(t.db.db, {
+        name,
+        owner: "system",
+        kind: "base",
+        modelType: "qwen3",
+        storagePrefix: oldPrefix,
+        config: oldConfig,
+        source:
+          name === BUILTIN_MODEL_NAME
+            ? { type: "builtin" }
+            : { type: "builtin", alias_of: BUILTIN_MODEL_NAME },
+      });
+    }
+    const before = await rows();
+
+    const deps = { db: t.db.db, storage: t.storage, logger: silentLogger() };
+    await Promise.all([ensureBuiltinModels(deps), ensureBuiltinModels(deps)]);
+
+    const fingerprint = await builtinModelFingerprint();
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const prefix = builtinModelPrefix(fingerprint);
+    expect(prefix).not.toBe(oldPrefix);
+    const after = await rows();
+    expect(after.map((r) => [r.id, r.name])).toEqual(before.map((r) => [r.id, r.name]));
+    expect(after.map((r) => r.createdAt)).toEqual(before.map((r) => r.createdAt));
+    for (const row of after) {
+      expect(row).toMatchObject({ storagePrefix: prefix, modelType: "qwen3", config: await shippedConfig() });
+      expect(row.config.grades_finetune).toEqual(BUILTIN_MODEL_TRAINING_DEFAULTS);
+    }
+    expect(after.map((r) => r.source)).toEqual([
+      { type: "builtin", fingerprint, alias_of: BUILTIN_MODEL_NAME },
+      { type: "builtin", fingerprint },
+    ]);
+    const keys = (await t.storage.list(prefix)).map((o) => o.key.slice(prefix.length));
+    expect(keys).toEqual((await readdir(BUILTIN_MODEL_DIR)).sort());
+    for (const name of keys) {
+      expect((await stored(`${prefix}${name}`)).equals(await readFile(join(BUILTIN_MODEL_DIR, name)))).toBe(
+        true,
+      );
+    }
+    // A job on the refreshed row gets the built-in model's multiplier for "auto".
+    const trainingFile = await uploadDataset(t, chatDataset(40));
+    const res = await postJson(t, "/v1/fine_tuning/jobs", {
+      model: BUILTIN_MODEL_ALIAS,
+      training_file: trainingFile,
+    });
+    expect((await res.json()).hyperparameters.learning_rate_multiplier).toBe(
+      BUILTIN_MODEL_TRAINING_DEFAULTS.learning_rate_multiplier,
+    );
+  });
+
+  it("follows a changed shipped model in place, and stores nothing when nothing changed", async () => {
+    const deps = { db: t.db.db, storage: t.storage, logger: silentLogger() };
+    await ensureBuiltinModels(deps);
+    const before = await rows();
+
+    await Promise.all([ensureBuiltinModels(deps, changed), ensureBuiltinModels(deps, changed)]);
+    const prefix = builtinModelPrefix(await builtinModelFingerprint(changed));
+    expect(prefix).not.toBe(before[0]!.storagePrefix);
+    const after = await rows();
+    expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    for (const row of after) {
+      expect(row.storagePrefix).toBe(prefix);
+      expect(row.config.grades_finetune).toEqual({ learning_rate_multiplier: 5 });
+    }
+    expect((await stored(`${prefix}config.json`)).equals(await readFile(join(changed, "config.json")))).toBe(
+      true,
+    );
+
+    // Nothing changed: no object is written, no row moves.
+    const recording = recordingPuts(t.storage);
+    await ensureBuiltinModels({ ...deps, storage: recording.storage }, changed);
+    expect(recording.puts).toEqual([]);
+    expect(await rows()).toEqual(after);
+
+    // Back to a version already stored: the rows follow, its objects are reused.
+    await ensureBuiltinModels({ ...deps, storage: recording.storage });
+    expect(recording.puts).toEqual([]);
+    expect((await rows()).map((r) => [r.id, r.storagePrefix, r.config])).toEqual(
+      before.map((r) => [r.id, r.storagePrefix, r.config]),
+    );
+  });
+
+  it("stores the files again, config.json last, when the version's objects are gone", async () => {
+    const deps = { db: t.db.db, storage: t.storage, logger: silentLogger() };
+    await ensureBuiltinModels(deps);
+    const prefix = builtinModelPrefix(await builtinModelFingerprint());
+    await t.storage.deletePrefix(prefix);
+    const recording = recordingPuts(t.storage);
+    await ensureBuiltinModels({ ...deps, storage: recording.storage });
+    const files = await readdir(BUILTIN_MODEL_DIR);
+    expect(recording.puts).toHaveLength(files.length);
+    expect(recording.puts.at(-1)).toBe(`${prefix}config.json`);
+    expect((await t.storage.list(prefix)).length).toBe(files.length);
+    const [row] = await t.db.db
+      .select({ n: count() })
+      .from(models)
+      .where(and(eq(models.owner, "system"), eq(models.storagePrefix, prefix)));
+    expect(row!.n).toBe(2);
   });
 });
 
