@@ -8,6 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { addSharedConfig } from "./kernels/add-shared.ts";
 import { adamwStepConfigs } from "./kernels/adamw-step.ts";
+import { ATTENTION, attentionConfigs } from "./kernels/attention.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { l1ChangeConfig } from "./kernels/l1-change.ts";
@@ -89,6 +90,7 @@ function compiledKernels(blas: Blas): tf.KernelConfig[] {
     ...rmsNormConfigs(blas),
     ...rotaryConfigs(blas),
     ...loraLinearConfigs(blas),
+    ...attentionConfigs(blas),
   ];
 }
 
@@ -126,12 +128,12 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
 }
 
 /**
- * Whether the active backend runs RMSNorm, SwiGLU, rotary embeddings and LoRA's projections as compiled kernels
- * (wasm with the binding).
+ * Whether the active backend runs RMSNorm, SwiGLU, rotary embeddings, LoRA's projections and attention's core as
+ * compiled kernels (wasm with the binding).
  */
 export function hasCompiledKernels(): boolean {
   const name = tf.getBackend();
-  return [RMS_NORM, SWIGLU, ROTARY, LORA_LINEAR].every((k) => tf.getKernel(k, name) !== undefined);
+  return [RMS_NORM, SWIGLU, ROTARY, LORA_LINEAR, ATTENTION].every((k) => tf.getKernel(k, name) !== undefined);
 }
 
 async function tryNative(): Promise<string | undefined> {

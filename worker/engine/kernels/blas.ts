@@ -1,6 +1,7 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
 // which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm, rotary
-// embeddings, GradES's L1 distance, the gradients' sum of squares and the replicas' gradient sum (blas/*.c).
+// embeddings, attention's softmax between its products, GradES's L1 distance, the gradients' sum of squares
+// and the replicas' gradient sum (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -100,6 +101,41 @@ export interface Blas {
   sumSquares(a: Float32Array): number;
   /** out = x + a in float32, three arrays of one length; out may be x (blas/add-floats.c). */
   addFloats(x: Float32Array, a: Float32Array, out: Float32Array): void;
+  /**
+   * Attention's core per batch item and kv head (blas/attention.c): probs = softmax(q k^T + mask), out = probs v;
+   * q [batch · kvHeads, M, D], k and v [batch · kvHeads, S, D], mask [batch, T, S], M a multiple of T.
+   */
+  attentionForward(
+    batch: number,
+    kvHeads: number,
+    M: number,
+    T: number,
+    S: number,
+    D: number,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    mask: Float32Array,
+    probs: Float32Array,
+    out: Float32Array,
+  ): void;
+  /** Its gradients dq, dk, dv from dOut and the forward pass's q, k, v and probs. */
+  attentionBackward(
+    batch: number,
+    kvHeads: number,
+    M: number,
+    T: number,
+    S: number,
+    D: number,
+    dOut: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+  ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
@@ -110,7 +146,7 @@ export interface Blas {
 export const BLAS_BINDING = fileURLToPath(new URL("./blas/build/Release/grades_blas.node", import.meta.url));
 
 /** The function the binding gained last: its presence tells a current build. */
-const LATEST_FUNCTION = "addFloats" satisfies keyof Blas;
+const LATEST_FUNCTION = "attentionBackward" satisfies keyof Blas;
 const STALE_BINDING = "the OpenBLAS binding was built from older sources (npm install rebuilds it)";
 
 /**

@@ -15,7 +15,8 @@
 //   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
 //   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
-// or compiled form, kernels/rms-norm.ts, swiglu.ts, rotary.ts and lora-linear.ts (MemoryShape.compiledKernels).
+// or compiled form, kernels/rms-norm.ts, swiglu.ts, rotary.ts, lora-linear.ts and attention.ts
+// (MemoryShape.compiledKernels).
 import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
@@ -161,9 +162,13 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
   return floats;
 }
 
-/** Attention floats per token and layer: scores, masked, softmax over every key position (q carries the scale). */
+/**
+ * Attention floats per token and layer over every key position (q carries the scale): composed, the scores, the
+ * masked scores and the softmax; compiled (kernels/attention.ts), only the softmax, which the kernel keeps for
+ * its backward pass (the scores' gradient lives inside that kernel, one batch item and kv head at a time).
+ */
 function attentionFloatsPerToken(shape: MemoryShape): number {
-  return 3 * shape.config.num_attention_heads * shape.seqLen;
+  return (shape.compiledKernels === true ? 1 : 3) * shape.config.num_attention_heads * shape.seqLen;
 }
 
 export function estimateTrainingMemory(shape: MemoryShape): MemoryEstimate {

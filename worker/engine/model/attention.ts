@@ -2,6 +2,7 @@
 // biases), Qwen3's per-head RMSNorm of q and k before rope, rotary embeddings, softmax(q k^T / sqrt(D) + mask) v
 // with each group of num_heads / num_kv_heads query heads sharing one kv head, then o_proj.
 import * as tf from "@tensorflow/tfjs-core";
+import { attentionCore, hasAttentionKernel } from "../kernels/attention.ts";
 import { rmsNorm } from "../kernels/rms-norm.ts";
 import type { DecoderConfig } from "./config.ts";
 import type { CallContext, Linear } from "./linear.ts";
@@ -128,14 +129,33 @@ export function selfAttention(
 
     // Query head h uses kv head floor(h / g) (transformers' repeat_kv), so the g query heads of a group are
     // stacked along the time axis and multiplied with their shared k/v once, without copying k/v g times.
-    const qg = tf.reshape(q, [B * nKV, g * T, D]); // [B*nKV, g*T, D]
-    const k3 = tf.reshape(k, [B * nKV, S, D]); // [B*nKV, S, D]
-    const v3 = tf.reshape(vt, [B * nKV, S, D]); // [B*nKV, S, D]
-    const scores = tf.matMul(qg, k3, false, true); // [B*nKV, g*T, S], scaled through q
-    const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, S]), inp.mask); // [B, nKV, g, T, S]
-    const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, S]); // [B*nKV, g*T, S]
-    const ctxOut = tf.matMul(probs, v3); // [B*nKV, g*T, D]
+    const qg = tf.reshape(q, [B * nKV, g * T, D]) as tf.Tensor3D; // [B*nKV, g*T, D]
+    const k3 = tf.reshape(k, [B * nKV, S, D]) as tf.Tensor3D; // [B*nKV, S, D]
+    const v3 = tf.reshape(vt, [B * nKV, S, D]) as tf.Tensor3D; // [B*nKV, S, D]
+    const ctxOut =
+      !cache && hasAttentionKernel()
+        ? attentionCore(qg, k3, v3, inp.mask, B, T)
+        : composedCore(qg, k3, v3, inp.mask, [B, nKV, g, T, S]);
     const heads = tf.transpose(tf.reshape(ctxOut, [B, nH, T, D]), [0, 2, 1, 3]); // [B, T, nH, D]
     return w.o_proj.apply(tf.reshape(heads, [B * T, nH * D]), ctx); // [B*T, H]
+  });
+}
+
+/**
+ * softmax(q k^T + mask) v of tfjs ops: q [B*nKV, g*T, D], k and v [B*nKV, S, D], mask broadcast to
+ * [B, nKV, g, T, S]; a cache's mask has batch 1, so decoding always takes this path.
+ */
+function composedCore(
+  qg: tf.Tensor3D,
+  k3: tf.Tensor3D,
+  v3: tf.Tensor3D,
+  mask: tf.Tensor,
+  [B, nKV, g, T, S]: [number, number, number, number, number],
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const scores = tf.matMul(qg, k3, false, true); // [B*nKV, g*T, S], scaled through q
+    const masked = tf.add(tf.reshape(scores, [B, nKV, g, T, S]), mask); // [B, nKV, g, T, S]
+    const probs = tf.reshape(tf.softmax(masked), [B * nKV, g * T, S]); // [B*nKV, g*T, S]
+    return tf.matMul(probs, v3); // [B*nKV, g*T, D]
   });
 }

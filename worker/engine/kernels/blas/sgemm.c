@@ -1,7 +1,8 @@
 // Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts), and the
-// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c, l1-distance.c, sum-squares.c and add-floats.c
-// hold the element-wise kernels). The operands are Float32Array views of the wasm heap, read and written in place. Node-API modules
-// are context-aware, so every replica thread (parallel/replica-thread.ts) loads it too.
+// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c, l1-distance.c, sum-squares.c, add-floats.c
+// and attention.c hold the other kernels). The operands are Float32Array views of the wasm heap, read and
+// written in place. Node-API modules are context-aware, so every replica thread (parallel/replica-thread.ts)
+// loads it too.
 #include <cblas.h>
 #include <stdint.h>
 
@@ -95,6 +96,8 @@ NAPI_MODULE_INIT() {
       {"l1Distance", NULL, l1_distance, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"addFloats", NULL, add_floats, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionForward", NULL, attention_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionBackward", NULL, attention_backward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
