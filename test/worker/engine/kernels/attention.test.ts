@@ -112,9 +112,9 @@ describe.skipIf(!blas)("attention's compiled kernels on wasm", () => {
     ];
     const sum = logits.reduce((s, x) => s + Math.exp(x), 0);
     const p = probs.dataSync();
-    logits.forEach((x, j) =>
-      expect(Math.abs(p[j]! - Math.exp(x) / sum) / (Math.exp(x) / sum)).toBeLessThan(1e-6),
-    );
+    for (const [j, x] of logits.entries()) {
+      expect(Math.abs(p[j]! - Math.exp(x) / sum) / (Math.exp(x) / sum)).toBeLessThan(1e-6);
+    }
     tf.dispose([q, k, mask, out, probs]);
   });
 

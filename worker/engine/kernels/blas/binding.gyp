@@ -3,7 +3,7 @@
     {
       "target_name": "grades_blas",
       "sources": ["sgemm.c", "adamw.c", "swiglu.c", "rms-norm.c", "rotary.c", "l1-distance.c", "sum-squares.c", "add-floats.c", "attention.c"],
-      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fopenmp-simd"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"],
       "libraries": ["-lopenblas"]
     }
   ]
