@@ -109,7 +109,7 @@ async function compare(): Promise<void> {
   const torchInfo = results.find((r) => r.config.kind === "torch")?.ready;
   if (torchInfo)
     console.log(`pytorch ${torchInfo.torch}, BLAS: ${torchInfo.blas}, ${torchInfo.threads} threads`);
-  const tps = (kind: string, type: string, t: number, parallel?: string, matMul?: string) =>
+  const find = (kind: string, type: string, t: number, parallel?: string, matMul?: string) =>
     results.find(
       (r) =>
         r.config.kind === kind &&
@@ -117,7 +117,9 @@ async function compare(): Promise<void> {
         r.config.threads === t &&
         r.config.matMul === matMul &&
         (t === 1 || kind === "torch" || (r.config.parallel ?? "replicas") === (parallel ?? "replicas")),
-    )?.tokensPerSecond;
+    );
+  const tps = (kind: string, type: string, t: number, parallel?: string, matMul?: string) =>
+    find(kind, type, t, parallel, matMul)?.tokensPerSecond;
   for (const r of results) {
     const spread = r.perRound.map((x) => x.toFixed(0)).join(" ");
     console.log(
@@ -154,8 +156,9 @@ async function compare(): Promise<void> {
       );
     }
     const torchOne = tps("torch", type, 1);
-    if (all && one && torch && torchOne && threads > 1) {
-      const best = Math.max(torch, torchOne);
+    // Either PyTorch configuration may be filtered out (--configs): the faster of those that ran.
+    if (all && one && (torch || torchOne) && threads > 1) {
+      const best = Math.max(torch ?? 0, torchOne ?? 0);
       summary[`${type}OverBestPytorch`] = all / best;
       console.log(
         `${type}: engine / pytorch at its faster thread count (${best === torch ? threads : 1}) = ${(all / best).toFixed(2)}x`,
@@ -165,6 +168,16 @@ async function compare(): Promise<void> {
       summary[`${type}BestOverBestPytorch`] = engineBest / best;
       console.log(
         `${type}: engine at its faster configuration (${engineBest === all ? `${threads} replicas` : "1 thread"}) / pytorch at its faster = ${(engineBest / best).toFixed(2)}x (goal 1.2x)`,
+      );
+      // The same ratio round by round: both sides of a round ran minutes apart at most, so a machine whose speed
+      // drifts over the run moves both alike, where the medians above may come from different stretches of it.
+      const ours = find("engine", type, engineBest === all ? threads : 1)!.perRound;
+      const theirs = find("torch", type, best === torch ? threads : 1)!.perRound;
+      const paired = ours.map((x, i) => x / theirs[i]!);
+      summary[`${type}BestOverBestPytorchPaired`] = median(paired);
+      console.log(
+        `${type}: the same, round by round: median ${median(paired).toFixed(2)}x, ` +
+          `rounds ${paired.map((x) => x.toFixed(2)).join(" ")}`,
       );
     }
   }
