@@ -17,7 +17,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendLabel, initBackend } from "../backend.ts";
+import { ATTENTION, ATTENTION_GRAD } from "../kernels/attention.ts";
 import { loadBlas } from "../kernels/blas.ts";
+import { LORA_LINEAR, LORA_LINEAR_GRAD } from "../kernels/lora-linear.ts";
 import { initTinyModel } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
 import { resolveThreadCount } from "../parallel/threads.ts";
@@ -32,7 +34,7 @@ import {
   printEndToEnd,
   printFrozenStepTable,
 } from "./frozen-layers.ts";
-import { loraKernelSaving } from "./lora-kernel.ts";
+import { type KernelSaving, kernelSaving } from "./kernel-saving.ts";
 import { monitoringCost, printMonitoringCost } from "./monitoring.ts";
 import { type Configuration, sideBySide, torchPython } from "./side-by-side.ts";
 
@@ -382,13 +384,23 @@ async function main(): Promise<void> {
       c.trainer.dispose();
       c.model.dispose();
     }
-    const lora = await loraKernelSaving(dir, backend, { warmup: 5, steps: 20 });
-    if (lora)
-      console.log(
-        `\nLoRA's projections as one kernel against the composed ops (bench model, steps alternating, medians of 20): ` +
-          `${lora.kernelMs.toFixed(1)} ms against ${lora.composedMs.toFixed(1)} ms, ${(lora.kernelMs / lora.composedMs).toFixed(3)} of the time`,
-      );
-    console.log(JSON.stringify({ loraKernel: lora ?? null }));
+    // Each compiled kernel against the composed ops it replaces, steps alternating (kernel-saving.ts).
+    const savings: Record<string, KernelSaving | null> = {};
+    for (const [label, names, trainingType] of [
+      ["LoRA's projections as one kernel", [LORA_LINEAR, LORA_LINEAR_GRAD], "lora"],
+      ["attention's core as one kernel", [ATTENTION, ATTENTION_GRAD], "lora"],
+      ["attention's core as one kernel", [ATTENTION, ATTENTION_GRAD], "full"],
+    ] as const) {
+      const saving = await kernelSaving(dir, backend, [...names], { warmup: 5, steps: 20, trainingType });
+      savings[`${names[0]} ${trainingType}`] = saving ?? null;
+      if (saving)
+        console.log(
+          `${label} against the composed ops (bench model, ${trainingType}, steps alternating, medians of 20): ` +
+            `${saving.kernelMs.toFixed(1)} ms against ${saving.composedMs.toFixed(1)} ms, ` +
+            `${(saving.kernelMs / saving.composedMs).toFixed(3)} of the time`,
+        );
+    }
+    console.log(JSON.stringify({ kernelSavings: savings }));
     const monitoringSteps = 40;
     const monitoring = await monitoringCost(resolve(args.model), backend, {
       warmup: 5,
