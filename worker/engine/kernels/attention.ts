@@ -7,7 +7,7 @@
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Blas } from "./blas.ts";
+import type { AttentionDims, Blas } from "./blas.ts";
 
 export const ATTENTION = "GradesAttention";
 export const ATTENTION_GRAD = "GradesAttentionGrad";
@@ -22,11 +22,7 @@ interface AttentionAttrs {
 }
 
 /** batch, kvHeads, M, T, S, D from q [BK, M, D] and k [BK, S, D]. */
-function dimsOf(
-  q: TensorInfo,
-  k: TensorInfo,
-  a: AttentionAttrs,
-): [number, number, number, number, number, number] {
+function dimsOf(q: TensorInfo, k: TensorInfo, a: AttentionAttrs): AttentionDims {
   const [bk, m, d] = q.shape as [number, number, number];
   return [a.batch, bk / a.batch, m, a.length, k.shape[1]!, d];
 }

@@ -11,6 +11,9 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { pinOpenBlasCore } from "./openblas-core.ts";
 
+/** Attention's dimensions as blas/attention.c takes them first: q is [batch · kvHeads, M, D], M = g · T. */
+export type AttentionDims = [batch: number, kvHeads: number, M: number, T: number, S: number, D: number];
+
 export interface Blas {
   /**
    * Row-major c[m, n] = alpha · op(a)[m, k] · op(b)[k, n] + beta · c[m, n] (alpha 1, beta 0 unless given), the
@@ -106,35 +109,29 @@ export interface Blas {
    * q [batch · kvHeads, M, D], k and v [batch · kvHeads, S, D], mask [batch, T, S], M a multiple of T.
    */
   attentionForward(
-    batch: number,
-    kvHeads: number,
-    M: number,
-    T: number,
-    S: number,
-    D: number,
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    mask: Float32Array,
-    probs: Float32Array,
-    out: Float32Array,
+    ...args: [
+      ...AttentionDims,
+      q: Float32Array,
+      k: Float32Array,
+      v: Float32Array,
+      mask: Float32Array,
+      probs: Float32Array,
+      out: Float32Array,
+    ]
   ): void;
   /** Its gradients dq, dk, dv from dOut and the forward pass's q, k, v and probs. */
   attentionBackward(
-    batch: number,
-    kvHeads: number,
-    M: number,
-    T: number,
-    S: number,
-    D: number,
-    dOut: Float32Array,
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    probs: Float32Array,
-    dq: Float32Array,
-    dk: Float32Array,
-    dv: Float32Array,
+    ...args: [
+      ...AttentionDims,
+      dOut: Float32Array,
+      q: Float32Array,
+      k: Float32Array,
+      v: Float32Array,
+      probs: Float32Array,
+      dq: Float32Array,
+      dk: Float32Array,
+      dv: Float32Array,
+    ]
   ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;

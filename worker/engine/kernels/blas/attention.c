@@ -78,12 +78,23 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void softmax
   }
 }
 
-// The dimensions both calls take first: batch, kvHeads, M, T, S, D.
-static bool dims(napi_env env, napi_value* argv, int64_t* d) {
-  for (int i = 0; i < 6; i++) {
-    if (napi_get_value_int64(env, argv[i], &d[i]) != napi_ok || d[i] <= 0) return false;
+// A call's arguments: the dimensions batch, kvHeads, M, T, S, D (positive, M a multiple of T), then `arrays`
+// Float32Arrays; false, with an exception pending, otherwise.
+static bool attention_args(napi_env env, napi_callback_info info, size_t arrays, const char* usage, int64_t* d,
+                           float** p, size_t* len) {
+  size_t argc = 14;
+  napi_value argv[14];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "grades_blas: bad argument");
+    return false;
   }
-  return d[2] % d[3] == 0;
+  bool ok = argc == 6 + arrays;
+  for (int i = 0; ok && i < 6; i++) ok = napi_get_value_int64(env, argv[i], &d[i]) == napi_ok && d[i] > 0;
+  if (!ok || d[2] % d[3] != 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return float_views(env, argv + 6, arrays, p, len);
 }
 
 static napi_value shape_error(napi_env env) {
@@ -93,18 +104,13 @@ static napi_value shape_error(napi_env env) {
 
 // attentionForward(batch, kvHeads, M, T, S, D, q, k, v, mask, probs, out).
 napi_value attention_forward(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t d[6];
-  if (argc != 12 || !dims(env, argv, d)) {
-    napi_throw_type_error(env, NULL, "grades_blas: attentionForward(batch, kvHeads, M, T, S, D, q, k, v, ...)");
-    return NULL;
-  }
-  const int64_t batch = d[0], kv = d[1], M = d[2], T = d[3], S = d[4], D = d[5], BK = batch * kv;
   float* p[6];
   size_t len[6];
-  if (!float_views(env, argv + 6, 6, p, len)) return NULL;
+  if (!attention_args(env, info, 6, "grades_blas: attentionForward(batch, kvHeads, M, T, S, D, q, k, v, ...)", d,
+                      p, len))
+    return NULL;
+  const int64_t batch = d[0], kv = d[1], M = d[2], T = d[3], S = d[4], D = d[5], BK = batch * kv;
   const float *q = p[0], *k = p[1], *v = p[2], *mask = p[3];
   float *probs = p[4], *out = p[5];
   if (len[0] != (size_t)(BK * M * D) || len[1] != (size_t)(BK * S * D) || len[2] != len[1] ||
@@ -123,18 +129,13 @@ napi_value attention_forward(napi_env env, napi_callback_info info) {
 
 // attentionBackward(batch, kvHeads, M, T, S, D, dOut, q, k, v, probs, dq, dk, dv).
 napi_value attention_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t d[6];
-  if (argc != 14 || !dims(env, argv, d)) {
-    napi_throw_type_error(env, NULL, "grades_blas: attentionBackward(batch, kvHeads, M, T, S, D, dOut, ...)");
-    return NULL;
-  }
-  const int64_t batch = d[0], kv = d[1], M = d[2], S = d[4], D = d[5], BK = batch * kv;
   float* p[8];
   size_t len[8];
-  if (!float_views(env, argv + 6, 8, p, len)) return NULL;
+  if (!attention_args(env, info, 8, "grades_blas: attentionBackward(batch, kvHeads, M, T, S, D, dOut, ...)", d,
+                      p, len))
+    return NULL;
+  const int64_t batch = d[0], kv = d[1], M = d[2], S = d[4], D = d[5], BK = batch * kv;
   const float *dout = p[0], *q = p[1], *k = p[2], *v = p[3], *probs = p[4];
   float *dq = p[5], *dk = p[6], *dv = p[7];
   const size_t qn = (size_t)(BK * M * D), kn = (size_t)(BK * S * D);
