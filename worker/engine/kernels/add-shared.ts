@@ -31,7 +31,7 @@ export function addSharedConfig(blas?: Blas): KernelConfig {
     // Views taken after the allocation: a heap that grew has a new buffer.
     const xs = b.typedArrayFromHeap(x) as Float32Array;
     const outs = b.typedArrayFromHeap(out) as Float32Array;
-    addends.forEach((a, k) => add(k === 0 ? xs : outs, a, outs));
+    for (const [k, a] of addends.entries()) add(k === 0 ? xs : outs, a, outs);
     if (addends.length === 0) outs.set(xs);
     return out;
   };

@@ -23,8 +23,8 @@ import { splitRows } from "../data/split-rows.ts";
 import { writeHfModel } from "../export/hf-model.ts";
 import { writePeftAdapter } from "../export/peft-adapter.ts";
 import { writeSummary } from "../export/summary.ts";
-import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
 import { addShared } from "../kernels/add-shared.ts";
+import type { CausalLM, Component, ForwardOptions } from "../model/types.ts";
 import { ReplicaPool } from "../parallel/replicas.ts";
 import {
   REPLICA_CHECK_STEPS,
