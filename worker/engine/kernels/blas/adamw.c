@@ -29,25 +29,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void update(
 // adamw(w, g, m, v, outW, outM, outV, beta1, beta2, epsilon, decay, stepSize, c2, gradScale): seven
 // Float32Arrays of one length, then the step's constants as adamwStepValues computes them.
 napi_value adamw(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
   napi_value argv[14];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_type_error(env, NULL, "grades_blas: adamw takes 14 arguments");
-    return NULL;
-  }
   float* p[7];
-  size_t len[7];
-  if (!float_views(env, argv, 7, p, len)) return NULL;
-  for (int i = 1; i < 7; i++) {
-    if (len[i] != len[0]) {
-      napi_throw_range_error(env, NULL, "grades_blas: adamw's arrays differ in length");
-      return NULL;
-    }
-  }
+  size_t n;
+  if (!same_length_args(env, info, 14, argv, 7, p, &n)) return NULL;
   double c[7];
   for (int i = 0; i < 7; i++) CHECK(napi_get_value_double(env, argv[7 + i], &c[i]));
   const double beta1 = c[0], beta2 = c[1], epsilon = c[2], decay = c[3], step_size = c[4], c2 = c[5];
-  update(len[0], p[0], p[1], p[2], p[3], p[4], p[5], p[6], beta1, beta2, epsilon, decay, step_size, c2, c[6]);
+  update(n, p[0], p[1], p[2], p[3], p[4], p[5], p[6], beta1, beta2, epsilon, decay, step_size, c2, c[6]);
   return NULL;
 }

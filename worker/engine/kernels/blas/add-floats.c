@@ -12,20 +12,9 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void add_int
 
 // addFloats(x, a, out): three Float32Arrays of one length.
 napi_value add_floats(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 3) {
-    napi_throw_type_error(env, NULL, "grades_blas: addFloats takes 3 arguments");
-    return NULL;
-  }
   float* p[3];
-  size_t len[3];
-  if (!float_views(env, argv, 3, p, len)) return NULL;
-  if (len[1] != len[0] || len[2] != len[0]) {
-    napi_throw_range_error(env, NULL, "grades_blas: addFloats' arrays differ in length");
-    return NULL;
-  }
-  add_into(len[0], p[0], p[1], p[2]);
+  size_t n;
+  if (same_length_args(env, info, 3, argv, 3, p, &n)) add_into(n, p[0], p[1], p[2]);
   return NULL;
 }

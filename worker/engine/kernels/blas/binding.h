@@ -35,6 +35,31 @@ static inline bool float_views(napi_env env, napi_value* argv, size_t count, flo
   return true;
 }
 
+// Exactly `total` arguments (into argv, room for `total`), the first `floats` of them Float32Arrays of one
+// length (their data in p, that length in n); false, with a TypeError or RangeError pending, otherwise.
+static inline bool same_length_args(napi_env env, napi_callback_info info, size_t total, napi_value* argv,
+                                    size_t floats, float** p, size_t* n) {
+  size_t argc = total;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != total) {
+    napi_throw_type_error(env, NULL, "grades_blas: wrong number of arguments");
+    return false;
+  }
+  size_t len[8];
+  if (floats > 8) {
+    napi_throw_error(env, NULL, "grades_blas: at most 8 arrays of one length");
+    return false;
+  }
+  if (!float_views(env, argv, floats, p, len)) return false;
+  *n = len[0];
+  for (size_t i = 1; i < floats; i++) {
+    if (len[i] != *n) {
+      napi_throw_range_error(env, NULL, "grades_blas: the arrays differ in length");
+      return false;
+    }
+  }
+  return true;
+}
+
 napi_value adamw(napi_env env, napi_callback_info info);
 napi_value swiglu_forward(napi_env env, napi_callback_info info);
 napi_value swiglu_backward(napi_env env, napi_callback_info info);

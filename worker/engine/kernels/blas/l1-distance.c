@@ -16,21 +16,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static double dista
 
 // l1Distance(a, b): sum |a[i] - b[i]| over two Float32Arrays of one length.
 napi_value l1_distance(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 2) {
-    napi_throw_type_error(env, NULL, "grades_blas: wrong number of arguments");
-    return NULL;
-  }
   float* p[2];
-  size_t len[2];
-  if (!float_views(env, argv, 2, p, len)) return NULL;
-  if (len[0] != len[1]) {
-    napi_throw_range_error(env, NULL, "grades_blas: the arrays differ in length");
-    return NULL;
-  }
+  size_t n;
+  if (!same_length_args(env, info, 2, argv, 2, p, &n)) return NULL;
   napi_value out;
-  CHECK(napi_create_double(env, distance(len[0], p[0], p[1]), &out));
+  CHECK(napi_create_double(env, distance(n, p[0], p[1]), &out));
   return out;
 }

@@ -15,17 +15,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static double sum_s
 
 // sumSquares(a): sum a[i]² over a Float32Array.
 napi_value sum_squares(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 1) {
-    napi_throw_type_error(env, NULL, "grades_blas: sumSquares takes 1 argument");
-    return NULL;
-  }
   float* p[1];
-  size_t len[1];
-  if (!float_views(env, argv, 1, p, len)) return NULL;
+  size_t n;
+  if (!same_length_args(env, info, 1, argv, 1, p, &n)) return NULL;
   napi_value out;
-  CHECK(napi_create_double(env, sum_squares_of(len[0], p[0]), &out));
+  CHECK(napi_create_double(env, sum_squares_of(n, p[0]), &out));
   return out;
 }

@@ -3,26 +3,6 @@
 // stays tfjs' (XNNPACK's vectorised one), computed once in the forward pass and kept for the backward.
 #include "binding.h"
 
-// Every argument a Float32Array of one length; false (with a JS exception pending) otherwise.
-static bool views(napi_env env, napi_callback_info info, size_t count, float** p, size_t* n) {
-  size_t argc = count;
-  napi_value argv[8];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
-    napi_throw_type_error(env, NULL, "grades_blas: wrong number of arguments");
-    return false;
-  }
-  size_t len[8];
-  if (!float_views(env, argv, count, p, len)) return false;
-  *n = len[0];
-  for (size_t i = 1; i < count; i++) {
-    if (len[i] != *n) {
-      napi_throw_range_error(env, NULL, "grades_blas: the arrays differ in length");
-      return false;
-    }
-  }
-  return true;
-}
-
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void forward(
     size_t n, const float* restrict gate, const float* restrict sig, const float* restrict up,
     float* restrict out) {
@@ -42,16 +22,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void backwar
 
 // swigluForward(gate, sigmoid(gate), up, out): out = gate * sigmoid(gate) * up.
 napi_value swiglu_forward(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
   float* p[4];
   size_t n;
-  if (views(env, info, 4, p, &n)) forward(n, p[0], p[1], p[2], p[3]);
+  if (same_length_args(env, info, 4, argv, 4, p, &n)) forward(n, p[0], p[1], p[2], p[3]);
   return NULL;
 }
 
 // swigluBackward(dy, gate, sigmoid(gate), up, dgate, dup).
 napi_value swiglu_backward(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
   float* p[6];
   size_t n;
-  if (views(env, info, 6, p, &n)) backward(n, p[0], p[1], p[2], p[3], p[4], p[5]);
+  if (same_length_args(env, info, 6, argv, 6, p, &n)) backward(n, p[0], p[1], p[2], p[3], p[4], p[5]);
   return NULL;
 }
