@@ -7,7 +7,6 @@
 // Clipping's factor comes in as an optional scalar input, so clipped gradients are never written out: the
 // gradient is scaled and rounded to float32 first, the float a clipping pass would have written.
 // train/adamw.ts uses it where the backend has it (not tensorflow).
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   getBackend,
   getKernel,
@@ -15,6 +14,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
+import type { CpuBackend, WasmBackend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const ADAMW_STEP = "GradesAdamWStep";
@@ -67,13 +67,6 @@ export function adamwStepValues(
     ov[i] = vi;
     ow[i] = w[i]! * decay - (stepSize * mi) / (Math.sqrt(vi * c2) + epsilon);
   }
-}
-
-type WasmBackend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
 }
 
 /** s: clipping's factor of g, a float32 scalar; absent, 1. */

@@ -3,9 +3,9 @@
 // tfjs Adds it replaces rounds. That chain first copied each array into the backend (tf.tensor), so a replica's
 // gradient cost an allocation, a copy and an add per variable; on wasm this kernel reads the arrays where they
 // are, one pass each (compiled given the binding, blas/add-floats.c, else a JS loop).
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const ADD_SHARED = "GradesAddShared";
@@ -13,8 +13,6 @@ export const ADD_SHARED = "GradesAddShared";
 interface AddSharedAttrs {
   addends: Float32Array[];
 }
-
-type WasmBackend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 function jsAdd(x: Float32Array, a: Float32Array, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) out[i] = x[i]! + a[i]!;

@@ -4,15 +4,13 @@
 // the softmax's gradient (four element-wise kernels) and more reshapes: each element-wise step a pass over the
 // B·H·T·S scores and each kernel a dispatch. Here the same sgemm calls run in one loop with the softmax, and its
 // gradient, in between, on the heap.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { AttentionDims, Blas } from "./blas.ts";
 
 export const ATTENTION = "GradesAttention";
 export const ATTENTION_GRAD = "GradesAttentionGrad";
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 interface AttentionAttrs {
   /** Batch items; q's first axis is batch · kv heads. */

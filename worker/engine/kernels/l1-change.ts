@@ -4,9 +4,9 @@
 // factors, 1-5 % of a step of the built-in model (docs/engine-model.md). On wasm this kernel reads every tensor
 // in place on the heap: a compiled pass per tensor given the binding (blas/l1-distance.c), else a JS loop;
 // elsewhere the composed ops.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const L1_CHANGE = "GradesL1Change";
@@ -23,8 +23,6 @@ interface L1ChangeAttrs {
   counts: number[];
   divisors: number[];
 }
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 function jsDistance(a: Float32Array, b: Float32Array): number {
   let s = 0;

@@ -7,15 +7,13 @@
 // every projection's output are gone.
 // The base weight W is never differentiated here (LoRA freezes it). A and B are differentiated when the caller
 // trains them (`trainAdapter`); a frozen pair passes gradients to x only.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const LORA_LINEAR = "GradesLoraLinear";
 export const LORA_LINEAR_GRAD = "GradesLoraLinearGrad";
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap" | "disposeData">;
 
 interface Attrs {
   scaling: number;

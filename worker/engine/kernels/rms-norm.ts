@@ -1,15 +1,13 @@
 // RMSNorm over the last axis as one kernel forward and one backward where the wasm backend has the compiled
 // binding (blas/rms-norm.c); elsewhere composed of tfjs ops. Composed, it is six element-wise kernels forward
 // and about ten backward, for every norm of every layer (two per layer, the final one, Qwen3's q/k-norms).
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const RMS_NORM = "GradesRmsNorm";
 export const RMS_NORM_GRAD = "GradesRmsNormGrad";
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 /** The wasm kernels: (y, r) from x, weight; (dx, dw) from dy, x, weight, r; r = rsqrt(mean(x²) + eps) per row. */
 export function rmsNormConfigs(blas: Blas): KernelConfig[] {

@@ -1,15 +1,13 @@
 // Rotary embeddings fused with attention's transpose to heads-first, one kernel forward and one backward, where
 // the wasm backend has the compiled binding (blas/rotary.c). model/rotary.ts uses it when registered and the
 // composed ops (transpose, rotate_half as a matmul, products, sum) otherwise.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const ROTARY = "GradesRotary";
 export const ROTARY_GRAD = "GradesRotaryGrad";
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 /** The wasm kernels: [B, T, H, D] → rotated [B, H, T, D], and its gradient back; cos, sin [T, D]. */
 export function rotaryConfigs(blas: Blas): KernelConfig[] {

@@ -3,9 +3,9 @@
 // dispatches and two passes over every gradient a step of full fine-tuning on the bench model, 8-10 ms of it on
 // wasm. Here it is one pass per tensor, read in place, summed in double: on wasm by the compiled pass given the
 // binding (blas/sum-squares.c), else a JS loop, as on cpu; elsewhere the composed ops.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { CpuBackend, WasmBackend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const SUM_SQUARES = "GradesSumSquares";
@@ -14,13 +14,6 @@ function jsSumSquares(a: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return s;
-}
-
-type WasmBackend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
 }
 
 /** The inputs x0, x1, … in order: a sum that does not depend on how a JS object orders its keys. */

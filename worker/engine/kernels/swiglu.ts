@@ -2,15 +2,13 @@
 // the compiled binding (blas/swiglu.c); elsewhere the same function composed of tfjs ops. Composed, the forward
 // pass is a sigmoid and two products and the backward about eight more passes over [tokens, intermediate]: on
 // the bench model 5-6 % of a step, the largest element-wise share after the matmuls.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
 
 export const SWIGLU = "GradesSwiGLU";
 export const SWIGLU_GRAD = "GradesSwiGLUGrad";
-
-type Backend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap">;
 
 /** The two wasm kernels: out = gate · sig · up, and (dgate, dup) from dy, gate, sig, up; sig = sigmoid(gate). */
 export function swigluConfigs(blas: Blas): KernelConfig[] {

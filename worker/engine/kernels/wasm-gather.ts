@@ -2,7 +2,6 @@
 // the bench model's [4096, 256] embedding took 8.5 ms (60 ns an element), 2-3 % of a training step for what is a
 // copy of 512 rows. Along axis 0 (the embedding lookup, and the loss picking its target rows) each index names a
 // whole contiguous row, so this kernel copies rows; every other gather keeps the stock kernel.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   GatherV2,
   type GatherV2Attrs,
@@ -12,8 +11,7 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
-
-type Backend = Pick<BackendWasm, "disposeData" | "makeOutput" | "typedArrayFromHeap">;
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 
 /** GatherV2 for wasm copying whole rows along axis 0; undefined when already registered. */
 export function rowGatherConfig(): KernelConfig | undefined {

@@ -11,7 +11,6 @@
 // longer over a batch than the products themselves (28 ms for the sixteen items above).
 // Given OpenBLAS (kernels/blas.ts), every product is one sgemm per batch item instead, straight on the heap:
 // sgemm takes transposed operands and strides itself, so nothing is copied.
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
   BatchMatMul,
   broadcast_util,
@@ -21,9 +20,8 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
+import type { WasmBackend as Backend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
-
-type Backend = Pick<BackendWasm, "disposeData" | "makeOutput" | "typedArrayFromHeap">;
 
 /** Batch item `i` of a row-major [batch, ...rest] tensor, copied into a tensor of its own. */
 function batchItem(backend: Backend, x: TensorInfo, i: number): TensorInfo {
