@@ -10,6 +10,7 @@ import { adamwStepConfigs } from "./kernels/adamw-step.ts";
 import { addSharedConfig } from "./kernels/add-shared.ts";
 import { ATTENTION, attentionConfigs } from "./kernels/attention.ts";
 import { type Blas, loadBlas } from "./kernels/blas.ts";
+import { crossEntropyConfig } from "./kernels/cross-entropy.ts";
 import { registerGradients } from "./kernels/gradients.ts";
 import { l1ChangeConfig } from "./kernels/l1-change.ts";
 import { LORA_LINEAR, loraLinearConfigs } from "./kernels/lora-linear.ts";
@@ -91,6 +92,7 @@ function compiledKernels(blas: Blas): tf.KernelConfig[] {
     ...rotaryConfigs(blas),
     ...loraLinearConfigs(blas),
     ...attentionConfigs(blas),
+    crossEntropyConfig(blas),
   ];
 }
 

@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { backendLabel, initBackend } from "../backend.ts";
 import { ATTENTION, ATTENTION_GRAD } from "../kernels/attention.ts";
 import { loadBlas } from "../kernels/blas.ts";
+import { CROSS_ENTROPY } from "../kernels/cross-entropy.ts";
 import { LORA_LINEAR, LORA_LINEAR_GRAD } from "../kernels/lora-linear.ts";
 import { initTinyModel } from "../model/init.ts";
 import { loadModel } from "../model/loader.ts";
@@ -390,6 +391,8 @@ async function main(): Promise<void> {
       ["LoRA's projections as one kernel", [LORA_LINEAR, LORA_LINEAR_GRAD], "lora"],
       ["attention's core as one kernel", [ATTENTION, ATTENTION_GRAD], "lora"],
       ["attention's core as one kernel", [ATTENTION, ATTENTION_GRAD], "full"],
+      ["the loss's cross-entropy as one kernel", [CROSS_ENTROPY], "lora"],
+      ["the loss's cross-entropy as one kernel", [CROSS_ENTROPY], "full"],
     ] as const) {
       const saving = await kernelSaving(dir, backend, [...names], { warmup: 5, steps: 20, trainingType });
       savings[`${names[0]} ${trainingType}`] = saving ?? null;

@@ -1,6 +1,7 @@
-// What one of the engine's compiled kernels saves per step (kernels/lora-linear.ts, kernels/attention.ts): one
-// trainer on the bench model, its steps alternating between the kernels and the composed ops (the kernels
-// unregistered for that step), so both forms see the same load, the same weights and batches of the same shape.
+// What one of the engine's compiled kernels saves per step (kernels/lora-linear.ts, kernels/attention.ts,
+// kernels/cross-entropy.ts): one trainer on the bench model, its steps alternating between the kernels and the
+// composed ops (the kernels unregistered for that step), so both forms see the same load, the same weights and
+// batches of the same shape.
 import * as tf from "@tensorflow/tfjs-core";
 import { loadModel } from "../model/loader.ts";
 import { Trainer } from "../train/trainer.ts";

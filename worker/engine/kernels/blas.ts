@@ -1,7 +1,7 @@
 // OpenBLAS for the wasm backend's matmuls, through the small Node-API binding beside this file (blas/sgemm.c),
 // which also carries compiled element-wise kernels: AdamW's update, SwiGLU's product, RMSNorm, rotary
-// embeddings, attention's softmax between its products, GradES's L1 distance, the gradients' sum of squares
-// and the replicas' gradient sum (blas/*.c).
+// embeddings, attention's softmax between its products, the next-token loss's cross-entropy, GradES's L1
+// distance, the gradients' sum of squares and the replicas' gradient sum (blas/*.c).
 // XNNPACK's wasm kernels are limited to 128-bit SIMD; OpenBLAS picks the widest kernel the CPU has (AVX-512
 // here) and runs the same products several times faster (docs/engine.md has the figures). The binding is built
 // at install (infra/build/native-blas.mjs) where OpenBLAS's headers are installed (Debian: libopenblas-dev);
@@ -133,6 +133,17 @@ export interface Blas {
       dv: Float32Array,
     ]
   ): void;
+  /**
+   * Softmax cross-entropy per row of logits [rows, V] with its target word (blas/cross-entropy.c): loss[r] =
+   * -log softmax(x_r)[y_r], grad = softmax(x) - onehot(y).
+   */
+  crossEntropy(
+    V: number,
+    logits: Float32Array,
+    targets: Int32Array,
+    loss: Float32Array,
+    grad: Float32Array,
+  ): void;
   /** OpenBLAS's thread count (process-wide). */
   setThreads(threads: number): void;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
@@ -143,7 +154,7 @@ export interface Blas {
 export const BLAS_BINDING = fileURLToPath(new URL("./blas/build/Release/grades_blas.node", import.meta.url));
 
 /** The function the binding gained last: its presence tells a current build. */
-const LATEST_FUNCTION = "attentionBackward" satisfies keyof Blas;
+const LATEST_FUNCTION = "crossEntropy" satisfies keyof Blas;
 const STALE_BINDING = "the OpenBLAS binding was built from older sources (npm install rebuilds it)";
 
 /**

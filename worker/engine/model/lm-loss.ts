@@ -5,16 +5,18 @@
 // [chunkRows, V]. The gradient with respect to the lm_head (embed_tokens when tied) is produced only when that
 // weight is a trainable variable (full fine-tuning, pretraining): LoRA leaves it frozen and skips the [V, H] work.
 import * as tf from "@tensorflow/tfjs-core";
+import { crossEntropyWithGradient, hasCrossEntropyKernel } from "../kernels/cross-entropy.ts";
 import type { CausalLM, ForwardOptions } from "./types.ts";
 
 /** Hugging Face's ignore label. */
 export const IGNORE_LABEL = -100;
 
 /**
- * Up to this many bytes of probabilities ([targets, V] float32) are kept from the forward pass for the backward
- * pass instead of recomputing each chunk's logits there: one vocabulary matmul fewer per step (about a tenth of
- * a LoRA step's FLOPs on the bench model, whose 512 targets x 4,096 words take 8 MiB). Above it (Qwen3's
- * vocabulary: 311 MB for 512 targets) the backward pass recomputes them, chunk by chunk.
+ * Up to this many bytes of probabilities ([targets, V] float32, kept as the logits' gradient: the probabilities
+ * minus the one-hot targets) are kept from the forward pass for the backward pass instead of recomputing each
+ * chunk's logits there: one vocabulary matmul fewer per step (about a tenth of a LoRA step's FLOPs on the bench
+ * model, whose 512 targets x 4,096 words take 8 MiB). Above it (Qwen3's vocabulary: 311 MB for 512 targets) the
+ * backward pass recomputes them, chunk by chunk.
  */
 export const SAVED_PROBABILITIES_BYTES = 64 * 2 ** 20;
 
@@ -69,13 +71,26 @@ export function summedNextTokenLossFromHidden(
       const h = args[0] as tf.Tensor2D;
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const keep = keepProbabilities ?? keepsProbabilities(rows.length, V);
-      const probabilities: tf.Tensor[] = [];
+      const fused = keep && hasCrossEntropyKernel();
+      const targetIds = ([s, e]: [number, number]) => tf.tensor1d(targets.slice(s, e), "int32");
+      // d(lse - logit[y])/dlogits = softmax - onehot(y). The one-hot stays int32 (the subtraction casts it):
+      // the wasm backend's OneHot writes int32 ones into a float32 output.
+      const logitGrad = (p: tf.Tensor, chunk: [number, number]) => tf.sub(p, tf.oneHot(targetIds(chunk), V));
+      // Each chunk's gradient with respect to its logits, when kept: the backward pass is then products only.
+      const kept: tf.Tensor[] = [];
       const value = tf.tidy(() => {
         let total: tf.Tensor = tf.scalar(0);
-        for (const [s, e] of chunks) {
+        for (const chunk of chunks) {
+          const [s, e] = chunk;
           // h W^T with W as a transposed operand, not a transposed copy: every backend takes one in its product
           // (the wasm backend's sgemm straight, its XNNPACK path by a copy of its own).
           const logits = tf.matMul(tf.slice(h, [s, 0], [e - s, H]), lmHead, false, true); // [c, V]
+          if (fused) {
+            const [rowLoss, grad] = crossEntropyWithGradient(logits, targetIds(chunk));
+            kept.push(tf.keep(grad));
+            total = tf.add(total, tf.sum(rowLoss));
+            continue;
+          }
           const index = tf.tensor1d(
             targets.slice(s, e).map((y, i) => i * V + y),
             "int32",
@@ -85,8 +100,8 @@ export function summedNextTokenLossFromHidden(
             // softmax rather than exp(logits - lse): on wasm XNNPACK's softmax over a [c, V] chunk is several
             // times faster than the Exp kernel. The log-sum-exp then comes without Exp too: max(p) =
             // exp(max(logits) - lse) is at least 1 / V, so lse = max(logits) - log(max(p)) loses no precision.
-            const p = tf.keep(tf.softmax(logits)); // [c, V]
-            probabilities.push(p);
+            const p = tf.softmax(logits); // [c, V]
+            kept.push(tf.keep(logitGrad(p, chunk)));
             lse = tf.sub(tf.max(logits, -1), tf.log(tf.max(p, -1)));
           } else {
             lse = tf.logSumExp(logits, -1);
@@ -97,20 +112,17 @@ export function summedNextTokenLossFromHidden(
         return total as tf.Scalar;
       });
       // Saved tensors outlive this call until the backward pass has run (tfjs disposes them afterwards).
-      save([h, ...probabilities]);
-      tf.dispose(probabilities);
+      save([h, ...kept]);
+      tf.dispose(kept);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [hs, ...kept] = saved as tf.Tensor2D[];
+          const [hs, ...grads] = saved as tf.Tensor2D[];
           const dh: tf.Tensor[] = [];
           let dW: tf.Tensor | undefined;
-          for (const [k, [s, e]] of chunks.entries()) {
+          for (const [k, chunk] of chunks.entries()) {
+            const [s, e] = chunk;
             const hc = tf.slice(hs!, [s, 0], [e - s, H]); // [c, H]
-            // d(lse - logit[y])/dlogits = softmax - onehot(y)
-            const g = tf.sub(
-              kept[k] ?? tf.softmax(tf.matMul(hc, lmHead, false, true)),
-              tf.oneHot(tf.tensor1d(targets.slice(s, e), "int32"), V),
-            ); // [c, V]
+            const g = grads[k] ?? logitGrad(tf.softmax(tf.matMul(hc, lmHead, false, true)), chunk); // [c, V]
             dh.push(tf.matMul(g, lmHead)); // [c, H]
             if (trainHead) {
               const part = tf.matMul(g, hc, true, false); // [V, H]

@@ -72,5 +72,6 @@ napi_value sum_squares(napi_env env, napi_callback_info info);
 napi_value add_floats(napi_env env, napi_callback_info info);
 napi_value attention_forward(napi_env env, napi_callback_info info);
 napi_value attention_backward(napi_env env, napi_callback_info info);
+napi_value cross_entropy(napi_env env, napi_callback_info info);
 
 #endif

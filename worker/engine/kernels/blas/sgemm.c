@@ -1,8 +1,8 @@
 // Node-API binding of OpenBLAS's cblas_sgemm for the wasm backend's matmuls (kernels/wasm-matmul.ts), and the
-// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c, l1-distance.c, sum-squares.c, add-floats.c
-// and attention.c hold the other kernels). The operands are Float32Array views of the wasm heap, read and
-// written in place. Node-API modules are context-aware, so every replica thread (parallel/replica-thread.ts)
-// loads it too.
+// module's entry point (adamw.c, swiglu.c, rms-norm.c, rotary.c, l1-distance.c, sum-squares.c, add-floats.c,
+// attention.c and cross-entropy.c hold the other kernels). The operands are Float32Array views of the wasm
+// heap, read and written in place. Node-API modules are context-aware, so every replica thread
+// (parallel/replica-thread.ts) loads it too.
 #include <cblas.h>
 #include <stdint.h>
 
@@ -98,6 +98,7 @@ NAPI_MODULE_INIT() {
       {"addFloats", NULL, add_floats, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, attention_forward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, attention_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
