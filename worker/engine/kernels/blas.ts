@@ -54,8 +54,8 @@ export interface Blas {
     c2: number,
     gradScale: number,
   ): void;
-  /** out = gate · sig · up, sig = sigmoid(gate) (blas/swiglu.c); four arrays of one length. */
-  swigluForward(gate: Float32Array, sig: Float32Array, up: Float32Array, out: Float32Array): void;
+  /** sig = sigmoid(gate), out = gate · sig · up (blas/swiglu.c); four arrays of one length. */
+  swigluForward(gate: Float32Array, up: Float32Array, sig: Float32Array, out: Float32Array): void;
   /** SwiGLU's gradients: dgate = dy · up · s (1 + gate (1 - s)), dup = dy · gate · s. */
   swigluBackward(
     dy: Float32Array,

@@ -125,12 +125,13 @@ export function summedNextTokenLossFromHidden(
             const g = grads[k] ?? logitGrad(tf.softmax(tf.matMul(hc, lmHead, false, true)), chunk); // [c, V]
             dh.push(tf.matMul(g, lmHead)); // [c, H]
             if (trainHead) {
-              const part = tf.matMul(g, hc, true, false); // [V, H]
+              // dy goes onto the chunk's [c, H] states rather than onto the [V, H] product.
+              const part = tf.matMul(g, tf.mul(hc, dy), true, false); // [V, H]
               dW = dW ? tf.add(dW, part) : part;
             }
           }
           const dHidden = tf.mul(dh.length === 1 ? dh[0]! : tf.concat(dh, 0), dy);
-          return trainHead ? [dHidden, tf.mul(dW!, dy)] : [dHidden];
+          return trainHead ? [dHidden, dW!] : [dHidden];
         });
       return { value, gradFunc };
     });

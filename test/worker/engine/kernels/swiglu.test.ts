@@ -54,6 +54,22 @@ describe.skipIf(!blas)("SwiGLU's compiled kernels on wasm", () => {
     tf.dispose([gate, up, ...grads]);
   });
 
+  it("computes the sigmoid to float32's precision over the whole range, without overflow", () => {
+    const gate = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 20); // -100 .. 100
+    const up = new Float32Array(gate.length).fill(1);
+    const sig = new Float32Array(gate.length);
+    const out = new Float32Array(gate.length);
+    blas!.swigluForward(gate, up, sig, out);
+    for (const [i, g] of gate.entries()) {
+      const want = 1 / (1 + Math.exp(-g));
+      // Relative to the value where float32 has normal numbers; below e^-87 the kernel flushes to 0.
+      expect(Math.abs(sig[i]! - want)).toBeLessThanOrEqual(4e-7 * want + 1e-38);
+      expect(out[i]).toBe(Math.fround(g * sig[i]!));
+    }
+    expect(sig[gate.length - 1]).toBe(1);
+    expect(sig[0]).toBe(0);
+  });
+
   it("refuses arrays of different lengths", () => {
     const x = new Float32Array(4);
     expect(() => blas!.swigluForward(x, x, x, new Float32Array(5))).toThrow(RangeError);
