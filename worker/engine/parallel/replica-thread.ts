@@ -10,7 +10,7 @@ import { ActivationCache } from "../train/activation-cache.ts";
 import { microBatchGradients } from "../train/micro-batch.ts";
 import { makeTrainable, trainableVariables } from "../train/trainable.ts";
 import type { FromReplica, ReplicaInput, ToReplica } from "./replica-messages.ts";
-import { floatsOf } from "./tensor-floats.ts";
+import { floatsOf, overwriteVariable } from "./tensor-floats.ts";
 
 const port = parentPort!;
 const input = workerData as ReplicaInput;
@@ -39,10 +39,10 @@ async function start() {
   return async (m: ToReplica): Promise<number> => {
     for (const key of m.updated) {
       const s = slots.get(key)!;
-      // tf.tensor copies out of shared memory at once: the trainer rewrites it after its next step.
-      tf.tidy(() =>
-        variables.get(key)!.assign(tf.tensor(weights.subarray(s.offset, s.offset + s.size), s.shape)),
-      );
+      const v = variables.get(key)!;
+      const fresh = weights.subarray(s.offset, s.offset + s.size);
+      // Either way the values are copied out of shared memory at once: the trainer rewrites it after its next step.
+      if (!overwriteVariable(v, fresh)) tf.tidy(() => v.assign(tf.tensor(fresh, s.shape)));
     }
     const vars = m.active.map((key) => variables.get(key)!);
     const r = await microBatchGradients(model, cache, m.batch, vars, m.targets, m.cachedLayers, {
