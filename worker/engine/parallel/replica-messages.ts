@@ -5,6 +5,10 @@ import type { WasmMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
 import type { TrainSpec } from "../train/types.ts";
 
+/** ReplicaInput.signal's cells: the running count of weights streamed, and whether the pool is closing. */
+export const STREAMED = 0;
+export const CLOSING = 1;
+
 /** Where one trainable variable lives in the shared weight and gradient buffers (in float32 elements). */
 export interface Slot {
   key: string;
@@ -21,6 +25,11 @@ export interface ReplicaInput {
   weights: SharedArrayBuffer;
   /** This replica's gradients, written at each step for the keys it was asked to differentiate. */
   grads: SharedArrayBuffer;
+  /**
+   * Two int32s: the running count of weights streamed into `weights` (see ToReplica's preload), and 1 once the
+   * pool is closing.
+   */
+  signal: SharedArrayBuffer;
   /** wasm threads of this replica. */
   threads: number;
   /** The trainer's matmuls, so every replica computes its rows' products as the trainer does. */
@@ -40,6 +49,11 @@ export type ToReplica = {
   dropoutSeed: number;
   /** Keys whose shared weights changed since this replica last read them. */
   updated: string[];
+  /**
+   * After handing in the gradient, read the weights of `active`, in that order, as the trainer streams them:
+   * the i-th is written once the streamed count has risen by i + 1.
+   */
+  preload: boolean;
 };
 
 export type FromReplica =

@@ -2,7 +2,10 @@
 // copy of the model on a single-threaded wasm backend of its own and computes the gradient of its share of each
 // micro-batch's rows; the trainer computes the first share itself, sums the replicas' gradients from shared
 // memory (in replica order, so a run is reproducible) and takes the one optimizer step, then publishes the
-// weights it changed for the replicas to read at the next step. Everything that decides (GradES, clipping,
+// weights it changed for the replicas to read at the next step. The weights of a step's last micro-batch are
+// streamed: each replica, having handed in its gradient, waits on a shared counter and reads every weight as
+// soon as the optimizer has written it, so by the time the next step starts it holds them all, and neither
+// the trainer's copy into shared memory nor the replicas' copy out of it waits for the other. Everything that decides (GradES, clipping,
 // AdamW, checkpoints) happens once, in the trainer, on the summed gradient: the same G and the same step as one
 // thread on the whole batch, up to the order of float32 additions.
 //
@@ -13,7 +16,14 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { wasmStartedMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
 import type { TrainSpec } from "../train/types.ts";
-import type { FromReplica, ReplicaInput, Slot, ToReplica } from "./replica-messages.ts";
+import {
+  CLOSING,
+  type FromReplica,
+  type ReplicaInput,
+  type Slot,
+  STREAMED,
+  type ToReplica,
+} from "./replica-messages.ts";
 import { floatsOf } from "./tensor-floats.ts";
 
 // From the sources (tsx) the thread needs tsx's loader, which the boot file registers; the built form (dist/)
@@ -47,15 +57,25 @@ export class ReplicaPool {
   private readonly weights: Float32Array;
   /** Weights changed since the replicas last read them: every one at first, so they start from the trainer's. */
   private readonly updated: Set<string>;
+  private readonly signal: Int32Array;
+  /** Weights streamed since the pool started (signal[STREAMED] follows it). */
+  private streamedTotal = 0;
+  /**
+   * The keys the replicas wait for after the last compute(), in their order, and those written so far: the
+   * count is raised over the longest written prefix, whatever order the optimizer takes.
+   */
+  private stream: { keys: string[]; written: Set<string>; next: number } | undefined;
 
   private constructor(
     private readonly replicas: Replica[],
     layout: Slot[],
     weights: SharedArrayBuffer,
+    signal: SharedArrayBuffer,
     private readonly variables: Map<string, tf.Variable>,
   ) {
     for (const s of layout) this.slots.set(s.key, s);
     this.weights = new Float32Array(weights);
+    this.signal = new Int32Array(signal);
     this.updated = new Set(layout.map((s) => s.key));
   }
 
@@ -68,6 +88,7 @@ export class ReplicaPool {
       return slot;
     });
     const weights = new SharedArrayBuffer(offset * 4);
+    const signal = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const replicas: Replica[] = [];
     try {
       for (let i = 0; i < o.count; i++) {
@@ -78,6 +99,7 @@ export class ReplicaPool {
           layout,
           weights,
           grads,
+          signal,
           threads: o.threads,
           matMul: wasmStartedMatMul() ?? "xnnpack",
           activationCacheBytes: o.activationCacheBytes,
@@ -93,6 +115,7 @@ export class ReplicaPool {
       replicas,
       layout,
       weights,
+      signal,
       new Map(o.variables.map((v) => [v.key, v.variable])),
     );
     for (const r of replicas) pool.listen(r);
@@ -128,17 +151,53 @@ export class ReplicaPool {
   /** Copies the changed weights into shared memory (one pass over each). */
   private publish(): string[] {
     const keys = [...this.updated];
-    for (const key of keys) {
-      const s = this.slots.get(key)!;
-      this.weights.set(floatsOf(this.variables.get(key)!), s.offset);
-    }
+    for (const key of keys) this.write(key);
     this.updated.clear();
     return keys;
+  }
+
+  private write(key: string): void {
+    this.weights.set(floatsOf(this.variables.get(key)!), this.slots.get(key)!.offset);
+  }
+
+  /**
+   * The optimizer has just changed `key`: streamed at once to replicas waiting for it (see compute's stream),
+   * otherwise published before the next step.
+   */
+  optimized(key: string): void {
+    const s = this.stream;
+    if (!s?.keys.includes(key) || s.written.has(key)) {
+      this.markUpdated([key]);
+      return;
+    }
+    this.write(key);
+    this.updated.delete(key);
+    s.written.add(key);
+    let raised = false;
+    while (s.next < s.keys.length && s.written.has(s.keys[s.next]!)) {
+      s.next++;
+      this.streamedTotal++;
+      raised = true;
+    }
+    if (raised) {
+      Atomics.store(this.signal, STREAMED, this.streamedTotal);
+      Atomics.notify(this.signal, STREAMED);
+    }
+  }
+
+  /** Ends a stream: a weight the optimizer did not change is streamed as it is, so no replica waits on. */
+  endStream(): void {
+    const s = this.stream;
+    if (!s) return;
+    for (const key of s.keys) if (!s.written.has(key)) this.optimized(key);
+    this.stream = undefined;
   }
 
   /**
    * Starts the gradient of `parts[i]` on replica i (at most `size` parts) and resolves to their summed losses,
    * each divided by `targets`, once all are done; gradientsOf() then reads each replica's gradient.
+   * With `stream` (the step's last micro-batch), the replicas then wait for the weights of `active` as the
+   * optimizer writes them: the caller passes each to optimized() and ends with endStream().
    */
   compute(
     parts: Batch[],
@@ -146,9 +205,15 @@ export class ReplicaPool {
     targets: number,
     cachedLayers: number,
     dropoutSeed: number,
+    stream = false,
   ): Promise<number[]> {
     if (parts.length > this.replicas.length) throw new Error("more batch parts than replicas");
+    // A stream a failed step left open would keep replicas waiting instead of reading this message.
+    this.endStream();
     const updated = this.publish();
+    // Only when every replica computes: one without a part would not be waiting.
+    const preload = stream && parts.length === this.replicas.length;
+    this.stream = preload ? { keys: active, written: new Set(), next: 0 } : undefined;
     return Promise.all(
       parts.map(
         (batch, i) =>
@@ -156,7 +221,16 @@ export class ReplicaPool {
             const r = this.replicas[i]!;
             if (r.failure) return reject(r.failure);
             r.pending = { resolve, reject };
-            const m: ToReplica = { type: "step", batch, active, targets, cachedLayers, dropoutSeed, updated };
+            const m: ToReplica = {
+              type: "step",
+              batch,
+              active,
+              targets,
+              cachedLayers,
+              dropoutSeed,
+              updated,
+              preload,
+            };
             r.worker.postMessage(m);
           }),
       ),
@@ -177,6 +251,9 @@ export class ReplicaPool {
   }
 
   async dispose(): Promise<void> {
+    // Releases a replica waiting for streamed weights.
+    Atomics.store(this.signal, CLOSING, 1);
+    Atomics.notify(this.signal, STREAMED);
     await Promise.all(this.replicas.map((r) => r.worker.terminate()));
   }
 }

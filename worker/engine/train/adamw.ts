@@ -56,9 +56,10 @@ export class AdamW {
 
   /**
    * One optimizer step at learning rate `lr` for the given variables (grads are read, not disposed), each
-   * gradient first multiplied by `gradScale` (clipping's factor, train/clip.ts) when given.
+   * gradient first multiplied by `gradScale` (clipping's factor, train/clip.ts) when given; `onUpdated` is told
+   * each variable's key as soon as it holds its new value.
    */
-  apply(updates: ParamUpdate[], lr: number, gradScale?: tf.Scalar): void {
+  apply(updates: ParamUpdate[], lr: number, gradScale?: tf.Scalar, onUpdated?: (key: string) => void): void {
     const { beta1, beta2, epsilon, weightDecay } = this;
     for (const { key, variable, grad, decay } of updates) {
       let slot = this.slots.get(key);
@@ -87,6 +88,7 @@ export class AdamW {
       prev.m.dispose();
       prev.v.dispose();
       this.slots.set(key, { m: m!, v: v!, t });
+      onUpdated?.(key);
     }
   }
 

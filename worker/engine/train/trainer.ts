@@ -225,7 +225,7 @@ export class Trainer {
 
   /**
    * One micro-batch's gradient: with replicas, its rows split between this thread and them, and their shares
-   * added to this thread's in replica order.
+   * added to this thread's in replica order. `last`: the step's last micro-batch.
    */
   private async gradients(
     batch: Batch,
@@ -234,10 +234,12 @@ export class Trainer {
     targets: number,
     cachedLayers: number,
     opts: ForwardOptions & { dropoutSeed: number },
+    last: boolean,
   ): Promise<MicroBatchGradients> {
     const pool = await this.replicaPool();
     const parts = pool ? splitRows(batch, pool.size + 1) : [batch];
-    const remote = pool?.compute(parts.slice(1), keys, targets, cachedLayers, opts.dropoutSeed);
+    // After the step's last micro-batch the replicas wait for the optimizer's weights (ReplicaPool.optimized).
+    const remote = pool?.compute(parts.slice(1), keys, targets, cachedLayers, opts.dropoutSeed, last);
     // Awaited below, after this thread's share; until then a failure must not count as unhandled.
     remote?.catch(() => {});
     const own = await microBatchGradients(
@@ -316,12 +318,11 @@ export class Trainer {
     let loss: tf.Scalar | undefined;
     let grads: tf.Tensor[] | undefined;
     const cachedLayers = this.cachedLayers();
-    for (const batch of batches) {
+    for (const [i, batch] of batches.entries()) {
       const dropoutSeed = this.rng.nextUint32();
-      const { value, grads: g } = await this.gradients(batch, vars, keys, targets, cachedLayers, {
-        training: true,
-        dropoutSeed,
-      });
+      const opts = { training: true, dropoutSeed };
+      const last = i === batches.length - 1;
+      const { value, grads: g } = await this.gradients(batch, vars, keys, targets, cachedLayers, opts, last);
       if (!grads || !loss) {
         grads = g;
         loss = value;
@@ -366,9 +367,11 @@ export class Trainer {
         decay: !NO_DECAY.test(u.name),
       })),
     ];
-    this.optimizer.apply(updates, lr, scale);
+    // Each weight goes to the replicas as soon as it is written.
+    const pool = this.pool ? await this.pool : undefined;
+    this.optimizer.apply(updates, lr, scale, pool ? (key) => pool.optimized(key) : undefined);
+    pool?.endStream();
     tf.dispose([...grads!, ...(scale ? [scale] : [])]);
-    if (this.pool) (await this.pool).markUpdated(keys);
     if (weightChange && this.grades.needsTensorsAt(stepNo))
       pending = this.grades.measure(stepNo, grouped(vars));
 

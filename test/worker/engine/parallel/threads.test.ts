@@ -92,6 +92,18 @@ describe("training on several wasm threads", () => {
     }
   }
 
+  it("gives one thread's losses with gradient accumulation and a micro-batch of one row (full, replicas)", async () => {
+    // 16 examples in batches of 3: five of 3 rows and one of 1, which only the trainer computes; the replica
+    // then reads the weights at the next step instead of as the optimizer streams them.
+    const over = { trainingType: "full" as const, batchSize: 3, gradientAccumulationSteps: 2 };
+    const one = await run("accumulate-1", { ...over, threads: 1 });
+    const two = await run("accumulate-2", { ...over, threads: 2 });
+    expect(two.summary.backend).toBe(`wasm (simd, 1 thread${MATMULS}) x 2 data-parallel replicas`);
+    expect(two.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    for (const [i, s] of two.steps.entries()) expectClose(s.trainLoss, one.steps[i]!.trainLoss, 1e-5);
+    expect(two.steps[3]!.trainLoss).toBeLessThan(two.steps[0]!.trainLoss);
+  });
+
   for (const [from, to] of [
     [2, 1],
     [1, 2],
