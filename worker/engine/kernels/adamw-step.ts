@@ -28,6 +28,8 @@ export interface AdamWStepAttrs {
   decay: number;
   /** The variable's step count after this step (bias correction). */
   t: number;
+  /** An array of the variable's size that receives the new weights too (a replica's shared buffer). */
+  copyTo?: Float32Array;
 }
 
 /**
@@ -106,9 +108,11 @@ function wasmStep(blas?: Blas): StepKernel {
         stepSize,
         c2,
         scale,
+        ...(a.copyTo ? [a.copyTo] : []),
       );
     } else {
       adamwStepValues(view(w), view(g), view(m), view(v), { w: ow, m: om, v: ov }, a, scale);
+      a.copyTo?.set(ow);
     }
     return outs;
   };
@@ -123,7 +127,9 @@ const cpuStep: KernelFunc = ({ inputs, attrs, backend }) => {
   const n = values(w).length;
   const out = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
   const scale = s ? values(s)[0]! : 1;
-  adamwStepValues(values(w), values(g), values(m), values(v), out, attrs as unknown as AdamWStepAttrs, scale);
+  const a = attrs as unknown as AdamWStepAttrs;
+  adamwStepValues(values(w), values(g), values(m), values(v), out, a, scale);
+  a.copyTo?.set(out.w);
   return [out.w, out.m, out.v].map((x) => b.makeTensorInfo(w.shape, "float32", x));
 };
 

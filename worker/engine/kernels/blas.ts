@@ -36,7 +36,8 @@ export interface Blas {
   ): void;
   /**
    * AdamW's update in one compiled pass (blas/adamw.c): w, g, m, v and the three outputs, all of one length, then
-   * the constants adamwStepValues (kernels/adamw-step.ts) computes, in its order, and clipping's factor of g.
+   * the constants adamwStepValues (kernels/adamw-step.ts) computes, in its order, clipping's factor of g, and
+   * optionally an array of that length that receives the new weights too.
    */
   adamw(
     w: Float32Array,
@@ -53,6 +54,7 @@ export interface Blas {
     stepSize: number,
     c2: number,
     gradScale: number,
+    copyTo?: Float32Array,
   ): void;
   /** sig = sigmoid(gate), out = gate · sig · up (blas/swiglu.c); four arrays of one length. */
   swigluForward(gate: Float32Array, up: Float32Array, sig: Float32Array, out: Float32Array): void;

@@ -15,6 +15,7 @@ import { Worker } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import { wasmStartedMatMul } from "../backend.ts";
 import type { Batch } from "../data/batches.ts";
+import type { WeightSink } from "../train/adamw.ts";
 import type { TrainSpec } from "../train/types.ts";
 import {
   CLOSING,
@@ -52,11 +53,11 @@ interface Replica {
   failure?: Error;
 }
 
-export class ReplicaPool {
+export class ReplicaPool implements WeightSink {
   private readonly slots = new Map<string, Slot>();
   private readonly weights: Float32Array;
   /** Weights changed since the replicas last read them: every one at first, so they start from the trainer's. */
-  private readonly updated: Set<string>;
+  private readonly stale: Set<string>;
   private readonly signal: Int32Array;
   /** Weights streamed since the pool started (signal[STREAMED] follows it). */
   private streamedTotal = 0;
@@ -76,7 +77,7 @@ export class ReplicaPool {
     for (const s of layout) this.slots.set(s.key, s);
     this.weights = new Float32Array(weights);
     this.signal = new Int32Array(signal);
-    this.updated = new Set(layout.map((s) => s.key));
+    this.stale = new Set(layout.map((s) => s.key));
   }
 
   /** Starts the replicas and waits until each has loaded its model. */
@@ -145,14 +146,14 @@ export class ReplicaPool {
 
   /** Marks variables the trainer has just changed; they are published before the next step. */
   markUpdated(keys: Iterable<string>): void {
-    for (const k of keys) this.updated.add(k);
+    for (const k of keys) this.stale.add(k);
   }
 
   /** Copies the changed weights into shared memory (one pass over each). */
   private publish(): string[] {
-    const keys = [...this.updated];
+    const keys = [...this.stale];
     for (const key of keys) this.write(key);
-    this.updated.clear();
+    this.stale.clear();
     return keys;
   }
 
@@ -160,18 +161,25 @@ export class ReplicaPool {
     this.weights.set(floatsOf(this.variables.get(key)!), this.slots.get(key)!.offset);
   }
 
+  /** Where the optimizer writes `key`'s new weights for replicas waiting for it (see compute's stream). */
+  target(key: string): Float32Array | undefined {
+    const s = this.stream;
+    if (!s?.keys.includes(key) || s.written.has(key)) return undefined;
+    const slot = this.slots.get(key)!;
+    return this.weights.subarray(slot.offset, slot.offset + slot.size);
+  }
+
   /**
-   * The optimizer has just changed `key`: streamed at once to replicas waiting for it (see compute's stream),
-   * otherwise published before the next step.
+   * The optimizer has just changed `key`, and written it to target(key) if that gave an array: then it is
+   * streamed at once, otherwise published before the next step.
    */
-  optimized(key: string): void {
+  updated(key: string): void {
     const s = this.stream;
     if (!s?.keys.includes(key) || s.written.has(key)) {
       this.markUpdated([key]);
       return;
     }
-    this.write(key);
-    this.updated.delete(key);
+    this.stale.delete(key);
     s.written.add(key);
     let raised = false;
     while (s.next < s.keys.length && s.written.has(s.keys[s.next]!)) {
@@ -189,7 +197,11 @@ export class ReplicaPool {
   endStream(): void {
     const s = this.stream;
     if (!s) return;
-    for (const key of s.keys) if (!s.written.has(key)) this.optimized(key);
+    for (const key of s.keys) {
+      if (s.written.has(key)) continue;
+      this.write(key);
+      this.updated(key);
+    }
     this.stream = undefined;
   }
 

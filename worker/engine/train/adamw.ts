@@ -17,6 +17,14 @@ interface Slot {
   t: number;
 }
 
+/** Where the optimizer also writes a weight's new values, and whom it tells (parallel/replicas.ts). */
+export interface WeightSink {
+  /** An array of the variable's size to receive `key`'s new values, or undefined. */
+  target(key: string): Float32Array | undefined;
+  /** `key` holds its new values, and so does the array target(key) gave. */
+  updated(key: string): void;
+}
+
 export interface ParamUpdate {
   key: string;
   variable: tf.Variable;
@@ -56,10 +64,10 @@ export class AdamW {
 
   /**
    * One optimizer step at learning rate `lr` for the given variables (grads are read, not disposed), each
-   * gradient first multiplied by `gradScale` (clipping's factor, train/clip.ts) when given; `onUpdated` is told
-   * each variable's key as soon as it holds its new value.
+   * gradient first multiplied by `gradScale` (clipping's factor, train/clip.ts) when given; each new weight
+   * also goes to `sink`, as soon as it is computed (by the update's own pass where it is one kernel).
    */
-  apply(updates: ParamUpdate[], lr: number, gradScale?: tf.Scalar, onUpdated?: (key: string) => void): void {
+  apply(updates: ParamUpdate[], lr: number, gradScale?: tf.Scalar, sink?: WeightSink): void {
     const { beta1, beta2, epsilon, weightDecay } = this;
     for (const { key, variable, grad, decay } of updates) {
       let slot = this.slots.get(key);
@@ -71,8 +79,10 @@ export class AdamW {
       const prev = slot;
       const decayFactor = weightDecay === 0 || decay === false ? 1 : 1 - lr * weightDecay;
       const fused = variable.dtype === "float32" && fusedAdamWTakes(variable.size);
+      const copyTo = sink?.target(key);
+      const attrs = { lr, beta1, beta2, epsilon, decay: decayFactor, t, ...(copyTo ? { copyTo } : {}) };
       const [m, v, w] = fused
-        ? fusedStep(variable, grad, prev, { lr, beta1, beta2, epsilon, decay: decayFactor, t }, gradScale)
+        ? fusedStep(variable, grad, prev, attrs, gradScale)
         : tf.tidy(() => {
             const g = gradScale ? tf.mul(grad, gradScale) : grad;
             const m = tf.add(tf.mul(prev.m, beta1), tf.mul(g, 1 - beta1));
@@ -85,10 +95,11 @@ export class AdamW {
           });
       variable.assign(w as tf.Tensor);
       w!.dispose();
+      if (copyTo && !fused) copyTo.set(variable.dataSync());
       prev.m.dispose();
       prev.v.dispose();
       this.slots.set(key, { m: m!, v: v!, t });
-      onUpdated?.(key);
+      sink?.updated(key);
     }
   }
 

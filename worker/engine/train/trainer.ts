@@ -369,7 +369,7 @@ export class Trainer {
     ];
     // Each weight goes to the replicas as soon as it is written.
     const pool = this.pool ? await this.pool : undefined;
-    this.optimizer.apply(updates, lr, scale, pool ? (key) => pool.optimized(key) : undefined);
+    this.optimizer.apply(updates, lr, scale, pool);
     pool?.endStream();
     tf.dispose([...grads!, ...(scale ? [scale] : [])]);
     if (weightChange && this.grades.needsTensorsAt(stepNo))

@@ -68,6 +68,28 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
       expect(Array.from(om!)).toEqual(Array.from(js.m));
       expect(Array.from(ov!)).toEqual(Array.from(js.v));
     }
+    // An eighth array receives the new weights as well, and the three outputs are unchanged.
+    const copy = new Float32Array(new SharedArrayBuffer(n * 4));
+    const before = Array.from(ow!);
+    blas!.adamw(
+      w!,
+      g!,
+      m!,
+      v!,
+      ow!,
+      om!,
+      ov!,
+      a.beta1,
+      a.beta2,
+      a.epsilon,
+      a.decay,
+      stepSize,
+      c2,
+      Math.fround(0.37),
+      copy,
+    );
+    expect(Array.from(copy)).toEqual(Array.from(ow!));
+    expect(Array.from(ow!)).toEqual(before);
     // The factor is the float a clipping pass would have written: the gradient scaled beforehand gives the same.
     const clipped = g!.map((x) => Math.fround(x * Math.fround(0.37)));
     const pre = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
@@ -86,6 +108,8 @@ describe.skipIf(!blas)("the OpenBLAS binding", () => {
     const k = [0.9, 0.999, 1e-8, 1, 1e-3, 1, 1] as const;
     expect(() => blas!.adamw(x, x, x, x, x, x, new Float32Array(3), ...k)).toThrow(RangeError);
     expect(() => blas!.adamw(x, x, x, new Float64Array(4) as never, x, x, x, ...k)).toThrow(TypeError);
+    expect(() => blas!.adamw(x, x, x, x, x, x, x, ...k, new Float32Array(3))).toThrow(RangeError);
+    expect(() => blas!.adamw(x, x, x, x, x, x, x, ...k, new Float64Array(4) as never)).toThrow(TypeError);
   });
 
   it("gives the wasm backend the compiled AdamW kernel, which takes variables of any size", async () => {

@@ -99,6 +99,46 @@ describe("AdamW", () => {
     },
   );
 
+  it.each(["cpu", "wasm"])(
+    "writes each new weight to a sink's array on %s, by the kernel or after the composed ops, and says so in order",
+    async (backend) => {
+      await initBackend(backend as "cpu" | "wasm");
+      const kernel = tf.getKernel(ADAMW_STEP, backend)!;
+      try {
+        for (const composed of [false, true]) {
+          if (composed) tf.unregisterKernel(ADAMW_STEP, backend);
+          const a = tf.variable(tf.randomNormal([500], 0, 1, "float32", 1));
+          const b = tf.variable(tf.randomNormal([4], 0, 1, "float32", 2));
+          const targets = new Map([["a", new Float32Array(new SharedArrayBuffer(500 * 4))]]);
+          const told: string[] = [];
+          const sink = {
+            target: (key: string) => targets.get(key),
+            updated: (key: string) => told.push(key),
+          };
+          const [ga, gb] = [tf.randomNormal([500], 0, 1, "float32", 3), tf.ones([4])];
+          const opt = new AdamW({ weightDecay: 0.1 });
+          opt.apply(
+            [
+              { key: "a", variable: a, grad: ga },
+              { key: "b", variable: b, grad: gb },
+            ],
+            0.01,
+            undefined,
+            sink,
+          );
+          expect(told).toEqual(["a", "b"]);
+          expect(Array.from(targets.get("a")!)).toEqual(Array.from(a.dataSync()));
+          expect(targets.get("a")!.some((x) => x !== 0)).toBe(true);
+          tf.dispose([a, b, ga, gb]);
+          opt.dispose();
+        }
+      } finally {
+        if (!tf.getKernel(ADAMW_STEP, backend)) tf.registerKernel(kernel);
+        await initBackend("cpu");
+      }
+    },
+  );
+
   it("releases one variable's moments and keeps the live tensor count flat across steps", () => {
     const a = tf.variable(tf.ones([3]));
     const b = tf.variable(tf.ones([3]));
