@@ -13,7 +13,8 @@
 //   every float any op of the forward pass produced: ACTIVATION_COPIES below, measured (memory/measure.ts);
 // - the loss's vocabulary chunk: logits of CHUNK_ROWS positions at a time, with their softmax, never [B, T, V]
 //   (model/lm-loss.ts), alive at the start of the backward pass, before most activation gradients exist; and,
-//   where they are small enough to be kept (keepsProbabilities), every target's probabilities.
+//   where they are small enough to be kept (keepsProbabilities), every target's probabilities (kept as the
+//   logits' gradient, softmax minus the one-hot target).
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
 // or compiled form, kernels/rms-norm.ts, swiglu.ts, rotary.ts, lora-linear.ts and attention.ts
 // (MemoryShape.compiledKernels).
