@@ -3,7 +3,10 @@
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 
-export type WasmBackend = Pick<BackendWasm, "makeOutput" | "typedArrayFromHeap" | "disposeData">;
+export type WasmBackend = Pick<
+  BackendWasm,
+  "makeOutput" | "typedArrayFromHeap" | "disposeData" | "refCount" | "incRef"
+>;
 
 export interface CpuBackend {
   data: { get(dataId: object): { values: Float32Array } };

@@ -104,8 +104,11 @@ export interface Blas {
   l1Distance(a: Float32Array, b: Float32Array): number;
   /** sum a[i]² over an array, in double (blas/sum-squares.c). */
   sumSquares(a: Float32Array): number;
-  /** out = x + a in float32, three arrays of one length; out may be x (blas/add-floats.c). */
-  addFloats(x: Float32Array, a: Float32Array, out: Float32Array): void;
+  /**
+   * out = x + a in float32, three arrays of one length; out may be x (blas/add-floats.c). Returns the sum of
+   * out's squares, in double.
+   */
+  addFloats(x: Float32Array, a: Float32Array, out: Float32Array): number;
   /**
    * Attention's core per batch item and kv head (blas/attention.c): probs = softmax(q k^T + mask), out = probs v;
    * q [batch · kvHeads, M, D], k and v [batch · kvHeads, S, D], mask [batch, T, S], M a multiple of T.

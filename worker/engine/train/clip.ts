@@ -7,11 +7,16 @@ import { sumOfSquares } from "../kernels/sum-squares.ts";
 
 /**
  * The global norm of the gradients (a scalar tensor) and, when clipping is on, the factor to multiply them by
- * (a scalar tensor, 1 where the norm is within maxNorm).
+ * (a scalar tensor, 1 where the norm is within maxNorm). `sumSquares`: their sum of squares where the caller
+ * has it already (the pass that summed the replicas' gradients computed it), so they are not read again.
  */
-export function clipFactor(grads: tf.Tensor[], maxNorm: number): { norm: tf.Scalar; scale?: tf.Scalar } {
+export function clipFactor(
+  grads: tf.Tensor[],
+  maxNorm: number,
+  sumSquares?: number,
+): { norm: tf.Scalar; scale?: tf.Scalar } {
   return tf.tidy(() => {
-    const norm = tf.sqrt(sumOfSquares(grads)) as tf.Scalar;
+    const norm = tf.sqrt(sumSquares === undefined ? sumOfSquares(grads) : tf.scalar(sumSquares)) as tf.Scalar;
     if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) return { norm };
     const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6))) as tf.Scalar;
     return { norm, scale };

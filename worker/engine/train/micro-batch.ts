@@ -12,6 +12,8 @@ export interface MicroBatchGradients {
   value: tf.Scalar;
   /** One per variable, in the order given. */
   grads: tf.Tensor[];
+  /** The gradients' sum of squares, where the pass that produced them computed it (the replicas' sum). */
+  sumSquares?: number;
 }
 
 /**

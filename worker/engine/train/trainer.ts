@@ -259,20 +259,23 @@ export class Trainer {
       tf.dispose([own.value, ...own.grads]);
       throw err;
     }
+    const squares = new Float64Array(1);
     const summed = tf.tidy(() => ({
       value: tf.add(
         own.value,
         losses.reduce((a, b) => a + b, 0),
       ) as tf.Scalar,
+      // Written over this thread's gradients where their buffers are theirs alone: they are dropped below.
       grads: own.grads.map((g, i) =>
         addShared(
           g,
           losses.map((_, r) => pool.gradientsOf(r, keys[i]!)),
+          squares,
         ),
       ),
     }));
     tf.dispose([own.value, ...own.grads]);
-    return summed;
+    return { ...summed, sumSquares: squares[0]! };
   }
 
   /** The lowest layers whose forward pass the activation cache may skip this step (0: none). */
@@ -317,12 +320,19 @@ export class Trainer {
     const tokens = batches.reduce((n, b) => n + b.tokens, 0);
     let loss: tf.Scalar | undefined;
     let grads: tf.Tensor[] | undefined;
+    // Known when one micro-batch's replicas' sum computed it; a sum over micro-batches is read again.
+    let sumSquares: number | undefined;
     const cachedLayers = this.cachedLayers();
     for (const [i, batch] of batches.entries()) {
       const dropoutSeed = this.rng.nextUint32();
       const opts = { training: true, dropoutSeed };
       const last = i === batches.length - 1;
-      const { value, grads: g } = await this.gradients(batch, vars, keys, targets, cachedLayers, opts, last);
+      const {
+        value,
+        grads: g,
+        ...rest
+      } = await this.gradients(batch, vars, keys, targets, cachedLayers, opts, last);
+      if (batches.length === 1) sumSquares = rest.sumSquares;
       if (!grads || !loss) {
         grads = g;
         loss = value;
@@ -350,7 +360,7 @@ export class Trainer {
     if (!weightChange && this.grades.needsTensorsAt(stepNo))
       pending = this.grades.measure(stepNo, grouped(grads!));
     if (weightChange && this.grades.measuresAt(stepNo)) this.grades.holdPrevious(stepNo - 1, grouped(vars));
-    const { norm, scale } = clipFactor(grads!, spec.maxGradNorm);
+    const { norm, scale } = clipFactor(grads!, spec.maxGradNorm, sumSquares);
     let k = 0;
     const updates = [
       ...active.flatMap((c) =>

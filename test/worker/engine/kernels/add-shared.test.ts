@@ -35,20 +35,40 @@ describe("addShared (a tensor plus arrays outside the backend)", () => {
     tf.registerKernel(addSharedConfig(b));
     try {
       const x = tf.randomNormal([37, 29], 0, 1, "float32", 3);
+      const xs = Float32Array.from(x.dataSync());
       const addends = sharedAddends(x.size);
+      const want = reference(xs, addends);
+      const wantSquares = want.reduce((s, v) => s + v * v, 0);
+      // x's buffer is shared with a clone: the sum goes to a new one, x is left as it was.
+      const clone = tf.clone(x);
       const before = tf.memory().numTensors;
-      const out = addShared(x, addends);
+      const squares = new Float64Array(1);
+      const out = addShared(x, addends, squares);
       expect(tf.memory().numTensors).toBe(before + 1);
       expect(out.shape).toEqual([37, 29]);
-      expect(Array.from(out.dataSync())).toEqual(reference(x.dataSync() as Float32Array, addends));
+      expect(out.dataId).not.toBe(x.dataId);
+      expect(Array.from(out.dataSync())).toEqual(want);
+      expect(Array.from(x.dataSync())).toEqual(Array.from(xs));
+      expect(squares[0]).toBeCloseTo(wantSquares, 9);
+      // Held by x alone, it is overwritten: the sum is x's buffer, which outlives x's disposal.
+      clone.dispose();
+      const over = addShared(x, addends, squares);
+      expect(over.dataId).toBe(x.dataId);
+      x.dispose();
+      expect(Array.from(over.dataSync())).toEqual(want);
+      expect(squares[0]).toBeCloseTo(2 * wantSquares, 9);
       tf.unregisterKernel(ADD_SHARED, "wasm");
-      const composed = addShared(x, addends);
+      const y = tf.tensor(xs, [37, 29]);
+      const composedSquares = new Float64Array(1);
+      const composed = addShared(y, addends, composedSquares);
       tf.registerKernel(addSharedConfig(b));
-      expect(Array.from(out.dataSync())).toEqual(Array.from(composed.dataSync()));
-      // With no addend: a copy of x.
-      const alone = addShared(x, []);
-      expect(Array.from(alone.dataSync())).toEqual(Array.from(x.dataSync()));
-      tf.dispose([x, out, composed, alone]);
+      expect(Array.from(composed.dataSync())).toEqual(want);
+      expect(composedSquares[0]).toBeCloseTo(wantSquares, 9);
+      // With no addend: a copy of y, whose squares are still counted.
+      const alone = addShared(y, [], composedSquares);
+      expect(Array.from(alone.dataSync())).toEqual(Array.from(xs));
+      expect(composedSquares[0]).toBeCloseTo(wantSquares + xs.reduce((s, v) => s + v * v, 0), 9);
+      tf.dispose([y, out, over, composed, alone]);
     } finally {
       if (tf.getKernel(ADD_SHARED, "wasm")) tf.unregisterKernel(ADD_SHARED, "wasm");
       tf.registerKernel(registered);
@@ -64,10 +84,12 @@ describe("addShared (a tensor plus arrays outside the backend)", () => {
 });
 
 describe.skipIf(!blas)("the binding's addFloats", () => {
-  it("adds in place too, and checks its arrays", () => {
+  it("adds in place too, returns the sum's squares, and checks its arrays", () => {
     const x = Float32Array.of(1, 2, 3);
-    blas!.addFloats(x, Float32Array.of(0.5, 0.25, Math.fround(0.1)), x);
-    expect(Array.from(x)).toEqual([1.5, 2.25, Math.fround(3 + Math.fround(0.1))]);
+    const squares = blas!.addFloats(x, Float32Array.of(0.5, 0.25, Math.fround(0.1)), x);
+    const third = Math.fround(3 + Math.fround(0.1));
+    expect(Array.from(x)).toEqual([1.5, 2.25, third]);
+    expect(squares).toBe(1.5 ** 2 + 2.25 ** 2 + third * third);
     expect(() => blas!.addFloats(x, new Float32Array(2), x)).toThrow(RangeError);
     expect(() => blas!.addFloats(x, new Float64Array(3) as never, x)).toThrow(TypeError);
   });

@@ -180,7 +180,11 @@ describe("clipFactor", () => {
     const off = clipFactor(grads, 0);
     expect(off.scale).toBeUndefined();
     expect(off.norm.dataSync()[0]).toBeCloseTo(5, 5);
-    tf.dispose([...grads, norm, scale!, loose.norm, loose.scale!, off.norm]);
+    // A sum of squares the caller has already is taken as it is, without reading the gradients.
+    const given = clipFactor(grads, 1, 100);
+    expect(given.norm.dataSync()[0]).toBeCloseTo(10, 5);
+    expect(given.scale!.dataSync()[0]).toBeCloseTo(1 / (10 + 1e-6), 7);
+    tf.dispose([...grads, norm, scale!, loose.norm, loose.scale!, off.norm, given.norm, given.scale!]);
   });
 
   it.each(["cpu", "wasm"])(
