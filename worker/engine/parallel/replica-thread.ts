@@ -56,8 +56,8 @@ async function start() {
   let consumed = 0;
 
   /**
-   * Reads each of `keys` as the trainer's optimizer writes it (replicas.ts, optimized()): blocks this thread,
-   * which has nothing else to do until the next step, whose message waits in the queue meanwhile.
+   * Reads each of `keys` as the trainer's optimizer writes it (ReplicaPool.updated, replicas.ts): blocks this
+   * thread, which has nothing else to do until the next step, whose message waits in the queue meanwhile.
    */
   const preload = (keys: string[]) => {
     for (const [i, key] of keys.entries()) {

@@ -2,12 +2,12 @@
 // copy of the model on a single-threaded wasm backend of its own and computes the gradient of its share of each
 // micro-batch's rows; the trainer computes the first share itself, sums the replicas' gradients from shared
 // memory (in replica order, so a run is reproducible) and takes the one optimizer step, then publishes the
-// weights it changed for the replicas to read at the next step. The weights of a step's last micro-batch are
+// weights it changed for the replicas to read at the next step. After a step's last micro-batch they are
 // streamed: each replica, having handed in its gradient, waits on a shared counter and reads every weight as
-// soon as the optimizer has written it, so by the time the next step starts it holds them all, and neither
-// the trainer's copy into shared memory nor the replicas' copy out of it waits for the other. Everything that decides (GradES, clipping,
-// AdamW, checkpoints) happens once, in the trainer, on the summed gradient: the same G and the same step as one
-// thread on the whole batch, up to the order of float32 additions.
+// soon as the optimizer has written it, so by the time the next step starts it holds them all, and the copies
+// into and out of shared memory overlap the optimizer instead of following it. Everything that decides
+// (GradES, clipping, AdamW, checkpoints) happens once, in the trainer, on the summed gradient: the same G and the
+// same step as one thread on the whole batch, up to the order of float32 additions.
 //
 // This beats the threaded wasm build (threaded-wasm.ts) on CPU because that one parallelises only XNNPACK's
 // matrix products; every other kernel, and the JavaScript between kernels, runs on one thread.
@@ -209,7 +209,8 @@ export class ReplicaPool implements WeightSink {
    * Starts the gradient of `parts[i]` on replica i (at most `size` parts) and resolves to their summed losses,
    * each divided by `targets`, once all are done; gradientsOf() then reads each replica's gradient.
    * With `stream` (the step's last micro-batch), the replicas then wait for the weights of `active` as the
-   * optimizer writes them: the caller passes each to optimized() and ends with endStream().
+   * optimizer writes them: the caller hands the pool to the optimizer as its WeightSink (target(), updated())
+   * and ends with endStream().
    */
   compute(
     parts: Batch[],

@@ -238,7 +238,7 @@ export class Trainer {
   ): Promise<MicroBatchGradients> {
     const pool = await this.replicaPool();
     const parts = pool ? splitRows(batch, pool.size + 1) : [batch];
-    // After the step's last micro-batch the replicas wait for the optimizer's weights (ReplicaPool.optimized).
+    // After the step's last micro-batch the replicas wait for the optimizer's weights (ReplicaPool.updated).
     const remote = pool?.compute(parts.slice(1), keys, targets, cachedLayers, opts.dropoutSeed, last);
     // Awaited below, after this thread's share; until then a failure must not count as unhandled.
     remote?.catch(() => {});
