@@ -9,6 +9,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmBackend } from "./backend-memory.ts";
 import type { Blas } from "./blas.ts";
+import { jsSumSquares, sumSquaresOf } from "./sum-squares.ts";
 
 export const ADD_SHARED = "GradesAddShared";
 
@@ -29,15 +30,10 @@ function jsAdd(x: Float32Array, a: Float32Array, out: Float32Array): number {
   return squares;
 }
 
-function jsSquares(x: Float32Array): number {
-  let squares = 0;
-  for (let i = 0; i < x.length; i++) squares += x[i]! * x[i]!;
-  return squares;
-}
-
 /** The wasm kernel: x read on the heap, the addends where they are. */
 export function addSharedConfig(blas?: Blas): KernelConfig {
   const add = blas ? blas.addFloats.bind(blas) : jsAdd;
+  const squaresOf = sumSquaresOf(blas);
   const kernelFunc: KernelFunc = ({ inputs, attrs, backend }) => {
     const { x } = inputs as { x: TensorInfo };
     const { addends, squares } = attrs as unknown as AddSharedAttrs;
@@ -55,7 +51,7 @@ export function addSharedConfig(blas?: Blas): KernelConfig {
     for (const [k, a] of addends.entries()) sumSquares = add(k === 0 ? xs : outs, a, outs);
     if (addends.length === 0) {
       outs.set(xs);
-      sumSquares = blas ? blas.sumSquares(outs) : jsSquares(outs);
+      sumSquares = squaresOf(outs);
     }
     if (squares) squares[0]! += sumSquares;
     return out;
@@ -76,6 +72,6 @@ export function addShared(x: tf.Tensor, addends: Float32Array[], squares?: Float
     return tf.engine().runKernel(ADD_SHARED, { x }, attrs) as tf.Tensor;
   }
   const sum = tf.tidy(() => addends.reduce<tf.Tensor>((s, a) => tf.add(s, tf.tensor(a, x.shape)), x));
-  if (squares) squares[0]! += jsSquares(sum.dataSync() as Float32Array);
+  if (squares) squares[0]! += jsSumSquares(sum.dataSync() as Float32Array);
   return sum;
 }

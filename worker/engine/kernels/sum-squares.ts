@@ -10,10 +10,16 @@ import type { Blas } from "./blas.ts";
 
 export const SUM_SQUARES = "GradesSumSquares";
 
-function jsSumSquares(a: Float32Array): number {
+/** sum a[i]² in double, by JS. */
+export function jsSumSquares(a: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return s;
+}
+
+/** The sum of squares of one array: compiled given the binding, else by JS. */
+export function sumSquaresOf(blas?: Blas): (a: Float32Array) => number {
+  return blas ? (a) => blas.sumSquares(a) : jsSumSquares;
 }
 
 /** The inputs x0, x1, … in order: a sum that does not depend on how a JS object orders its keys. */
@@ -23,7 +29,7 @@ function ordered(inputs: Record<string, TensorInfo>): TensorInfo[] {
 
 /** The wasm kernel, on views of the heap. */
 export function sumSquaresWasmConfig(blas?: Blas): KernelConfig {
-  const sumOf = blas ? (a: Float32Array) => blas.sumSquares(a) : jsSumSquares;
+  const sumOf = sumSquaresOf(blas);
   const kernelFunc: KernelFunc = ({ inputs, backend }) => {
     const b = backend as unknown as WasmBackend;
     const out = b.makeOutput([], "float32");

@@ -45,6 +45,14 @@ export interface ReplicaPoolOptions {
   activationCacheBytes: number;
 }
 
+/** A step's weights on their way to the replicas: the keys they wait for, in order, and those written. */
+interface WeightStream {
+  keys: string[];
+  written: Set<string>;
+  /** How many of `keys`, from the first, are written (the count the replicas see). */
+  next: number;
+}
+
 interface Replica {
   worker: Worker;
   grads: Float32Array;
@@ -65,7 +73,7 @@ export class ReplicaPool implements WeightSink {
    * The keys the replicas wait for after the last compute(), in their order, and those written so far: the
    * count is raised over the longest written prefix, whatever order the optimizer takes.
    */
-  private stream: { keys: string[]; written: Set<string>; next: number } | undefined;
+  private stream: WeightStream | undefined;
 
   private constructor(
     private readonly replicas: Replica[],
@@ -161,10 +169,15 @@ export class ReplicaPool implements WeightSink {
     this.weights.set(floatsOf(this.variables.get(key)!), this.slots.get(key)!.offset);
   }
 
+  /** The open stream, when its replicas still wait for `key`. */
+  private awaiting(key: string): WeightStream | undefined {
+    const s = this.stream;
+    return s?.keys.includes(key) && !s.written.has(key) ? s : undefined;
+  }
+
   /** Where the optimizer writes `key`'s new weights for replicas waiting for it (see compute's stream). */
   target(key: string): Float32Array | undefined {
-    const s = this.stream;
-    if (!s?.keys.includes(key) || s.written.has(key)) return undefined;
+    if (!this.awaiting(key)) return undefined;
     const slot = this.slots.get(key)!;
     return this.weights.subarray(slot.offset, slot.offset + slot.size);
   }
@@ -174,8 +187,8 @@ export class ReplicaPool implements WeightSink {
    * streamed at once, otherwise published before the next step.
    */
   updated(key: string): void {
-    const s = this.stream;
-    if (!s?.keys.includes(key) || s.written.has(key)) {
+    const s = this.awaiting(key);
+    if (!s) {
       this.markUpdated([key]);
       return;
     }
