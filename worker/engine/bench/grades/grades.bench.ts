@@ -14,6 +14,7 @@ import type { BackendName } from "../../train/types.ts";
 import { writeBenchPlots } from "./plots.ts";
 import { modelFingerprint, type PreparedTask, prepareTask, type Sizes } from "./prepare.ts";
 import {
+  ALL_METHODS,
   type BaseMethod,
   benchSpec,
   type GradesOverrides,
@@ -22,7 +23,7 @@ import {
   MODES,
   type Mode,
 } from "./product-options.ts";
-import { taskTable } from "./report.ts";
+import { taskTable, trajectoryTable } from "./report.ts";
 import { appendResult, keyOf, type RunKey, readResults } from "./results.ts";
 import { runDir, runOne } from "./run.ts";
 import { TASKS } from "./tasks/index.ts";
@@ -46,6 +47,7 @@ interface Flags {
   methods: BaseMethod[];
   lrMultiplier?: number;
   variants: Record<string, GradesOverrides>;
+  trajectoryPoints: number;
 }
 
 /** --variants '{"name": {GradES options}}': each becomes a method grades:<name>. */
@@ -170,6 +172,25 @@ async function main(f: Flags): Promise<void> {
     );
   }
   const methods: Method[] = [...f.methods, ...Object.keys(f.variants).map((n) => `grades:${n}` as const)];
+  if (methods.includes("trajectory") && f.modes.includes("full")) {
+    process.stderr.write(
+      "--methods trajectory needs --modes lora: only a LoRA checkpoint can be scored as a model (it holds a PEFT adapter)\n",
+    );
+    process.exitCode = 2;
+    return;
+  }
+  // The step budget of a task × mode: the same for every method.
+  const budgetSteps = (p: PreparedTask, mode: Mode) => {
+    const { batchSize } = benchSpec({
+      mode,
+      method: "full_budget",
+      examples: p.trainExamples,
+      epochs: f.epochs,
+      seed: 1,
+      files,
+    });
+    return f.epochs * Math.ceil(p.trainExamples / batchSize);
+  };
   const plan: { p: PreparedTask; key: RunKey }[] = [];
   // Methods interleaved within a seed: a change in the machine's load hits all of them alike.
   for (const p of prepared.values())
@@ -210,16 +231,9 @@ async function main(f: Flags): Promise<void> {
       if (runs.length === 0) continue;
       const sec = await probeStepSeconds(p, mode, modelDir, root);
       perStep.set(`${p.task.name}|${mode}`, sec);
-      const budget = benchSpec({
-        mode,
-        method: "grades",
-        examples: p.trainExamples,
-        epochs: f.epochs,
-        seed: 1,
-        files: { modelDir, trainFile: "", validationFile: "", outputDir: "" },
-      });
-      const steps = f.epochs * Math.ceil(p.trainExamples / budget.batchSize);
-      const work = runs.length * (steps + steps / f.epochs);
+      const steps = budgetSteps(p, mode);
+      const scorings = runs.reduce((n, r) => n + (r.key.method === "trajectory" ? f.trajectoryPoints : 1), 0);
+      const work = runs.length * steps + (scorings * steps) / f.epochs;
       estimate.wall += work * sec.wall;
       estimate.cpu += work * sec.cpu;
     }
@@ -248,6 +262,11 @@ async function main(f: Flags): Promise<void> {
       },
       overrides: key.overrides,
       lrMultiplier,
+      // A trajectory's checkpoints: about --trajectory-points of them, evenly over the budget.
+      checkpoints: {
+        dir: join(dir, "checkpoints"),
+        every: Math.max(1, Math.round(budgetSteps(p, key.mode) / f.trajectoryPoints)),
+      },
     });
     const record = await runOne({
       key,
@@ -269,7 +288,11 @@ async function main(f: Flags): Promise<void> {
   const runs = [...done.values()].filter((r) => r.setup === setup);
   const tables: string[] = [];
   for (const p of prepared.values())
-    for (const mode of f.modes) tables.push(taskTable(p.task.name, mode, runs, p.refs));
+    for (const mode of f.modes) {
+      tables.push(taskTable(p.task.name, mode, runs, p.refs));
+      const trajectory = trajectoryTable(p.task.name, mode, runs);
+      if (trajectory) tables.push(trajectory);
+    }
   process.stdout.write(`\n${tables.join("\n")}\n`);
   const plots = await writeBenchPlots(
     join(root, "plots"),
@@ -282,7 +305,10 @@ const program = new Command("bench:grades")
   .requiredOption("--model <dir>", "base model folder (Hugging Face format, with tokenizer.json)")
   .option("--tasks <list>", "tasks", list(Object.keys(TASKS), "--tasks"), Object.keys(TASKS))
   .option("--modes <list>", "training modes", list(MODES, "--modes"), [...MODES])
-  .option("--methods <list>", "methods", list(METHODS, "--methods"), [...METHODS])
+  .option("--methods <list>", `methods (${ALL_METHODS.join(", ")})`, list(ALL_METHODS, "--methods"), [
+    ...METHODS,
+  ])
+  .option("--trajectory-points <n>", "checkpoints a trajectory run scores", positiveInt, 20)
   .option("--variants <json>", 'GradES variants to add, {"name": {GradES options}}', variants, {})
   .option("--seeds <n>", "seeds per configuration", positiveInt, 3)
   .option(

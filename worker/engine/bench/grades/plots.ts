@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gCurvesSpec, layerOf } from "../../plot/freeze-map.ts";
 import { type PlotSpec, renderSvg, stepAxis } from "../../plot/render.ts";
-import { methodLabel } from "./report.ts";
+import { meanTrajectory, methodLabel } from "./report.ts";
 import type { RunRecord } from "./results.ts";
 
 /** Steps averaged in the loss curves' rolling mean (one minibatch's loss is noisy). */
@@ -61,6 +61,47 @@ function lossCurvesSpec(runs: RunRecord[], title: string): PlotSpec {
       },
       color: { field: "method", type: "nominal", title: null },
     },
+  } as PlotSpec;
+}
+
+/**
+ * The test accuracy of the full budget's checkpoints against the step (one thin line per seed, the mean
+ * thick), with a point where each GradES run stopped at the accuracy it kept: how early any stop could be.
+ */
+function trajectorySpec(trajectories: RunRecord[], stops: RunRecord[], title: string): PlotSpec {
+  const seeds = trajectories.flatMap((r) =>
+    (r.trajectory ?? []).map((p) => ({ step: p.step, accuracy: p.accuracy, series: `seed ${r.seed}` })),
+  );
+  const mean = meanTrajectory(trajectories).map((p) => ({ step: p.step, accuracy: p.mean, series: "mean" }));
+  const stopped = stops.map((r) => ({
+    step: r.steps,
+    accuracy: r.testAccuracy,
+    series: `${methodLabel(r.method, r.overrides)} stopped`,
+  }));
+  const x = stepAxis(trajectories[0]?.budgetSteps ?? 1);
+  const y = { field: "accuracy", type: "quantitative", title: "test accuracy", scale: { zero: false } };
+  const color = { field: "series", type: "nominal", title: null };
+  return {
+    title,
+    width: 520,
+    height: 240,
+    layer: [
+      {
+        data: { values: [...seeds, ...mean] },
+        mark: { type: "line" },
+        encoding: {
+          x,
+          y,
+          color,
+          strokeWidth: { condition: { test: "datum.series === 'mean'", value: 2.5 }, value: 0.8 },
+        },
+      },
+      {
+        data: { values: stopped },
+        mark: { type: "point", filled: true, size: 50 },
+        encoding: { x, y, color },
+      },
+    ],
   } as PlotSpec;
 }
 
@@ -171,8 +212,19 @@ export async function writeBenchPlots(dir: string, runs: RunRecord[]): Promise<s
           ),
         );
     }
+    const trajectories = mine.filter((r) => r.trajectory && r.trajectory.length > 0);
+    if (trajectories.length > 0)
+      await emit(
+        `accuracy-${task}-${mode}.svg`,
+        trajectorySpec(
+          trajectories,
+          mine.filter((r) => r.method.startsWith("grades")),
+          `test accuracy along the full budget, and GradES's stops: ${label}`,
+        ),
+      );
     const seed = Math.min(...mine.map((r) => r.seed));
-    const firstSeed = mine.filter((r) => r.seed === seed);
+    // A trajectory trains as the full budget does: its loss curve would be the full budget's again.
+    const firstSeed = mine.filter((r) => r.seed === seed && r.method !== "trajectory");
     if (firstSeed.length > 0)
       await emit(
         `loss-${task}-${mode}.svg`,

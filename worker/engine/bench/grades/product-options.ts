@@ -6,12 +6,19 @@ import { trainSpecFrom } from "../../train/spec-options.ts";
 import type { TrainSpec } from "../../train/types.ts";
 
 export type Mode = "lora" | "full";
-export type BaseMethod = "full_budget" | "early_stopping" | "grades";
+export type BaseMethod = "full_budget" | "early_stopping" | "grades" | "trajectory";
 /** A base method, or `grades:<name>`: GradES with some options changed (a variant under study). */
 export type Method = BaseMethod | `grades:${string}`;
 export type GradesOverrides = Partial<TrainSpec["grades"]>;
 export const MODES: readonly Mode[] = ["lora", "full"];
+/** The methods compared, run by default. */
 export const METHODS: readonly BaseMethod[] = ["full_budget", "early_stopping", "grades"];
+/**
+ * Every method `--methods` accepts. "trajectory" is the full budget again, with a checkpoint every
+ * `--trajectory-every` steps scored on the test split afterwards: the accuracy an oracle stop at each of those
+ * steps would keep. Writing the checkpoints costs time, so its runs are not timed against the others.
+ */
+export const ALL_METHODS: readonly BaseMethod[] = [...METHODS, "trajectory"];
 
 export interface RunFiles {
   modelDir: string;
@@ -33,14 +40,16 @@ export interface BenchRun {
   overrides?: GradesOverrides | undefined;
   /** The service's learning_rate_multiplier (default 1: the base learning rate of the mode). */
   lrMultiplier?: number | undefined;
+  /** "trajectory" only: where its checkpoints go and every how many steps. */
+  checkpoints?: { dir: string; every: number } | undefined;
 }
 
 /**
  * The spec of one benchmark run: the product's defaults for the mode and the training set's size, n_epochs
  * fixed so every method has the same step budget. full_budget turns GradES off; early_stopping turns it off
  * and asks for the service's validation-loss early stopping (its defaults); grades keeps the product's GradES
- * defaults, and a `grades:<name>` variant applies its overrides to them. No checkpoints are written (none of
- * the methods needs them).
+ * defaults, and a `grades:<name>` variant applies its overrides to them. trajectory is the full budget with
+ * checkpoints every `checkpoints.every` steps; the other methods write none (they would cost time).
  */
 export function benchSpec(r: BenchRun): TrainSpec {
   const variant = r.method.startsWith("grades:");
@@ -58,5 +67,9 @@ export function benchSpec(r: BenchRun): TrainSpec {
     seed: r.seed,
   });
   const { checkpointDir: _, checkpointEvery: __, epochCheckpoints: ___, ...rest } = spec;
-  return { ...rest, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
+  const checkpoints =
+    r.method === "trajectory" && r.checkpoints
+      ? { checkpointDir: r.checkpoints.dir, checkpointEvery: r.checkpoints.every }
+      : {};
+  return { ...rest, ...checkpoints, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
 }

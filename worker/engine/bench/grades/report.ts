@@ -8,6 +8,7 @@ const METHOD_LABELS: Record<BaseMethod, string> = {
   full_budget: "full budget (GradES off)",
   early_stopping: "validation-loss early stopping",
   grades: "GradES (product defaults)",
+  trajectory: "full budget, checkpoints scored",
 };
 
 /** A method's row label; a variant shows the options it changes. */
@@ -80,4 +81,74 @@ export function taskTable(task: string, mode: Mode, runs: RunRecord[], refs: Ref
       ]
     : [];
   return [...head, ...rows, ...refRows, ""].join("\n");
+}
+
+/** One point of the seeds' mean trajectory: the test accuracy of the full budget's checkpoints at `step`. */
+export interface TrajectoryPoint {
+  step: number;
+  mean: number;
+  sd: number;
+  seeds: number;
+}
+
+/** The mean over seeds at every step all of a task × mode's trajectory runs scored. */
+export function meanTrajectory(runs: RunRecord[]): TrajectoryPoint[] {
+  const withPoints = runs.filter((r) => r.trajectory && r.trajectory.length > 0);
+  if (withPoints.length === 0) return [];
+  const steps = withPoints[0]!.trajectory!.map((p) => p.step);
+  return steps.flatMap((step) => {
+    const xs = withPoints.flatMap((r) => r.trajectory!.filter((p) => p.step === step).map((p) => p.accuracy));
+    return xs.length === withPoints.length ? [{ step, ...meanSd(xs), seeds: xs.length }] : [];
+  });
+}
+
+/**
+ * Where an oracle could stop: the first step at which the seeds' mean accuracy is within `tolerance` of its
+ * value at the end of the budget, and the first from which it stays there. null when there is no trajectory.
+ */
+export function oracleStops(
+  points: TrajectoryPoint[],
+  tolerance = 0.01,
+): { reaches: number; stays: number; final: number } | null {
+  if (points.length === 0) return null;
+  const final = points.at(-1)!.mean;
+  const within = points.map((p) => p.mean >= final - tolerance);
+  const reaches = points[within.indexOf(true)]!.step;
+  const lastOutside = within.lastIndexOf(false);
+  return { reaches, stays: points[lastOutside + 1]!.step, final };
+}
+
+/**
+ * The accuracy of the full budget's checkpoints (the "trajectory" runs) against the step, and where GradES's
+ * runs stopped: the bound any stopping rule has on these runs. Empty when the runs hold no trajectory.
+ */
+export function trajectoryTable(task: string, mode: Mode, runs: RunRecord[]): string {
+  const mine = runs.filter((r) => r.task === task && r.mode === mode);
+  const points = meanTrajectory(mine.filter((r) => r.method === "trajectory"));
+  const oracle = oracleStops(points);
+  if (!oracle) return "";
+  const budget = mine.find((r) => r.method === "trajectory")!.budgetSteps;
+  const frac = (step: number) => (step / budget).toFixed(2);
+  const stops = [...new Set(mine.map((r) => r.method).filter((m) => m.startsWith("grades")))].map((m) => {
+    const rs = mine.filter((r) => r.method === m);
+    return `${methodLabel(m, rs[0]!.overrides)} stopped at ${pm(
+      rs.map((r) => r.steps / r.budgetSteps),
+      2,
+    )} of the budget with ${pm(
+      rs.map((r) => r.testAccuracy),
+      3,
+    )}`;
+  });
+  return [
+    `#### ${task}, ${mode === "lora" ? "LoRA" : "full fine-tuning"}: test accuracy along the full budget (${points[0]!.seeds} ${points[0]!.seeds === 1 ? "seed" : "seeds"})`,
+    "",
+    "| step | fraction of the budget | test accuracy |",
+    "| --- | --- | --- |",
+    ...points.map((p) => `| ${p.step} | ${frac(p.step)} | ${p.mean.toFixed(3)} ± ${p.sd.toFixed(3)} |`),
+    "",
+    `Within 1 point of the end's ${oracle.final.toFixed(3)} first at step ${oracle.reaches} (${frac(oracle.reaches)} of the ` +
+      `budget), and from step ${oracle.stays} (${frac(oracle.stays)}) on.` +
+      (stops.length > 0 ? ` ${stops.join("; ")}.` : ""),
+    "",
+  ].join("\n");
 }

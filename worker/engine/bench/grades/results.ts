@@ -42,6 +42,8 @@ export interface RunRecord extends RunKey {
   /** The GradES options the run trained with. */
   grades: GradesOptions;
   components: TrainSummary["components"];
+  /** "trajectory" runs: the test accuracy of each checkpoint, the last point being the run's output. */
+  trajectory?: { step: number; accuracy: number }[];
 }
 
 export function keyOf(k: RunKey): string {

@@ -2,7 +2,7 @@
 // log-likelihood. Wall and CPU time cover train() whole (loading, steps, the early-stopping evaluations, writing
 // the output), and not the test scoring, which is the same for every method. CPU time is the process's (all its
 // threads): on a shared machine it is far steadier than wall time, which other processes' load inflates.
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { evalChoicesFile } from "../../eval/eval-file.ts";
 import type { ModelConfig, Projection } from "../../model/types.ts";
@@ -36,13 +36,18 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
   const cpu = process.cpuUsage(cpuStarted);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const lora = x.spec.trainingType === "lora";
-  const test = await evalChoicesFile({
-    modelDir: lora ? x.spec.modelDir : x.spec.outputDir,
-    dataFile: x.testFile,
-    choices: x.choices,
-    ...(lora ? { adapterDir: x.spec.outputDir } : {}),
-    ...(x.spec.backend ? { backend: x.spec.backend } : {}),
-  });
+  const score = (adapterDir: string | undefined) =>
+    evalChoicesFile({
+      modelDir: lora ? x.spec.modelDir : x.spec.outputDir,
+      dataFile: x.testFile,
+      choices: x.choices,
+      ...(adapterDir ? { adapterDir } : {}),
+      ...(x.spec.backend ? { backend: x.spec.backend } : {}),
+    });
+  const test = await score(lora ? x.spec.outputDir : undefined);
+  const trajectory = x.spec.checkpointDir
+    ? await scoreCheckpoints(x.spec.checkpointDir, lora, score)
+    : undefined;
   await rm(x.spec.outputDir, { recursive: true, force: true });
   const flops = estimateTrainingFlops({
     config: x.config,
@@ -73,7 +78,39 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
     history: summary.history,
     grades: x.spec.grades,
     components: summary.components,
+    ...(trajectory
+      ? {
+          // The run's output is its last point, whether or not a checkpoint fell on its last step.
+          trajectory: [
+            ...trajectory.filter((p) => p.step < summary.stepsCompleted),
+            { step: summary.stepsCompleted, accuracy: test.accuracy },
+          ],
+        }
+      : {}),
   };
+}
+
+/**
+ * Test accuracy of every checkpoint a trajectory run wrote (checkpointDir/step-N), in step order; the folder
+ * is removed afterwards. A LoRA checkpoint holds a PEFT adapter and is scored as one; a full fine-tuning
+ * checkpoint is not a model folder, so the benchmark refuses trajectories of full fine-tuning before it runs.
+ */
+async function scoreCheckpoints(
+  root: string,
+  lora: boolean,
+  score: (adapterDir: string) => Promise<{ accuracy: number }>,
+): Promise<{ step: number; accuracy: number }[]> {
+  if (!lora) throw new Error("a trajectory needs LoRA checkpoints");
+  const steps = (await readdir(root))
+    .map((name) => /^step-(\d+)$/.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const points: { step: number; accuracy: number }[] = [];
+  for (const step of steps)
+    points.push({ step, accuracy: (await score(join(root, `step-${step}`))).accuracy });
+  await rm(root, { recursive: true, force: true });
+  return points;
 }
 
 export function runDir(root: string, key: RunKey): string {
