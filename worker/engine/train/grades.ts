@@ -2,6 +2,11 @@
 //   G_W(t) = || grad W_t - grad W_{t-1} ||_1      (metric "grad_change", the paper's)
 // or || W_t - W_{t-1} ||_1 ("weight_change", what the authors' code measures), summed over a LoRA pair's A and B,
 // optionally divided by the element count ("mean") so a threshold transfers between matrix sizes.
+// Both measure how much consecutive minibatches differ, which is noise as much as learning: a difference of two
+// gradients cancels their common direction. "grad_snr" measures that direction instead: with moving averages m
+// of the gradient and s of its square (bias-corrected, SIGNAL_BETA),
+//   G_W(t) = sum m^2 / sum s      (a ratio of 1: every minibatch agrees; (1 - b) / (1 + b): pure noise)
+// so a matrix can freeze once its gradient no longer points anywhere, whether or not the minibatches still differ.
 // After the grace period floor(alpha * total_steps), a matrix whose G falls below tau (or below relative_tau times
 // its own G at the end of the grace period, or at its peak) freezes for good. With `smoothing`, an exponential moving average of
 // G stands in for G in that test (see GradesOptions.smoothing). Deliberate differences from the authors' code:
@@ -10,6 +15,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { l1Changes } from "../kernels/l1-change.ts";
 import type { GradesOptions } from "./types.ts";
+
+/**
+ * grad_snr's moving averages: about 1 / (1 - b) = 20 measurements. Pure noise then gives a ratio of
+ * (1 - b) / (1 + b) = 0.026, so a consistent direction well below the noise still stands out.
+ */
+export const SIGNAL_BETA = 0.95;
 
 export interface TrackedComponent {
   name: string;
@@ -104,9 +115,13 @@ export class GradesController {
     return this.opts.enabled && step % this.opts.interval === 0;
   }
 
-  /** Whether the tensors of `step` are needed: at a measurement, or as the "previous" of the next one. */
+  /**
+   * Whether the tensors of `step` are needed: at a measurement, or as the "previous" of the next one
+   * (grad_snr keeps moving averages instead of a previous step's tensors).
+   */
   needsTensorsAt(step: number): boolean {
-    return this.opts.enabled && (this.measuresAt(step) || this.measuresAt(step + 1));
+    const asPrevious = this.opts.metric !== "grad_snr" && this.measuresAt(step + 1);
+    return this.opts.enabled && (this.measuresAt(step) || asPrevious);
   }
 
   /**
@@ -116,6 +131,7 @@ export class GradesController {
    */
   measure(step: number, current: Map<string, tf.Tensor[]>): PendingMeasurement | null {
     if (!this.opts.enabled) return null;
+    if (this.opts.metric === "grad_snr") return this.measureSignal(step, current);
     let pending: PendingMeasurement | null = null;
     const havePrev = this.prevStep === step - 1;
     if (this.measuresAt(step) && havePrev) {
@@ -143,6 +159,46 @@ export class GradesController {
     this.releasePrev();
     if (this.measuresAt(step + 1)) this.keepAsPrevious(step, current);
     return pending;
+  }
+
+  /**
+   * grad_snr: folds this step's gradients into each component's moving averages (held where the other metrics
+   * hold their previous tensors: [m of each tensor…, s of each tensor…], so checkpoints carry them) and builds
+   * the ratios on the device. A component's k-th measurement divides by 1 - b^k, the bias of averages that
+   * start at zero, so its first ratio is 1.
+   */
+  private measureSignal(step: number, current: Map<string, tf.Tensor[]>): PendingMeasurement | null {
+    if (!this.measuresAt(step)) return null;
+    const b = SIGNAL_BETA;
+    const names: string[] = [];
+    const ratios: tf.Scalar[] = [];
+    for (const name of this.order) {
+      const grads = current.get(name);
+      if (!grads || this.frozenAt.has(name)) continue;
+      const before = this.prev.get(name);
+      const k = (this.measurements.get(name) ?? 0) + 1;
+      const [ratio, ...state] = tf.tidy(() => {
+        const m = grads.map((g, i) => tf.add(tf.mul(g, 1 - b), before ? tf.mul(before[i]!, b) : 0));
+        const s = grads.map((g, i) =>
+          tf.add(tf.mul(tf.square(g), 1 - b), before ? tf.mul(before[grads.length + i]!, b) : 0),
+        );
+        const signal = tf.addN(m.map((t) => tf.sum(tf.square(t))));
+        const power = tf.mul(tf.addN(s.map((t) => tf.sum(t))), 1 - b ** k);
+        return [tf.div(signal, power), ...m, ...s];
+      });
+      if (before) for (const t of before) t.dispose();
+      this.prev.set(
+        name,
+        state.map((t) => tf.keep(t)),
+      );
+      names.push(name);
+      ratios.push(tf.keep(ratio as tf.Scalar));
+    }
+    this.prevStep = step;
+    if (names.length === 0) return null;
+    const values = tf.stack(ratios) as tf.Tensor1D;
+    tf.dispose(ratios);
+    return { step, names, values };
   }
 
   /**

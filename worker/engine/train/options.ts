@@ -35,8 +35,10 @@ export const gradesFields = {
   tau: z.number().min(0).describe("freeze threshold on G (after normalisation)"),
   alpha: z.number().min(0).max(1).describe("grace period as a fraction of total steps"),
   metric: z
-    .enum(["grad_change", "weight_change"])
-    .describe("what G measures: the gradient's change (the paper's) or the weight's"),
+    .enum(["grad_change", "weight_change", "grad_snr"])
+    .describe(
+      "what G measures: the gradient's change (the paper's), the weight's, or the share of the gradient that keeps one direction (sum m² / sum s of its moving averages)",
+    ),
   normalize: z.enum(["sum", "mean"]).describe("sum: plain L1; mean: L1 per element"),
   relative_tau: z
     .number()

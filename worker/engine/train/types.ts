@@ -9,8 +9,11 @@ export interface GradesOptions {
   tau: number;
   /** Grace period as a fraction of total steps: nothing freezes before floor(alpha * total_steps). */
   alpha: number;
-  /** grad_change: ||grad_t - grad_{t-1}||_1 (the paper's); weight_change: ||W_t - W_{t-1}||_1 (the authors' code's). */
-  metric: "grad_change" | "weight_change";
+  /**
+   * grad_change: ||grad_t - grad_{t-1}||_1 (the paper's); weight_change: ||W_t - W_{t-1}||_1 (the authors'
+   * code's); grad_snr: the gradient's moving average's energy over its square's (grades.ts).
+   */
+  metric: "grad_change" | "weight_change" | "grad_snr";
   /** sum: plain L1 (the paper's); mean: L1 divided by the element count, so tau transfers between matrix sizes. */
   normalize: "sum" | "mean";
   /** When set, freeze when G < relative_tau * (the component's reference G, below); replaces tau. */

@@ -14,6 +14,19 @@ describe("benchmark specs", () => {
     expect(trajectory).toEqual({ ...full, checkpointDir: "ck", checkpointEvery: 60 });
   });
 
+  it("applies a variant's options over the defaults, null removing one", () => {
+    const spec = benchSpec({
+      ...run,
+      method: "grades:snr",
+      overrides: { metric: "grad_snr", relativeTau: null, smoothing: null, tau: 0.05 },
+    });
+    const defaults = benchSpec({ ...run, method: "grades" }).grades;
+    expect(defaults.relativeTau).toBeDefined();
+    const { relativeTau: _, smoothing: __, ...kept } = defaults;
+    expect(spec.grades).toEqual({ ...kept, metric: "grad_snr", tau: 0.05 });
+    expect("relativeTau" in spec.grades).toBe(false);
+  });
+
   it("writes no checkpoints for the timed methods", () => {
     for (const method of ["full_budget", "early_stopping", "grades", "grades:x"] as const) {
       const spec = benchSpec({ ...run, method, checkpoints });

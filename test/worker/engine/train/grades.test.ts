@@ -5,6 +5,7 @@ import {
   type FreezeDecision,
   GradesController,
   type PendingMeasurement,
+  SIGNAL_BETA,
 } from "../../../../worker/engine/train/grades.ts";
 import type { GradesOptions } from "../../../../worker/engine/train/types.ts";
 
@@ -305,5 +306,144 @@ describe("GradES relative to the peak", () => {
       20,
     );
     expect(feed(graceEnd, gs)).toEqual([]);
+  });
+});
+
+describe("GradES on the gradient's signal (grad_snr)", () => {
+  const b = SIGNAL_BETA;
+  /** Drives a controller with given gradients per step (one component "a"); returns each step's ratio. */
+  function ratios(ctl: GradesController, steps: number[][][]): number[] {
+    const out: number[] = [];
+    steps.forEach((tensors, i) => {
+      if (ctl.isFrozen("a")) return;
+      const current = new Map([["a", tensors.map((v) => tf.tensor1d(v))]]);
+      const pending = ctl.measure(i + 1, current)!;
+      const values = pending.values.dataSync();
+      out.push(values[0]!);
+      ctl.decide(pending, values);
+      pending.values.dispose();
+      for (const t of current.get("a")!) t.dispose();
+    });
+    return out;
+  }
+
+  it("is 1 for a gradient that never changes, from the first measurement (bias-corrected)", () => {
+    const ctl = new GradesController([{ name: "a", size: 3 }], options({ metric: "grad_snr", tau: -1 }), 10);
+    const r = ratios(
+      ctl,
+      Array.from({ length: 6 }, () => [[1, -2, 3]]),
+    );
+    for (const x of r) expect(x).toBeCloseTo(1, 5);
+    ctl.dispose();
+  });
+
+  it("is ((1 - b) / (1 + b))² after a gradient and its opposite (by hand)", () => {
+    // m = (1 - b)(-g) + b (1 - b) g = -(1 - b)² g;  s = (1 - b)(1 + b) g²;  ratio = m² / (s (1 - b²)).
+    const ctl = new GradesController([{ name: "a", size: 2 }], options({ metric: "grad_snr", tau: -1 }), 10);
+    const r = ratios(ctl, [[[2, -1]], [[-2, 1]]]);
+    expect(r[1]).toBeCloseTo(((1 - b) / (1 + b)) ** 2, 8);
+    ctl.dispose();
+  });
+
+  it("matches a float64 reference over a LoRA-like pair of tensors", () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647 - 0.5;
+    };
+    // A drifting mean plus noise, in two tensors summed into one ratio.
+    const steps = Array.from({ length: 40 }, (_, t) => [
+      Array.from({ length: 5 }, (_, j) => 0.3 * Math.cos(t / 10 + j) + rand()),
+      Array.from({ length: 3 }, () => rand()),
+    ]);
+    const m = [new Float64Array(5), new Float64Array(3)];
+    const s = [new Float64Array(5), new Float64Array(3)];
+    const expected = steps.map((tensors, k) => {
+      let signal = 0;
+      let power = 0;
+      tensors.forEach((g, i) => {
+        g.forEach((x, j) => {
+          m[i]![j] = b * m[i]![j]! + (1 - b) * x;
+          s[i]![j] = b * s[i]![j]! + (1 - b) * x * x;
+          signal += m[i]![j]! ** 2;
+          power += s[i]![j]!;
+        });
+      });
+      return signal / (power * (1 - b ** (k + 1)));
+    });
+    const ctl = new GradesController([{ name: "a", size: 8 }], options({ metric: "grad_snr", tau: -1 }), 100);
+    const got = ratios(ctl, steps);
+    got.forEach((x, k) => expect(x).toBeCloseTo(expected[k]!, 5));
+    // The reference's ratios span signal and noise: the test is not of a constant.
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
+    ctl.dispose();
+  });
+
+  it("freezes a component whose gradient keeps flipping, not one that keeps its direction", () => {
+    const ctl = new GradesController(
+      [
+        { name: "flips", size: 1 },
+        { name: "steady", size: 1 },
+      ],
+      options({ metric: "grad_snr", tau: 0.1, alpha: 0.2 }),
+      20,
+    );
+    // Values are what every element takes; "flips" alternates sign, "steady" shrinks but keeps its sign.
+    const frozen = run(
+      ctl,
+      {
+        flips: Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : -1)),
+        steady: Array.from({ length: 20 }, (_, i) => 1 / (i + 1)),
+      },
+      { flips: one(1), steady: one(1) },
+    );
+    expect(frozen.map((f) => [f.name, f.step])).toEqual([["flips", 4]]);
+    expect(ctl.isFrozen("steady")).toBe(false);
+    ctl.dispose();
+  });
+
+  it("measures every `interval` steps without keeping tensors between them", () => {
+    const ctl = new GradesController(
+      [{ name: "a", size: 1 }],
+      options({ metric: "grad_snr", interval: 3 }),
+      30,
+    );
+    expect([1, 2, 3, 4, 5, 6].map((s) => ctl.needsTensorsAt(s))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    const grad = new GradesController([{ name: "a", size: 1 }], options({ interval: 3 }), 30);
+    expect([2, 3].map((s) => grad.needsTensorsAt(s))).toEqual([true, true]);
+    ctl.dispose();
+    grad.dispose();
+  });
+
+  it("restores its moving averages from a checkpoint and goes on as the uninterrupted controller does", () => {
+    const series = { a: [3, -1, 2, 2, -3, 1, 0.5, -0.5, 2, 1], b: [1, 1, 1, 0.9, 1, 1.1, 1, 1, 1, 1] };
+    const comps = [
+      { name: "a", size: 2 },
+      { name: "b", size: 2 },
+    ];
+    const shapes = { a: [[2]], b: [[1], [1]] };
+    const opts = options({ metric: "grad_snr", tau: 0.3, alpha: 0.2 });
+    const whole = new GradesController(comps, opts, 10);
+    const expected = run(whole, series, shapes);
+    const first = new GradesController(comps, opts, 10);
+    const part1 = run(first, series, shapes, 1, 5);
+    const state = JSON.parse(JSON.stringify(first.exportState()));
+    const prev = new Map([...first.prevTensors()].map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)]));
+    first.dispose();
+    const resumed = new GradesController(comps, opts, 10);
+    resumed.importState(state, prev);
+    const part2 = run(resumed, series, shapes, 6);
+    expect([...part1, ...part2]).toEqual(expected);
+    expect(expected.map((f) => f.name)).toEqual(["a"]);
+    expect(whole.metricOf("b")).toBeCloseTo(resumed.metricOf("b")!, 6);
+    whole.dispose();
+    resumed.dispose();
   });
 });

@@ -258,6 +258,29 @@ describe("GradES in a real run", () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it("with grad_snr measures each matrix's gradient signal in (0, 1], 1 at the first step, and releases its averages", async () => {
+    const { events, onEvent } = collect();
+    const tensorsBefore = tf.memory().numTensors;
+    const summary = await train(
+      spec("grad-snr", { maxSteps: 12, grades: grades({ tau: 0, metric: "grad_snr" }) }),
+      { onEvent },
+    );
+    expect(summary.stepsCompleted).toBe(12);
+    const first = summary.history[0]!;
+    for (const g of Object.values(first.metrics)) expect(g).toBeCloseTo(1, 4);
+    const last = summary.history.at(-1)!;
+    const gs = Object.values(last.metrics) as number[];
+    expect(gs.length).toBe(summary.components.length);
+    for (const g of gs) {
+      expect(g).toBeGreaterThan(0);
+      expect(g).toBeLessThanOrEqual(1 + 1e-6);
+    }
+    // Real gradients change between steps, so the ratio falls below 1 somewhere.
+    expect(Math.min(...gs)).toBeLessThan(0.99);
+    expect(events.some((e) => e.type === "freeze")).toBe(false);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it("reads the device once per optimizer step: loss, gradient norm and every component's metric together", async () => {
     const s = spec("one-read", {
       maxSteps: 10,

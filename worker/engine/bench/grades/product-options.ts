@@ -9,7 +9,8 @@ export type Mode = "lora" | "full";
 export type BaseMethod = "full_budget" | "early_stopping" | "grades" | "trajectory";
 /** A base method, or `grades:<name>`: GradES with some options changed (a variant under study). */
 export type Method = BaseMethod | `grades:${string}`;
-export type GradesOverrides = Partial<TrainSpec["grades"]>;
+/** GradES options a variant changes; null removes an optional one (relativeTau, smoothing, …). */
+export type GradesOverrides = { [K in keyof TrainSpec["grades"]]?: TrainSpec["grades"][K] | null };
 export const MODES: readonly Mode[] = ["lora", "full"];
 /** The methods compared, run by default. */
 export const METHODS: readonly BaseMethod[] = ["full_budget", "early_stopping", "grades"];
@@ -71,5 +72,8 @@ export function benchSpec(r: BenchRun): TrainSpec {
     r.method === "trajectory" && r.checkpoints
       ? { checkpointDir: r.checkpoints.dir, checkpointEvery: r.checkpoints.every }
       : {};
-  return { ...rest, ...checkpoints, grades: { ...rest.grades, ...(variant ? r.overrides : {}) } };
+  // A variant's null turns an option off, as a job's null does (e.g. "relativeTau": null tests tau itself).
+  const merged: Record<string, unknown> = { ...rest.grades, ...(variant ? r.overrides : {}) };
+  for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+  return { ...rest, ...checkpoints, grades: merged as unknown as TrainSpec["grades"] };
 }
