@@ -2721,10 +2721,10 @@ export interface components {
       /** @description stop when this fraction of matrices is frozen */
       max_frozen_ratio?: number;
       /**
-       * @description what G measures: the gradient's change (the paper's) or the weight's
+       * @description what G measures: the gradient's change (the paper's), the weight's, or the share of the gradient that keeps one direction (sum m² / sum s of its moving averages)
        * @enum {string}
        */
-      metric?: "grad_change" | "weight_change";
+      metric?: "grad_change" | "weight_change" | "grad_snr";
       /**
        * @description sum: plain L1; mean: L1 per element
        * @enum {string}

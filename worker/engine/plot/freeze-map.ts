@@ -44,7 +44,7 @@ export function gCurvesSpec(input: FreezeMapInput, opts: { layer?: number; title
     mark: { type: "line", strokeWidth: 1.2, clip: true },
     encoding: {
       x: stepAxis(input.totalSteps),
-      y: { field: "G", type: "quantitative", title: "G = ‖Δgrad‖₁ (as configured)", scale: { type: "log" } },
+      y: { field: "G", type: "quantitative", title: "G (the run's GradES metric)", scale: { type: "log" } },
       color: { field: "component", type: "nominal", title: "component", legend: values.length ? {} : null },
     },
   } as PlotSpec;
