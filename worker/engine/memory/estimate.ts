@@ -18,6 +18,7 @@
 // The per-token counts follow the ops in model/attention.ts, mlp.ts, linear.ts, lora.ts and, in their composed
 // or compiled form, kernels/rms-norm.ts, swiglu.ts, rotary.ts, lora-linear.ts and attention.ts
 // (MemoryShape.compiledKernels).
+import { loraRunsFused } from "../model/linear.ts";
 import { keepsProbabilities } from "../model/lm-loss.ts";
 import type { ModelConfig, Projection } from "../model/types.ts";
 
@@ -157,7 +158,7 @@ function forwardFloatsPerToken(shape: MemoryShape, lora: number | undefined): nu
     // A LoRA'd projection adds, composed, x A^T [r], its scaling [r], (x A^T s) B^T and the sum with the base
     // output; compiled, only x A^T s (the adapter's product accumulates into the base output).
     const shapes = projectionShapes(c);
-    const fused = compiled && !((shape.loraDropout ?? 0) > 0);
+    const fused = loraRunsFused(shape.loraDropout ?? 0, true, compiled);
     for (const t of shape.targetModules) floats += fused ? lora : 2 * lora + 2 * shapes[t].out;
   }
   return floats;

@@ -2,6 +2,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { hasLoraLinearKernel, loraLinear } from "../kernels/lora-linear.ts";
 import type { LoraLinear } from "./lora.ts";
 
+/**
+ * Whether a LoRA-wrapped projection runs as one kernel when the backend has it: not while training with LoRA
+ * dropout, which draws a mask for the adapter's input alone (the kernel has no mask). The memory estimate
+ * follows the same rule.
+ */
+export function loraRunsFused(dropout: number, training: boolean, kernel: boolean): boolean {
+  return kernel && !(training && dropout > 0);
+}
+
 /** Per-call settings a projection needs (LoRA dropout, which adapters are differentiated). */
 export interface CallContext {
   training: boolean;
@@ -36,13 +45,11 @@ export class Linear {
   apply(x: tf.Tensor2D, ctx: CallContext): tf.Tensor2D {
     return tf.tidy(() => {
       const lora = this.lora;
-      // LoRA's frozen base and its adapter in one kernel where the backend has it (LoRA dropout draws a mask
-      // for the adapter's input alone, which the kernel does not).
+      // LoRA's frozen base and its adapter in one kernel where the backend has it.
       const fused =
         lora !== undefined &&
         !this.weight.trainable &&
-        !(ctx.training && lora.dropout > 0) &&
-        hasLoraLinearKernel();
+        loraRunsFused(lora.dropout, ctx.training, hasLoraLinearKernel());
       if (fused) {
         const adapter = ctx.trained === undefined || ctx.trained.has(lora.A);
         const w = this.weight as tf.Tensor2D;
