@@ -27,6 +27,11 @@ describe("benchmark specs", () => {
     expect("relativeTau" in spec.grades).toBe(false);
   });
 
+  it("takes the service's auto batch size unless given one", () => {
+    expect(benchSpec({ ...run, method: "grades" }).batchSize).toBe(2);
+    expect(benchSpec({ ...run, method: "grades", batchSize: 8 }).batchSize).toBe(8);
+  });
+
   it("writes no checkpoints for the timed methods", () => {
     for (const method of ["full_budget", "early_stopping", "grades", "grades:x"] as const) {
       const spec = benchSpec({ ...run, method, checkpoints });

@@ -48,6 +48,7 @@ interface Flags {
   lrMultiplier?: number;
   variants: Record<string, GradesOverrides>;
   trajectoryPoints: number;
+  batchSize?: number;
 }
 
 /** --variants '{"name": {GradES options}}': each becomes a method grades:<name>. */
@@ -90,6 +91,7 @@ async function probeStepSeconds(
   mode: Mode,
   modelDir: string,
   root: string,
+  batchSize: number | undefined,
 ): Promise<{ wall: number; cpu: number }> {
   const spec = benchSpec({
     mode,
@@ -97,6 +99,7 @@ async function probeStepSeconds(
     examples: p.trainExamples,
     epochs: 1,
     seed: 1,
+    batchSize,
     files: {
       modelDir,
       trainFile: p.trainFile,
@@ -140,7 +143,9 @@ async function main(f: Flags): Promise<void> {
   // The multiplier a job on this model gets by default ("auto"), unless --lr-multiplier says otherwise.
   const lrMultiplier =
     f.lrMultiplier ?? resolveAuto(undefined, null, config.grades_finetune).learning_rate_multiplier;
-  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${lrMultiplier}`;
+  const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${lrMultiplier}${
+    f.batchSize ? `/b${f.batchSize}` : ""
+  }`;
   const resultsFile = join(root, "results.jsonl");
   const done = new Map((await readResults(resultsFile)).map((r) => [keyOf(r), r]));
   process.stdout.write(
@@ -163,6 +168,7 @@ async function main(f: Flags): Promise<void> {
       seed: 1,
       files,
       lrMultiplier,
+      batchSize: f.batchSize,
     };
     const g = benchSpec({ ...base, method: "grades" });
     const es = benchSpec({ ...base, method: "early_stopping" });
@@ -188,6 +194,7 @@ async function main(f: Flags): Promise<void> {
       epochs: f.epochs,
       seed: 1,
       files,
+      batchSize: f.batchSize,
     });
     return f.epochs * Math.ceil(p.trainExamples / batchSize);
   };
@@ -207,6 +214,7 @@ async function main(f: Flags): Promise<void> {
                 seed,
                 files,
                 lrMultiplier,
+                batchSize: f.batchSize,
                 overrides,
               }).grades
             : undefined;
@@ -229,7 +237,7 @@ async function main(f: Flags): Promise<void> {
     for (const mode of f.modes) {
       const runs = plan.filter((r) => r.p === p && r.key.mode === mode);
       if (runs.length === 0) continue;
-      const sec = await probeStepSeconds(p, mode, modelDir, root);
+      const sec = await probeStepSeconds(p, mode, modelDir, root, f.batchSize);
       perStep.set(`${p.task.name}|${mode}`, sec);
       const steps = budgetSteps(p, mode);
       const scorings = runs.reduce((n, r) => n + (r.key.method === "trajectory" ? f.trajectoryPoints : 1), 0);
@@ -262,6 +270,7 @@ async function main(f: Flags): Promise<void> {
       },
       overrides: key.overrides,
       lrMultiplier,
+      batchSize: f.batchSize,
       // A trajectory's checkpoints: about --trajectory-points of them, evenly over the budget.
       checkpoints: {
         dir: join(dir, "checkpoints"),
@@ -327,6 +336,11 @@ const program = new Command("bench:grades")
     },
   )
   .option("--epochs <n>", "the step budget in epochs", positiveInt, 3)
+  .option(
+    "--batch-size <n>",
+    "the service's batch_size for every method (default: its auto value)",
+    positiveInt,
+  )
   .option("--out <dir>", "results, data files and plots", "bench-results/grades")
   .option("--backend <name>", `compute backend (${BACKENDS.join(", ")})`, "wasm")
   .addOption(threadsOption())

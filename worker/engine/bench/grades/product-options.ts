@@ -41,6 +41,8 @@ export interface BenchRun {
   overrides?: GradesOverrides | undefined;
   /** The service's learning_rate_multiplier (default 1: the base learning rate of the mode). */
   lrMultiplier?: number | undefined;
+  /** The service's batch_size (default: its "auto" value for the training set's size). */
+  batchSize?: number | undefined;
   /** "trajectory" only: where its checkpoints go and every how many steps. */
   checkpoints?: { dir: string; every: number } | undefined;
 }
@@ -56,7 +58,11 @@ export function benchSpec(r: BenchRun): TrainSpec {
   const variant = r.method.startsWith("grades:");
   const input: TrainOptionsInput = {
     training_type: r.mode,
-    hyperparameters: { n_epochs: r.epochs, learning_rate_multiplier: r.lrMultiplier ?? 1 },
+    hyperparameters: {
+      n_epochs: r.epochs,
+      learning_rate_multiplier: r.lrMultiplier ?? 1,
+      ...(r.batchSize ? { batch_size: r.batchSize } : {}),
+    },
     ...(r.method === "grades" || variant ? {} : { grades: { enabled: false } }),
     ...(r.method === "early_stopping" ? { early_stopping: {} } : {}),
   };
