@@ -373,7 +373,9 @@ describe("GradES on the gradient's signal (grad_snr)", () => {
     });
     const ctl = new GradesController([{ name: "a", size: 8 }], options({ metric: "grad_snr", tau: -1 }), 100);
     const got = ratios(ctl, steps);
-    got.forEach((x, k) => expect(x).toBeCloseTo(expected[k]!, 5));
+    got.forEach((x, k) => {
+      expect(x).toBeCloseTo(expected[k]!, 5);
+    });
     // The reference's ratios span signal and noise: the test is not of a constant.
     expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
     ctl.dispose();
