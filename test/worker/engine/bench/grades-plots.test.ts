@@ -98,7 +98,7 @@ describe("benchmark report", () => {
       method: "trajectory" as const,
       trajectory: accuracies.map((accuracy, i) => ({ step: (i + 1) * 5, accuracy })),
     });
-    // Means: 0.60, 0.795, 0.75, 0.80 (end). Within 0.01 of 0.80: step 10 first, and from step 20 on.
+    // Means: 0.60, 0.795, 0.75, 0.80 (end). At most 0.01 below 0.80: step 10 first, and from step 20 on.
     const tr = [trajectory(1, [0.6, 0.8, 0.74, 0.81]), trajectory(2, [0.6, 0.79, 0.76, 0.79])];
     const points = meanTrajectory(tr);
     expect(points.map((p) => p.step)).toEqual([5, 10, 15, 20]);

@@ -15,8 +15,8 @@ export const MODES: readonly Mode[] = ["lora", "full"];
 /** The methods compared, run by default. */
 export const METHODS: readonly BaseMethod[] = ["full_budget", "early_stopping", "grades"];
 /**
- * Every method `--methods` accepts. "trajectory" is the full budget again, with a checkpoint every
- * `--trajectory-every` steps scored on the test split afterwards: the accuracy an oracle stop at each of those
+ * Every method `--methods` accepts. "trajectory" is the full budget again, with about
+ * `--trajectory-points` checkpoints scored on the test split afterwards: the accuracy an oracle stop at each of those
  * steps would keep. Writing the checkpoints costs time, so its runs are not timed against the others.
  */
 export const ALL_METHODS: readonly BaseMethod[] = [...METHODS, "trajectory"];

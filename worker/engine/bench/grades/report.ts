@@ -103,8 +103,8 @@ export function meanTrajectory(runs: RunRecord[]): TrajectoryPoint[] {
 }
 
 /**
- * Where an oracle could stop: the first step at which the seeds' mean accuracy is within `tolerance` of its
- * value at the end of the budget, and the first from which it stays there. null when there is no trajectory.
+ * Where an oracle could stop: the first step at which the seeds' mean accuracy is no more than `tolerance` below
+ * its value at the end of the budget, and the first from which it stays so. null when there is no trajectory.
  */
 export function oracleStops(
   points: TrajectoryPoint[],
@@ -146,7 +146,7 @@ export function trajectoryTable(task: string, mode: Mode, runs: RunRecord[]): st
     "| --- | --- | --- |",
     ...points.map((p) => `| ${p.step} | ${frac(p.step)} | ${p.mean.toFixed(3)} ± ${p.sd.toFixed(3)} |`),
     "",
-    `Within 1 point of the end's ${oracle.final.toFixed(3)} first at step ${oracle.reaches} (${frac(oracle.reaches)} of the ` +
+    `At most 1 point below the end's ${oracle.final.toFixed(3)} first at step ${oracle.reaches} (${frac(oracle.reaches)} of the ` +
       `budget), and from step ${oracle.stays} (${frac(oracle.stays)}) on.` +
       (stops.length > 0 ? ` ${stops.join("; ")}.` : ""),
     "",
