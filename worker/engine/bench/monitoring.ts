@@ -1,7 +1,8 @@
 // What GradES's monitoring costs per step on the built-in model, the model of docs/grades.md's benchmark: its
 // steps (batch 2 of short examples) are small, so a fixed cost per tracked tensor weighs more than on the bench
-// model. GradES measuring every component at every step (tau 0, so nothing freezes) against GradES off, for
-// LoRA and full fine-tuning, steps interleaved, medians of wall and process CPU time.
+// model. GradES measuring every component at every step (tau 0, so nothing freezes), with the default metric
+// (grad_change, one compiled kernel) and with grad_snr (tfjs ops), against GradES off, for LoRA and full
+// fine-tuning, steps interleaved, medians of wall and process CPU time.
 import { loadModel } from "../model/loader.ts";
 import { Trainer } from "../train/trainer.ts";
 import { benchSpec, median, randomData } from "./bench-model.ts";
@@ -16,7 +17,12 @@ export interface MonitoringCost {
   onMs: number;
   cpuOffMs: number;
   cpuOnMs: number;
+  /** The same with metric grad_snr. */
+  snrMs: number;
+  cpuSnrMs: number;
 }
+
+const CONFIGS = ["off", "on", "snr"] as const;
 
 export async function monitoringCost(
   modelDir: string,
@@ -25,17 +31,23 @@ export async function monitoringCost(
 ): Promise<MonitoringCost[]> {
   const out: MonitoringCost[] = [];
   for (const type of ["lora", "full"] as const) {
-    const make = async (grades: boolean) => {
+    const make = async (config: (typeof CONFIGS)[number]) => {
       const model = await loadModel(modelDir);
-      const spec = { ...benchSpec(modelDir, grades, type), batchSize: BATCH, maxSeqLen: LENGTH };
+      const base = benchSpec(modelDir, config !== "off", type);
+      const grades = {
+        ...base.grades,
+        metric: config === "snr" ? ("grad_snr" as const) : base.grades.metric,
+      };
+      const spec = { ...base, grades, batchSize: BATCH, maxSeqLen: LENGTH };
       const train = randomData(64, LENGTH, model.config.vocab_size);
       return { model, trainer: new Trainer({ spec, model, train, padId: 0, backend }) };
     };
-    const runs = { off: await make(false), on: await make(true) };
-    const wall = { off: [] as number[], on: [] as number[] };
-    const cpu = { off: [] as number[], on: [] as number[] };
+    const runs = { off: await make("off"), on: await make("on"), snr: await make("snr") };
+    const wall = { off: [] as number[], on: [] as number[], snr: [] as number[] };
+    const cpu = { off: [] as number[], on: [] as number[], snr: [] as number[] };
     for (let i = 0; i < opts.warmup + opts.steps; i++) {
-      const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
+      // Each configuration leads in turn.
+      const order = CONFIGS.map((_, k) => CONFIGS[(i + k) % CONFIGS.length]!);
       for (const k of order) {
         const start = process.cpuUsage();
         const r = await runs[k].trainer.trainStep();
@@ -55,6 +67,8 @@ export async function monitoringCost(
       onMs: median(wall.on),
       cpuOffMs: median(cpu.off),
       cpuOnMs: median(cpu.on),
+      snrMs: median(wall.snr),
+      cpuSnrMs: median(cpu.snr),
     });
   }
   return out;
@@ -69,7 +83,8 @@ export function printMonitoringCost(rows: MonitoringCost[], modelDir: string, st
     const pct = (on: number, off: number) => `${(((on - off) / off) * 100).toFixed(1)}%`;
     console.log(
       `${r.type.padEnd(5)} off ${r.offMs.toFixed(2)} ms, measuring ${r.onMs.toFixed(2)} ms: ${pct(r.onMs, r.offMs)} wall, ` +
-        `${pct(r.cpuOnMs, r.cpuOffMs)} CPU`,
+        `${pct(r.cpuOnMs, r.cpuOffMs)} CPU; grad_snr ${r.snrMs.toFixed(2)} ms: ${pct(r.snrMs, r.offMs)} wall, ` +
+        `${pct(r.cpuSnrMs, r.cpuOffMs)} CPU`,
     );
   }
 }
