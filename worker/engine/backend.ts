@@ -16,6 +16,7 @@ import { l1ChangeConfig } from "./kernels/l1-change.ts";
 import { LORA_LINEAR, loraLinearConfigs } from "./kernels/lora-linear.ts";
 import { RMS_NORM, rmsNormConfigs } from "./kernels/rms-norm.ts";
 import { ROTARY, rotaryConfigs } from "./kernels/rotary.ts";
+import { signalRatioConfig } from "./kernels/signal-ratio.ts";
 import { sumSquaresCpuConfig, sumSquaresWasmConfig } from "./kernels/sum-squares.ts";
 import { SWIGLU, swigluConfigs } from "./kernels/swiglu.ts";
 import { unsortedSegmentSumWasmConfig } from "./kernels/unsorted-segment-sum.ts";
@@ -117,6 +118,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     fastTransposedMatMulConfig(blas),
     rowGatherConfig(),
     l1ChangeConfig(blas),
+    signalRatioConfig(),
     sumSquaresWasmConfig(blas),
     addSharedConfig(blas),
     ...sharedCopyKernels(),

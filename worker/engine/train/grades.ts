@@ -14,6 +14,7 @@
 // no previous value before it) never freezes it; the state, previous tensors included, is saved and restored.
 import * as tf from "@tensorflow/tfjs-core";
 import { l1Changes } from "../kernels/l1-change.ts";
+import { type SignalGroup, signalRatios } from "../kernels/signal-ratio.ts";
 import type { GradesOptions } from "./types.ts";
 
 /**
@@ -169,36 +170,33 @@ export class GradesController {
    */
   private measureSignal(step: number, current: Map<string, tf.Tensor[]>): PendingMeasurement | null {
     if (!this.measuresAt(step)) return null;
-    const b = SIGNAL_BETA;
     const names: string[] = [];
-    const ratios: tf.Scalar[] = [];
+    const groups: SignalGroup[] = [];
     for (const name of this.order) {
       const grads = current.get(name);
       if (!grads || this.frozenAt.has(name)) continue;
-      const before = this.prev.get(name);
+      // Averages that start at zero; the k-th measurement's bias is 1 - b^k.
+      const before = this.prev.get(name) ?? [...grads, ...grads].map((g) => tf.keep(tf.zerosLike(g)));
       const k = (this.measurements.get(name) ?? 0) + 1;
-      const [ratio, ...state] = tf.tidy(() => {
-        const m = grads.map((g, i) => tf.add(tf.mul(g, 1 - b), before ? tf.mul(before[i]!, b) : 0));
-        const s = grads.map((g, i) =>
-          tf.add(tf.mul(tf.square(g), 1 - b), before ? tf.mul(before[grads.length + i]!, b) : 0),
-        );
-        const signal = tf.addN(m.map((t) => tf.sum(tf.square(t))));
-        const power = tf.mul(tf.addN(s.map((t) => tf.sum(t))), 1 - b ** k);
-        return [tf.div(signal, power), ...m, ...s];
+      names.push(name);
+      groups.push({
+        grads,
+        m: before.slice(0, grads.length),
+        s: before.slice(grads.length),
+        correction: 1 - SIGNAL_BETA ** k,
       });
-      if (before) for (const t of before) t.dispose();
+    }
+    if (names.length === 0) return null;
+    const { ratios, m, s } = signalRatios(groups, SIGNAL_BETA);
+    names.forEach((name, i) => {
+      for (const t of [...groups[i]!.m, ...groups[i]!.s]) t.dispose();
       this.prev.set(
         name,
-        state.map((t) => tf.keep(t)),
+        [...m[i]!, ...s[i]!].map((t) => tf.keep(t)),
       );
-      names.push(name);
-      ratios.push(tf.keep(ratio as tf.Scalar));
-    }
+    });
     this.prevStep = step;
-    if (names.length === 0) return null;
-    const values = tf.stack(ratios) as tf.Tensor1D;
-    tf.dispose(ratios);
-    return { step, names, values };
+    return { step, names, values: ratios };
   }
 
   /**
