@@ -118,7 +118,7 @@ function prepareWasm(threads: number, matMul: WasmMatMul | undefined): void {
     fastTransposedMatMulConfig(blas),
     rowGatherConfig(),
     l1ChangeConfig(blas),
-    signalRatioConfig(),
+    signalRatioConfig(blas),
     sumSquaresWasmConfig(blas),
     addSharedConfig(blas),
     ...sharedCopyKernels(),

@@ -102,6 +102,18 @@ export interface Blas {
   ): void;
   /** sum |a[i] - b[i]| over two arrays of one length, in double (blas/l1-distance.c). */
   l1Distance(a: Float32Array, b: Float32Array): number;
+  /**
+   * grad_snr's averages of one tensor (blas/signal-average.c): mOut = b m + (1 - b) g, sOut = b s + (1 - b) g²;
+   * returns [sum mOut², sum sOut] in double.
+   */
+  signalAverage(
+    g: Float32Array,
+    m: Float32Array,
+    s: Float32Array,
+    mOut: Float32Array,
+    sOut: Float32Array,
+    beta: number,
+  ): [number, number];
   /** sum a[i]² over an array, in double (blas/sum-squares.c). */
   sumSquares(a: Float32Array): number;
   /**

@@ -2,11 +2,13 @@
 // tensor of it, m' = b·m + (1 − b)·g and s' = b·s + (1 − b)·g², and the component's ratio
 // Σ m'² / (Σ s' · c), c its bias correction 1 − b^k. Composed of tfjs ops that is about a dozen dispatches per
 // tensor; on the built-in model, measured every step, they made a LoRA step 55 % and a full step 82 % slower
-// (bench:engine's monitoring table). On wasm this kernel makes one pass per tensor over views of the heap, writes
-// the new averages to its outputs (the old ones are left as they were) and sums in double; elsewhere the ops.
+// (bench:engine's monitoring table). On wasm this kernel makes one pass per tensor over views of the heap
+// (compiled given the binding, else a JS loop), writes the new averages to its outputs (the old ones are left as
+// they were) and sums in double; elsewhere the ops.
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmBackend as Backend } from "./backend-memory.ts";
+import type { Blas } from "./blas.ts";
 
 export const SIGNAL_RATIO = "GradesSignalRatio";
 
@@ -33,8 +35,37 @@ interface SignalAttrs {
   beta: number;
 }
 
-/** The wasm kernel, on views of the heap. Outputs: the ratios, then every tensor's new m, then every new s. */
-export function signalRatioConfig(): KernelConfig {
+/** One tensor's new averages into mOut and sOut; returns [Σ mOut², Σ sOut], summed in double. */
+type Average = (
+  g: Float32Array,
+  m: Float32Array,
+  s: Float32Array,
+  mOut: Float32Array,
+  sOut: Float32Array,
+  beta: number,
+) => [number, number];
+
+const jsAverage: Average = (g, m, s, mOut, sOut, beta) => {
+  const a = 1 - beta;
+  let signal = 0;
+  let power = 0;
+  for (let i = 0; i < g.length; i++) {
+    const x = g[i]!;
+    mOut[i] = beta * m[i]! + a * x;
+    sOut[i] = beta * s[i]! + a * x * x;
+    // Read back: the float32 values stored, as the compiled pass sums them.
+    signal += mOut[i]! * mOut[i]!;
+    power += sOut[i]!;
+  }
+  return [signal, power];
+};
+
+/**
+ * The wasm kernel, on views of the heap: a compiled pass per tensor given the binding (blas/signal-average.c),
+ * else a JS loop. Outputs: the ratios, then every tensor's new m, then every new s.
+ */
+export function signalRatioConfig(blas?: Blas): KernelConfig {
+  const average: Average = blas ? (...args) => blas.signalAverage(...args) : jsAverage;
   const kernelFunc: KernelFunc = ({ inputs, attrs, backend }) => {
     const { counts, corrections, beta } = attrs as unknown as SignalAttrs;
     const tensors = inputs as Record<string, TensorInfo>;
@@ -55,26 +86,21 @@ export function signalRatioConfig(): KernelConfig {
     // Views taken after every allocation: a heap that grew has a new buffer.
     const view = (info: TensorInfo) => b.typedArrayFromHeap(info) as Float32Array;
     const out = view(ratios);
-    const a = 1 - beta;
     let t = 0;
     counts.forEach((count, group) => {
       let signal = 0;
       let power = 0;
       for (let k = 0; k < count; k++, t++) {
-        const g = view(tensors[`g${t}`]!);
-        const m = view(tensors[`m${t}`]!);
-        const s = view(tensors[`s${t}`]!);
-        const m2 = view(ms[t]!);
-        const s2 = view(ss[t]!);
-        for (let i = 0; i < g.length; i++) {
-          const x = g[i]!;
-          const mi = beta * m[i]! + a * x;
-          const si = beta * s[i]! + a * x * x;
-          m2[i] = mi;
-          s2[i] = si;
-          signal += mi * mi;
-          power += si;
-        }
+        const [sig, pow] = average(
+          view(tensors[`g${t}`]!),
+          view(tensors[`m${t}`]!),
+          view(tensors[`s${t}`]!),
+          view(ms[t]!),
+          view(ss[t]!),
+          beta,
+        );
+        signal += sig;
+        power += pow;
       }
       out[group] = signal / (power * corrections[group]!);
     });

@@ -1,11 +1,28 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../../worker/engine/backend.ts";
+import { loadBlas } from "../../../../worker/engine/kernels/blas.ts";
 import {
   SIGNAL_RATIO,
   type SignalGroup,
+  signalRatioConfig,
   signalRatios,
 } from "../../../../worker/engine/kernels/signal-ratio.ts";
+
+const { blas } = loadBlas();
+
+/** Runs `f` with the wasm kernel taking the JS loop (no binding), then puts the registered one back. */
+function withJsLoop<T>(f: () => T): T {
+  const registered = tf.getKernel(SIGNAL_RATIO, "wasm")!;
+  tf.unregisterKernel(SIGNAL_RATIO, "wasm");
+  tf.registerKernel(signalRatioConfig(undefined));
+  try {
+    return f();
+  } finally {
+    tf.unregisterKernel(SIGNAL_RATIO, "wasm");
+    tf.registerKernel(registered);
+  }
+}
 
 afterAll(async () => {
   await initBackend("cpu");
@@ -90,6 +107,11 @@ describe("grad_snr's moving averages and ratios", () => {
     expectMatches(groups(), 6);
   });
 
+  it("on wasm without the binding, by the JS loop, equal the same reference", async () => {
+    await initBackend("wasm");
+    withJsLoop(() => expectMatches(groups(), 6));
+  });
+
   it("where the backend has no kernel (cpu), by the composed ops, equal the same reference", async () => {
     await initBackend("cpu");
     expect(tf.getKernel(SIGNAL_RATIO, "cpu")).toBeUndefined();
@@ -106,5 +128,29 @@ describe("grad_snr's moving averages and ratios", () => {
     expect(first.ratios.dataSync()[0]).toBeCloseTo(1, 6);
     const bad = { grads: [g], m: [tf.zeros([2])], s: [tf.zeros([3])], correction: 1 };
     expect(() => signalRatios([bad], BETA)).toThrow(/moving averages/);
+  });
+});
+
+describe.skipIf(!blas)("the binding's signalAverage", () => {
+  it("writes the averages, returns their sums in double and refuses arrays of different lengths", () => {
+    const n = 1003;
+    const g = new Float32Array(n).map((_, i) => Math.sin(i));
+    const m = new Float32Array(n).map((_, i) => 0.1 * Math.cos(i));
+    const s = new Float32Array(n).map((_, i) => 0.5 + 0.1 * Math.sin(3 * i));
+    const [mOut, sOut] = [new Float32Array(n), new Float32Array(n)];
+    const [signal, power] = blas!.signalAverage(g, m, s, mOut, sOut, BETA);
+    let wantSignal = 0;
+    let wantPower = 0;
+    for (let i = 0; i < n; i++) {
+      const mi = Math.fround(BETA * m[i]! + (1 - BETA) * g[i]!);
+      const si = Math.fround(BETA * s[i]! + (1 - BETA) * g[i]! * g[i]!);
+      expect(mOut[i]).toBe(mi);
+      expect(sOut[i]).toBe(si);
+      wantSignal += mi * mi;
+      wantPower += si;
+    }
+    expect(signal).toBeCloseTo(wantSignal, 9);
+    expect(power).toBeCloseTo(wantPower, 9);
+    expect(() => blas!.signalAverage(g, m, s, mOut, sOut.subarray(1), BETA)).toThrow(/differ in length/);
   });
 });

@@ -68,6 +68,7 @@ napi_value rms_norm_backward(napi_env env, napi_callback_info info);
 napi_value rotary_forward(napi_env env, napi_callback_info info);
 napi_value rotary_backward(napi_env env, napi_callback_info info);
 napi_value l1_distance(napi_env env, napi_callback_info info);
+napi_value signal_average(napi_env env, napi_callback_info info);
 napi_value sum_squares(napi_env env, napi_callback_info info);
 napi_value add_floats(napi_env env, napi_callback_info info);
 napi_value attention_forward(napi_env env, napi_callback_info info);

@@ -94,6 +94,7 @@ NAPI_MODULE_INIT() {
       {"rotaryForward", NULL, rotary_forward, NULL, NULL, NULL, napi_default, NULL},
       {"rotaryBackward", NULL, rotary_backward, NULL, NULL, NULL, napi_default, NULL},
       {"l1Distance", NULL, l1_distance, NULL, NULL, NULL, napi_default, NULL},
+      {"signalAverage", NULL, signal_average, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"addFloats", NULL, add_floats, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, attention_forward, NULL, NULL, NULL, napi_default, NULL},
