@@ -36,14 +36,7 @@ interface SignalAttrs {
 }
 
 /** One tensor's new averages into mOut and sOut; returns [Σ mOut², Σ sOut], summed in double. */
-type Average = (
-  g: Float32Array,
-  m: Float32Array,
-  s: Float32Array,
-  mOut: Float32Array,
-  sOut: Float32Array,
-  beta: number,
-) => [number, number];
+type Average = Blas["signalAverage"];
 
 const jsAverage: Average = (g, m, s, mOut, sOut, beta) => {
   const a = 1 - beta;

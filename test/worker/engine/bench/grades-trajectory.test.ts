@@ -5,8 +5,8 @@ import { benchSpec } from "../../../../worker/engine/bench/grades/product-option
 import { runOne } from "../../../../worker/engine/bench/grades/run.ts";
 import { evalChoicesFile } from "../../../../worker/engine/eval/eval-file.ts";
 import { readModelConfig } from "../../../../worker/engine/model/config.ts";
-import { initTinyModel } from "../../../../worker/engine/model/init.ts";
 import { train } from "../../../../worker/engine/train/train.ts";
+import { writeTinyTextModel } from "../support/tiny-text-model.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 
 let root: string;
@@ -17,18 +17,7 @@ const line = (i: number) =>
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-trajectory-"));
-  await initTinyModel(join(root, "model"), {
-    preset: "qwen3-tiny",
-    seed: 3,
-    overrides: {
-      hidden_size: 16,
-      intermediate_size: 32,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      head_dim: 8,
-    },
-    initStd: 0.5,
-  });
+  await writeTinyTextModel(join(root, "model"), 3);
   await writeFile(join(root, "train.jsonl"), `${Array.from({ length: 8 }, (_, i) => line(i)).join("\n")}\n`);
   await writeFile(
     join(root, "test.jsonl"),

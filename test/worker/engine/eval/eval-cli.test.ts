@@ -2,9 +2,9 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerEvalCommand } from "../../../../worker/engine/cli/eval-command.ts";
-import { initTinyModel } from "../../../../worker/engine/model/init.ts";
 import { score } from "../../../../worker/engine/train/score.ts";
 import { runCli } from "../support/run-cli.ts";
+import { writeTinyTextModel } from "../support/tiny-text-model.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 
 let root: string;
@@ -17,18 +17,7 @@ const lines = [
 
 beforeAll(async () => {
   ({ dir: root, cleanup } = await makeTempDir("grades-eval-"));
-  await initTinyModel(join(root, "model"), {
-    preset: "qwen3-tiny",
-    seed: 4,
-    overrides: {
-      hidden_size: 16,
-      intermediate_size: 32,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      head_dim: 8,
-    },
-    initStd: 0.5,
-  });
+  await writeTinyTextModel(join(root, "model"), 4);
   await writeFile(join(root, "data.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 });
 

@@ -8,6 +8,7 @@ import {
   l1ChangeConfig,
   l1Changes,
 } from "../../../../worker/engine/kernels/l1-change.ts";
+import { withKernel } from "../support/with-kernel.ts";
 
 const { blas } = loadBlas();
 
@@ -49,19 +50,6 @@ function reference(gs: ChangeGroup[]): number[] {
   });
 }
 
-/** Runs `f` with the wasm kernel taking the JS loop (no binding), then puts the registered one back. */
-function withJsLoop<T>(f: () => T): T {
-  const registered = tf.getKernel(L1_CHANGE, "wasm")!;
-  tf.unregisterKernel(L1_CHANGE, "wasm");
-  tf.registerKernel(l1ChangeConfig(undefined));
-  try {
-    return f();
-  } finally {
-    tf.unregisterKernel(L1_CHANGE, "wasm");
-    tf.registerKernel(registered);
-  }
-}
-
 describe("GradES's L1 change kernel", () => {
   it("gives each component's summed L1 distance over its divisor, as the composed ops do (wasm)", async () => {
     await initBackend("wasm");
@@ -69,7 +57,7 @@ describe("GradES's L1 change kernel", () => {
     const gs = groups();
     const want = reference(gs);
     const got = Array.from(l1Changes(gs).dataSync());
-    const loop = Array.from(withJsLoop(() => l1Changes(gs)).dataSync());
+    const loop = Array.from(withKernel(l1ChangeConfig(undefined), () => l1Changes(gs)).dataSync());
     expect(got).toHaveLength(3);
     got.forEach((g, i) => {
       expect(g).toBeCloseTo(want[i]!, 6);

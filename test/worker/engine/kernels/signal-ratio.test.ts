@@ -8,21 +8,9 @@ import {
   signalRatioConfig,
   signalRatios,
 } from "../../../../worker/engine/kernels/signal-ratio.ts";
+import { withKernel } from "../support/with-kernel.ts";
 
 const { blas } = loadBlas();
-
-/** Runs `f` with the wasm kernel taking the JS loop (no binding), then puts the registered one back. */
-function withJsLoop<T>(f: () => T): T {
-  const registered = tf.getKernel(SIGNAL_RATIO, "wasm")!;
-  tf.unregisterKernel(SIGNAL_RATIO, "wasm");
-  tf.registerKernel(signalRatioConfig(undefined));
-  try {
-    return f();
-  } finally {
-    tf.unregisterKernel(SIGNAL_RATIO, "wasm");
-    tf.registerKernel(registered);
-  }
-}
 
 afterAll(async () => {
   await initBackend("cpu");
@@ -109,7 +97,7 @@ describe("grad_snr's moving averages and ratios", () => {
 
   it("on wasm without the binding, by the JS loop, equal the same reference", async () => {
     await initBackend("wasm");
-    withJsLoop(() => expectMatches(groups(), 6));
+    withKernel(signalRatioConfig(undefined), () => expectMatches(groups(), 6));
   });
 
   it("where the backend has no kernel (cpu), by the composed ops, equal the same reference", async () => {
