@@ -12,20 +12,21 @@ import type { Blas } from "./blas.ts";
 
 export const SIGNAL_RATIO = "GradesSignalRatio";
 
-/** One component: its gradients and its moving averages (same order and shapes), and its bias correction. */
+/**
+ * One component: its gradients, its moving averages as [m of each tensor…, s of each tensor…] (the layout a
+ * component's averages keep between steps and in checkpoints), and its bias correction.
+ */
 export interface SignalGroup {
   grads: tf.Tensor[];
-  m: tf.Tensor[];
-  s: tf.Tensor[];
+  averages: tf.Tensor[];
   correction: number;
 }
 
 export interface SignalResult {
   /** [groups] ratios. */
   ratios: tf.Tensor1D;
-  /** The new averages, per group in the inputs' order. */
-  m: tf.Tensor[][];
-  s: tf.Tensor[][];
+  /** Each group's new averages, in the same layout as its inputs'. */
+  averages: tf.Tensor[][];
 }
 
 interface SignalAttrs {
@@ -55,93 +56,100 @@ const jsAverage: Average = (g, m, s, mOut, sOut, beta) => {
 
 /**
  * The wasm kernel, on views of the heap: a compiled pass per tensor given the binding (blas/signal-average.c),
- * else a JS loop. Outputs: the ratios, then every tensor's new m, then every new s.
+ * else a JS loop. Outputs: the ratios, then each group's new averages in order (its m's, then its s's).
  */
 export function signalRatioConfig(blas?: Blas): KernelConfig {
   const average: Average = blas ? (...args) => blas.signalAverage(...args) : jsAverage;
   const kernelFunc: KernelFunc = ({ inputs, attrs, backend }) => {
     const { counts, corrections, beta } = attrs as unknown as SignalAttrs;
     const tensors = inputs as Record<string, TensorInfo>;
-    const total = counts.reduce((n, c) => n + c, 0);
     const b = backend as unknown as Backend;
-    for (let t = 0; t < total; t++) {
-      const shape = tensors[`g${t}`]!.shape.join(",");
-      if (tensors[`m${t}`]!.shape.join(",") !== shape || tensors[`s${t}`]!.shape.join(",") !== shape)
-        throw new Error(`GradES: tensor ${t}'s moving averages do not have its shape`);
-    }
     const ratios = b.makeOutput([counts.length], "float32");
-    const ms: TensorInfo[] = [];
-    const ss: TensorInfo[] = [];
-    for (let t = 0; t < total; t++) {
-      ms.push(b.makeOutput(tensors[`g${t}`]!.shape, "float32"));
-      ss.push(b.makeOutput(tensors[`g${t}`]!.shape, "float32"));
+    const outs: TensorInfo[] = [];
+    let first = 0;
+    for (const count of counts) {
+      for (let t = first; t < first + count; t++) {
+        const shape = tensors[`g${t}`]!.shape.join(",");
+        if (tensors[`m${t}`]!.shape.join(",") !== shape || tensors[`s${t}`]!.shape.join(",") !== shape)
+          throw new Error(`GradES: tensor ${t}'s moving averages do not have its shape`);
+      }
+      // The group's new m's, then its new s's.
+      for (let half = 0; half < 2; half++)
+        for (let t = first; t < first + count; t++)
+          outs.push(b.makeOutput(tensors[`g${t}`]!.shape, "float32"));
+      first += count;
     }
     // Views taken after every allocation: a heap that grew has a new buffer.
     const view = (info: TensorInfo) => b.typedArrayFromHeap(info) as Float32Array;
     const out = view(ratios);
-    let t = 0;
+    first = 0;
     counts.forEach((count, group) => {
       let signal = 0;
       let power = 0;
-      for (let k = 0; k < count; k++, t++) {
+      for (let k = 0; k < count; k++) {
+        const t = first + k;
         const [sig, pow] = average(
           view(tensors[`g${t}`]!),
           view(tensors[`m${t}`]!),
           view(tensors[`s${t}`]!),
-          view(ms[t]!),
-          view(ss[t]!),
+          view(outs[2 * first + k]!),
+          view(outs[2 * first + count + k]!),
           beta,
         );
         signal += sig;
         power += pow;
       }
       out[group] = signal / (power * corrections[group]!);
+      first += count;
     });
-    return [ratios, ...ms, ...ss];
+    return [ratios, ...outs];
   };
   return { kernelName: SIGNAL_RATIO, backendName: "wasm", kernelFunc };
 }
 
 /** The new averages and every group's ratio: by the kernel where the backend has it, else by tfjs' ops. */
 export function signalRatios(groups: SignalGroup[], beta: number): SignalResult {
-  const counts = groups.map((g) => g.grads.length);
   if (tf.getKernel(SIGNAL_RATIO, tf.getBackend()) !== undefined) {
     const inputs: Record<string, tf.Tensor> = {};
     let t = 0;
     for (const g of groups)
       g.grads.forEach((grad, k) => {
         inputs[`g${t}`] = grad;
-        inputs[`m${t}`] = g.m[k]!;
-        inputs[`s${t++}`] = g.s[k]!;
+        inputs[`m${t}`] = g.averages[k]!;
+        inputs[`s${t++}`] = g.averages[g.grads.length + k]!;
       });
-    const attrs = { counts, corrections: groups.map((g) => g.correction), beta };
-    const [ratios, ...rest] = tf
+    const attrs = {
+      counts: groups.map((g) => g.grads.length),
+      corrections: groups.map((g) => g.correction),
+      beta,
+    };
+    const [ratios, ...outs] = tf
       .engine()
       .runKernel(SIGNAL_RATIO, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
-    const total = t;
-    const split = (flat: tf.Tensor[]) => {
-      let at = 0;
-      return counts.map((c) => {
-        at += c;
-        return flat.slice(at - c, at);
-      });
-    };
-    return { ratios: ratios as tf.Tensor1D, m: split(rest.slice(0, total)), s: split(rest.slice(total)) };
+    let first = 0;
+    const averages = groups.map((g) => {
+      const end = first + 2 * g.grads.length;
+      const mine = outs.slice(first, end);
+      first = end;
+      return mine;
+    });
+    return { ratios: ratios as tf.Tensor1D, averages };
   }
-  const m: tf.Tensor[][] = [];
-  const s: tf.Tensor[][] = [];
+  const averages: tf.Tensor[][] = [];
   const ratios = tf.tidy(() => {
     const values = groups.map((g) => {
-      const gm = g.grads.map((grad, i) => tf.keep(tf.add(tf.mul(grad, 1 - beta), tf.mul(g.m[i]!, beta))));
-      const gs = g.grads.map((grad, i) =>
-        tf.keep(tf.add(tf.mul(tf.square(grad), 1 - beta), tf.mul(g.s[i]!, beta))),
+      const n = g.grads.length;
+      const m = g.grads.map((grad, i) =>
+        tf.keep(tf.add(tf.mul(grad, 1 - beta), tf.mul(g.averages[i]!, beta))),
       );
-      m.push(gm);
-      s.push(gs);
-      const signal = tf.addN(gm.map((x) => tf.sum(tf.square(x))));
-      return tf.div(signal, tf.mul(tf.addN(gs.map((x) => tf.sum(x))), g.correction));
+      const s = g.grads.map((grad, i) =>
+        tf.keep(tf.add(tf.mul(tf.square(grad), 1 - beta), tf.mul(g.averages[n + i]!, beta))),
+      );
+      averages.push([...m, ...s]);
+      const signal = tf.addN(m.map((x) => tf.sum(tf.square(x))));
+      return tf.div(signal, tf.mul(tf.addN(s.map((x) => tf.sum(x))), g.correction));
     });
     return tf.stack(values) as tf.Tensor1D;
   });
-  return { ratios, m, s };
+  return { ratios, averages };
 }

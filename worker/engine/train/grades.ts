@@ -164,7 +164,7 @@ export class GradesController {
 
   /**
    * grad_snr: folds this step's gradients into each component's moving averages (held where the other metrics
-   * hold their previous tensors: [m of each tensor…, s of each tensor…], so checkpoints carry them) and builds
+   * hold their previous tensors, in SignalGroup's layout, so checkpoints carry them) and builds
    * the ratios on the device. A component's k-th measurement divides by 1 - b^k, the bias of averages that
    * start at zero, so its first ratio is 1.
    */
@@ -175,24 +175,18 @@ export class GradesController {
     for (const name of this.order) {
       const grads = current.get(name);
       if (!grads || this.frozenAt.has(name)) continue;
-      // Averages that start at zero; the k-th measurement's bias is 1 - b^k.
-      const before = this.prev.get(name) ?? [...grads, ...grads].map((g) => tf.keep(tf.zerosLike(g)));
+      const averages = this.prev.get(name) ?? [...grads, ...grads].map((g) => tf.keep(tf.zerosLike(g)));
       const k = (this.measurements.get(name) ?? 0) + 1;
       names.push(name);
-      groups.push({
-        grads,
-        m: before.slice(0, grads.length),
-        s: before.slice(grads.length),
-        correction: 1 - SIGNAL_BETA ** k,
-      });
+      groups.push({ grads, averages, correction: 1 - SIGNAL_BETA ** k });
     }
     if (names.length === 0) return null;
-    const { ratios, m, s } = signalRatios(groups, SIGNAL_BETA);
+    const { ratios, averages } = signalRatios(groups, SIGNAL_BETA);
     names.forEach((name, i) => {
-      for (const t of [...groups[i]!.m, ...groups[i]!.s]) t.dispose();
+      for (const t of groups[i]!.averages) t.dispose();
       this.prev.set(
         name,
-        [...m[i]!, ...s[i]!].map((t) => tf.keep(t)),
+        averages[i]!.map((t) => tf.keep(t)),
       );
     });
     this.prevStep = step;

@@ -31,8 +31,7 @@ function groups(): SignalGroup[] {
   ];
   return shapes.map((group, i) => ({
     grads: group.map(t),
-    m: group.map((s) => tf.mul(t(s), 0.3)),
-    s: group.map((s) => tf.add(tf.square(t(s)), 0.1)),
+    averages: [...group.map((s) => tf.mul(t(s), 0.3)), ...group.map((s) => tf.add(tf.square(t(s)), 0.1))],
     correction: 1 - BETA ** (i + 2),
   }));
 }
@@ -45,7 +44,8 @@ function reference(gs: SignalGroup[]) {
     const m: number[][] = [];
     const s: number[][] = [];
     g.grads.forEach((grad, k) => {
-      const [x, m0, s0] = [grad.dataSync(), g.m[k]!.dataSync(), g.s[k]!.dataSync()];
+      const n = g.grads.length;
+      const [x, m0, s0] = [grad.dataSync(), g.averages[k]!.dataSync(), g.averages[n + k]!.dataSync()];
       const mk: number[] = [];
       const sk: number[] = [];
       for (let i = 0; i < x.length; i++) {
@@ -63,24 +63,26 @@ function reference(gs: SignalGroup[]) {
 
 function expectMatches(gs: SignalGroup[], digits: number) {
   const want = reference(gs);
-  const before = gs.map((g) => g.m.map((t) => Array.from(t.dataSync())));
+  const before = gs.map((g) => g.averages.map((t) => Array.from(t.dataSync())));
   const got = signalRatios(gs, BETA);
   const ratios = Array.from(got.ratios.dataSync());
   want.forEach((w, i) => {
     expect(ratios[i]).toBeCloseTo(w.ratio, digits);
     w.m.forEach((mk, k) => {
-      const m = got.m[i]![k]!.dataSync();
-      const s = got.s[i]![k]!.dataSync();
+      const n = gs[i]!.grads.length;
+      const m = got.averages[i]![k]!.dataSync();
+      const s = got.averages[i]![n + k]!.dataSync();
       for (let j = 0; j < mk.length; j += 7) {
         expect(m[j]).toBeCloseTo(mk[j]!, 6);
         expect(s[j]).toBeCloseTo(w.s[k]![j]!, 6);
       }
-      expect(got.m[i]![k]!.shape).toEqual(gs[i]!.grads[k]!.shape);
+      expect(got.averages[i]![k]!.shape).toEqual(gs[i]!.grads[k]!.shape);
+      expect(got.averages[i]![n + k]!.shape).toEqual(gs[i]!.grads[k]!.shape);
     });
   });
   // The old averages are left as they were.
   gs.forEach((g, i) => {
-    g.m.forEach((t, k) => {
+    g.averages.forEach((t, k) => {
       expect(Array.from(t.dataSync())).toEqual(before[i]![k]);
     });
   });
@@ -110,11 +112,11 @@ describe("grad_snr's moving averages and ratios", () => {
     await initBackend("wasm");
     const g = tf.tensor1d([1, -2, 3]);
     const first = signalRatios(
-      [{ grads: [g], m: [tf.zerosLike(g)], s: [tf.zerosLike(g)], correction: 1 - BETA }],
+      [{ grads: [g], averages: [tf.zerosLike(g), tf.zerosLike(g)], correction: 1 - BETA }],
       BETA,
     );
     expect(first.ratios.dataSync()[0]).toBeCloseTo(1, 6);
-    const bad = { grads: [g], m: [tf.zeros([2])], s: [tf.zeros([3])], correction: 1 };
+    const bad = { grads: [g], averages: [tf.zeros([2]), tf.zeros([3])], correction: 1 };
     expect(() => signalRatios([bad], BETA)).toThrow(/moving averages/);
   });
 });
