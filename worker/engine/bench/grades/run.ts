@@ -2,7 +2,7 @@
 // log-likelihood. Wall and CPU time cover train() whole (loading, steps, the early-stopping evaluations, writing
 // the output), and not the test scoring, which is the same for every method. CPU time is the process's (all its
 // threads): on a shared machine it is far steadier than wall time, which other processes' load inflates.
-import { readdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { evalChoicesFile } from "../../eval/eval-file.ts";
 import type { ModelConfig, Projection } from "../../model/types.ts";
@@ -24,12 +24,14 @@ export interface RunInput {
 export async function runOne(x: RunInput): Promise<RunRecord> {
   const trainLoss: number[] = [];
   const validLoss: { step: number; loss: number }[] = [];
+  const checkpoints: { step: number; dir: string }[] = [];
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const summary = await train(x.spec, {
     onEvent: (e) => {
       if (e.type === "step") trainLoss.push(e.trainLoss);
       if (e.type === "eval") validLoss.push({ step: e.step, loss: e.validLoss });
+      if (e.type === "checkpoint") checkpoints.push({ step: e.step, dir: e.dir });
     },
   });
   const wallSeconds = (performance.now() - started) / 1000;
@@ -45,8 +47,14 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
       ...(x.spec.backend ? { backend: x.spec.backend } : {}),
     });
   const test = await score(lora ? x.spec.outputDir : undefined);
+  // The run's output is its last point (scored above), whether or not a checkpoint fell on its last step.
   const trajectory = x.spec.checkpointDir
-    ? await scoreCheckpoints(x.spec.checkpointDir, lora, score)
+    ? await scoreCheckpoints(
+        x.spec.checkpointDir,
+        checkpoints.filter((c) => c.step < summary.stepsCompleted),
+        lora,
+        score,
+      )
     : undefined;
   await rm(x.spec.outputDir, { recursive: true, force: true });
   const flops = estimateTrainingFlops({
@@ -79,36 +87,25 @@ export async function runOne(x: RunInput): Promise<RunRecord> {
     grades: x.spec.grades,
     components: summary.components,
     ...(trajectory
-      ? {
-          // The run's output is its last point, whether or not a checkpoint fell on its last step.
-          trajectory: [
-            ...trajectory.filter((p) => p.step < summary.stepsCompleted),
-            { step: summary.stepsCompleted, accuracy: test.accuracy },
-          ],
-        }
+      ? { trajectory: [...trajectory, { step: summary.stepsCompleted, accuracy: test.accuracy }] }
       : {}),
   };
 }
 
 /**
- * Test accuracy of every checkpoint a trajectory run wrote (checkpointDir/step-N), in step order; the folder
- * is removed afterwards. A LoRA checkpoint holds a PEFT adapter and is scored as one; a full fine-tuning
- * checkpoint is not a model folder, so the benchmark refuses trajectories of full fine-tuning before it runs.
+ * Test accuracy of the given checkpoints of a trajectory run, in the order given; the checkpoint folder is
+ * removed afterwards. A LoRA checkpoint holds a PEFT adapter and is scored as one; a full fine-tuning checkpoint
+ * is not a model folder, so the benchmark refuses trajectories of full fine-tuning before it runs.
  */
 async function scoreCheckpoints(
   root: string,
+  checkpoints: { step: number; dir: string }[],
   lora: boolean,
   score: (adapterDir: string) => Promise<{ accuracy: number }>,
 ): Promise<{ step: number; accuracy: number }[]> {
   if (!lora) throw new Error("a trajectory needs LoRA checkpoints");
-  const steps = (await readdir(root))
-    .map((name) => /^step-(\d+)$/.exec(name)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
   const points: { step: number; accuracy: number }[] = [];
-  for (const step of steps)
-    points.push({ step, accuracy: (await score(join(root, `step-${step}`))).accuracy });
+  for (const { step, dir } of checkpoints) points.push({ step, accuracy: (await score(dir)).accuracy });
   await rm(root, { recursive: true, force: true });
   return points;
 }
