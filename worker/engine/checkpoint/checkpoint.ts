@@ -3,9 +3,11 @@
 //   trainable.safetensors   the trained variables (LoRA A/B or full weights), frozen ones included
 //   optimizer.safetensors   AdamW moments of the non-frozen variables
 //   grades_prev.safetensors GradES "previous" tensors (gradients or weights of the last step)
+//   weight_average.safetensors  the moving average of the trained variables, once it has started
+//                           (grades.weight_average; absent otherwise)
 // A LoRA checkpoint also holds a PEFT adapter, so any checkpoint can be used as a model on its own.
 // The folder is written under a temporary name and renamed, so a crash never leaves a half checkpoint.
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { DataPosition } from "../data/batches.ts";
@@ -15,6 +17,8 @@ import type { GradesState } from "../train/grades.ts";
 import type { TrainSummary } from "../train/types.ts";
 
 export const CHECKPOINT_VERSION = 1;
+/** Written only by runs that average their weights, so checkpoints of the others are as they were. */
+const AVERAGES_FILE = "weight_average.safetensors";
 
 export interface TrainerState {
   version: number;
@@ -41,6 +45,8 @@ export interface CheckpointTensors {
   trainable: Map<string, tf.Tensor>;
   optimizer: Map<string, tf.Tensor>;
   gradesPrev: Map<string, tf.Tensor>;
+  /** The weights' moving average by variable key (train/weight-average.ts); empty when there is none. */
+  averages: Map<string, tf.Tensor>;
 }
 
 export interface LoadedCheckpoint {
@@ -48,10 +54,18 @@ export interface LoadedCheckpoint {
   trainable: Map<string, SafetensorsTensor>;
   optimizer: Map<string, SafetensorsTensor>;
   gradesPrev: Map<string, SafetensorsTensor>;
+  averages: Map<string, SafetensorsTensor>;
 }
 
 export class CheckpointError extends InputError {
   override name = "CheckpointError";
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function toHost(
@@ -79,6 +93,8 @@ export async function saveCheckpoint(
   await writeSafetensors(join(tmp, "trainable.safetensors"), await toHost(tensors.trainable));
   await writeSafetensors(join(tmp, "optimizer.safetensors"), await toHost(tensors.optimizer));
   await writeSafetensors(join(tmp, "grades_prev.safetensors"), await toHost(tensors.gradesPrev));
+  if (tensors.averages.size > 0)
+    await writeSafetensors(join(tmp, AVERAGES_FILE), await toHost(tensors.averages));
   if (extra) await extra(tmp);
   await writeFile(join(tmp, "trainer_state.json"), `${JSON.stringify(state, null, 2)}\n`);
   await rm(dir, { recursive: true, force: true });
@@ -104,5 +120,8 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     trainable: await readSafetensors(join(dir, "trainable.safetensors")),
     optimizer: await readSafetensors(join(dir, "optimizer.safetensors")),
     gradesPrev: await readSafetensors(join(dir, "grades_prev.safetensors")),
+    averages: (await exists(join(dir, AVERAGES_FILE)))
+      ? await readSafetensors(join(dir, AVERAGES_FILE))
+      : new Map(),
   };
 }

@@ -24,6 +24,8 @@ const list = (raw: string) =>
 const text = (raw: string) => raw;
 /** A number, or "auto" for the hyperparameters. */
 const numberOrAuto = (raw: string) => (raw === "auto" ? raw : raw.trim() === "" ? Number.NaN : Number(raw));
+/** A number, or "none" for an option that may be switched off (null). */
+const numberOrNone = (raw: string) => (raw === "none" ? null : numberOrAuto(raw));
 
 export const TRAIN_FLAGS: Flag[] = [
   {
@@ -50,16 +52,21 @@ export const TRAIN_FLAGS: Flag[] = [
   {
     flags: "--grades-relative-tau <f>",
     path: "grades.relative_tau",
-    read: (raw) => (raw === "none" ? null : numberOrAuto(raw)),
+    read: numberOrNone,
   },
   { flags: "--grades-relative-reference <r>", path: "grades.relative_reference", read: text },
   {
     flags: "--grades-smoothing <s>",
     path: "grades.smoothing",
-    read: (raw) => (raw === "none" ? null : numberOrAuto(raw)),
+    read: numberOrNone,
   },
   { flags: "--grades-interval <n>", path: "grades.interval" },
   { flags: "--grades-max-frozen-ratio <f>", path: "grades.max_frozen_ratio" },
+  {
+    flags: "--grades-weight-average <a>",
+    path: "grades.weight_average",
+    read: numberOrNone,
+  },
   { flags: "--early-stopping-patience <n>", path: "early_stopping.patience" },
   { flags: "--eval-interval <n>", path: "early_stopping.eval_interval" },
   { flags: "--min-delta <x>", path: "early_stopping.min_delta" },

@@ -5,7 +5,8 @@
 // Everything is float32. A step holds:
 // - the weights;
 // - per trainable parameter: the AdamW moments m and v, the gradient, GradES's previous gradient (when GradES
-//   runs) and the accumulated gradient (with gradient accumulation). Clipping writes no copy: AdamW scales each
+//   runs), the accumulated gradient (with gradient accumulation) and the weights' moving average (with
+//   grades.weight_average). Clipping writes no copy: AdamW scales each
 //   gradient as it reads it (train/clip.ts);
 // - activations: TensorFlow.js's gradient tape keeps every tensor an op saves for the backward pass until the
 //   whole backward pass is done, and it keeps the gradient of every intermediate tensor too (tfjs-core's
@@ -71,6 +72,8 @@ export interface MemoryShape {
   seqLen: number;
   /** GradES keeps the previous step's gradients (or weights) of every trainable parameter. */
   grades: boolean;
+  /** The run keeps a moving average of its trained weights (grades.weight_average). */
+  weightAverage?: boolean;
   gradientAccumulationSteps?: number;
   /**
    * The backend computes RMSNorm, SwiGLU, rotary embeddings and LoRA's projections as compiled kernels (wasm
@@ -183,7 +186,11 @@ export function estimateTrainingMemory(shape: MemoryShape): MemoryEstimate {
   );
   const trainable = perLayer * c.num_hidden_layers;
   const parameters = parameterCount(c) + (lora ? trainable : 0);
-  const copies = 3 + (shape.grades ? 1 : 0) + ((shape.gradientAccumulationSteps ?? 1) > 1 ? 1 : 0);
+  const copies =
+    3 +
+    (shape.grades ? 1 : 0) +
+    (shape.weightAverage ? 1 : 0) +
+    ((shape.gradientAccumulationSteps ?? 1) > 1 ? 1 : 0);
   const tokens = shape.batchSize * shape.seqLen;
   const layers = c.num_hidden_layers;
   const attention = tokens * layers * attentionFloatsPerToken(shape) * F32;

@@ -4,6 +4,7 @@
 import type { DecoderConfig } from "../model/config.ts";
 import { TrainSpecError } from "../train/spec-error.ts";
 import type { TrainSpec } from "../train/types.ts";
+import { weightAverageDecay } from "../train/weight-average.ts";
 import {
   BACKEND_MEMORY_LIMITS,
   estimateTrainingMemory,
@@ -27,6 +28,7 @@ export function memoryShapeOf(config: DecoderConfig, spec: TrainSpec, compiledKe
     // Batches are padded to their longest example, at most maxSeqLen: plan for the longest.
     seqLen: spec.maxSeqLen,
     grades: spec.grades.enabled,
+    weightAverage: weightAverageDecay(spec.grades) !== undefined,
     gradientAccumulationSteps: spec.gradientAccumulationSteps,
   };
 }

@@ -56,6 +56,14 @@ export const gradesFields = {
     .describe("freeze on a moving average of G, S = s * S + (1 - s) * G, instead of each step's G"),
   interval: int(1, 10_000).describe("measure G every n steps"),
   max_frozen_ratio: z.number().gt(0).max(1).describe("stop when this fraction of matrices is frozen"),
+  weight_average: z
+    .number()
+    .min(0)
+    .lt(1)
+    .nullable()
+    .describe(
+      "write the run's weights as a moving average from the end of the grace period, A = a * A + (1 - a) * W after each step, instead of the last step's",
+    ),
 };
 
 export const earlyStoppingFields = {
@@ -211,6 +219,7 @@ export const TRAIN_DEFAULTS: TrainDefaults = {
     smoothing: 0.9,
     interval: 1,
     max_frozen_ratio: 1,
+    weight_average: null,
   },
   /** Used when early stopping is asked for; it is off by default (it needs a validation file). */
   early_stopping: { patience: 3, eval_interval: 10, min_delta: 0 },

@@ -48,6 +48,7 @@ export function trainSpecFrom(o: TrainOptions, run: RunSettings): TrainSpec {
       ...(g.smoothing !== null ? { smoothing: g.smoothing } : {}),
       interval: g.interval,
       maxFrozenRatio: g.max_frozen_ratio,
+      ...(g.weight_average !== null ? { weightAverage: g.weight_average } : {}),
     },
     ...(es
       ? { earlyStopping: { patience: es.patience, evalInterval: es.eval_interval, minDelta: es.min_delta } }
@@ -112,6 +113,7 @@ function optionsOfSpec(s: TrainSpec): unknown {
       smoothing: g.smoothing ?? null,
       interval: g.interval,
       max_frozen_ratio: g.maxFrozenRatio,
+      weight_average: g.weightAverage ?? null,
     },
     early_stopping: es
       ? { patience: es.patience, eval_interval: es.evalInterval, min_delta: es.minDelta }

@@ -44,6 +44,7 @@ import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import { makeTrainable, trainableVariables } from "./trainable.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
+import { WeightAverage, weightAverageDecay } from "./weight-average.ts";
 
 /** Weights Hugging Face's Trainer exempts from weight decay: norms and biases. */
 const NO_DECAY = /(norm\.weight|\.bias)$/;
@@ -115,6 +116,8 @@ export class Trainer {
   /** Why this run has no activation cache (undefined when it has one). */
   readonly activationCacheExclusion: string | undefined;
   private readonly cacheShareBytes: number;
+  /** The weights' moving average the outputs are written with (grades.weightAverage); absent without it. */
+  readonly weightAverage: WeightAverage | undefined;
   private pool: Promise<ReplicaPool> | undefined;
   /** Steps computed alone while the run has not decided on its replicas, and the last one's time and tokens. */
   private solo = { steps: 0, seconds: 0, tokens: 0 };
@@ -150,6 +153,8 @@ export class Trainer {
       this.totalSteps,
     );
     this.optimizer = new AdamW({ weightDecay: spec.weightDecay });
+    const decay = weightAverageDecay(spec.grades);
+    this.weightAverage = decay === undefined ? undefined : new WeightAverage(decay);
     this.rng = new Rng(spec.seed ^ 0x5bd1e995);
     const validation = input.validation;
     this.validBatches =
@@ -398,6 +403,8 @@ export class Trainer {
     for (const f of frozen) this.freeze(f.name);
 
     this.step = stepNo;
+    if (this.weightAverage && stepNo >= this.grades.graceSteps)
+      this.weightAverage.update(this.trainableVariables());
     this.timeStep((performance.now() - started) / 1000, tokens);
     this.computedMatrixSteps += active.length;
     this.trainedTokens += tokens;
@@ -474,10 +481,13 @@ export class Trainer {
       trainable,
       optimizer: this.optimizer.exportState().tensors,
       gradesPrev: this.grades.prevTensors(),
+      averages: this.weightAverage?.tensors() ?? new Map(),
     };
     const lora = this.model.lora;
+    // The adapter is what a stop here would write; the trained weights above are what a resumed run needs.
     await saveCheckpoint(dir, this.state(), tensors, async (tmp) => {
-      if (lora) await writePeftAdapter(tmp, this.components, lora, this.baseModelName());
+      if (lora)
+        await this.withAverages(() => writePeftAdapter(tmp, this.components, lora, this.baseModelName()));
     });
     this.lastCheckpoint = dir;
     this.lastCheckpointStep = this.step;
@@ -522,6 +532,8 @@ export class Trainer {
       new Map([...m].map(([k, t]) => [k, tf.keep(tf.tensor(t.data, t.shape))] as const));
     this.optimizer.importState(toTensors(ck.optimizer), s.optimizerSteps);
     this.grades.importState(s.grades, toTensors(ck.gradesPrev));
+    // A checkpoint of a run without the average (or of its grace period) has none: it starts at the next step.
+    this.weightAverage?.importTensors(toTensors(ck.averages));
     this.stream = this.makeStream(s.data);
     this.rng.state = s.rng;
     this.step = s.step;
@@ -561,11 +573,19 @@ export class Trainer {
     };
   }
 
-  /** Writes the adapter (LoRA) or model folder (full) into outputDir. */
+  /** Runs `write` with the weights' averages in place of the trained weights, where the run keeps them. */
+  private withAverages<T>(write: () => Promise<T>): Promise<T> {
+    return this.weightAverage ? this.weightAverage.withAverages(this.trainableVariables(), write) : write();
+  }
+
+  /** Writes the adapter (LoRA) or model folder (full) into outputDir: the weights' average, where it is kept. */
   async writeOutputs(): Promise<void> {
     const lora = this.model.lora;
-    if (lora) await writePeftAdapter(this.spec.outputDir, this.components, lora, this.baseModelName());
-    else await writeHfModel(this.spec.outputDir, this.model, this.spec.modelDir);
+    await this.withAverages(() =>
+      lora
+        ? writePeftAdapter(this.spec.outputDir, this.components, lora, this.baseModelName())
+        : writeHfModel(this.spec.outputDir, this.model, this.spec.modelDir),
+    );
   }
 
   /** Trains until max steps, all frozen, early stopping or abort; writes outputs; returns the summary. */
@@ -663,6 +683,7 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
     this.grades.dispose();
+    this.weightAverage?.dispose();
     // Terminating a thread cannot fail in a way the caller could act on.
     void this.pool?.then(
       (p) => p.dispose(),

@@ -35,6 +35,13 @@ export interface GradesOptions {
   interval: number;
   /** Stop training when this fraction of components is frozen. */
   maxFrozenRatio: number;
+  /**
+   * When set (0 <= weightAverage < 1), the run's outputs (and its checkpoints' adapters) hold an exponential
+   * moving average of the trained weights, A_t = weightAverage * A_(t-1) + (1 - weightAverage) * W_t, started
+   * at the end of the grace period, instead of the last step's weights (train/weight-average.ts). Training
+   * itself is unchanged. GradES runs only.
+   */
+  weightAverage?: number;
 }
 
 /** GradES switched off (train the full budget); its other fields are never read while it is off. */

@@ -79,6 +79,7 @@ describe("training options", () => {
       smoothing: 0.9,
       interval: 1,
       max_frozen_ratio: 1,
+      weight_average: null,
     });
     expect(o.lora).toMatchObject({ r: 8, alpha: 16, dropout: 0, use_rslora: false });
     expect(o.lora.target_modules).toHaveLength(7);
