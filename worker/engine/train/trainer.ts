@@ -44,7 +44,7 @@ import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import { makeTrainable, trainableVariables } from "./trainable.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
-import { WeightAverage, weightAverageDecay } from "./weight-average.ts";
+import { averageStartStep, WeightAverage, weightAverageDecay } from "./weight-average.ts";
 
 /** Weights Hugging Face's Trainer exempts from weight decay: norms and biases. */
 const NO_DECAY = /(norm\.weight|\.bias)$/;
@@ -118,6 +118,8 @@ export class Trainer {
   private readonly cacheShareBytes: number;
   /** The weights' moving average the outputs are written with (grades.weightAverage); absent without it. */
   readonly weightAverage: WeightAverage | undefined;
+  /** The first step the average takes in (averageStartStep). */
+  private readonly averageFrom: number;
   private pool: Promise<ReplicaPool> | undefined;
   /** Steps computed alone while the run has not decided on its replicas, and the last one's time and tokens. */
   private solo = { steps: 0, seconds: 0, tokens: 0 };
@@ -155,6 +157,8 @@ export class Trainer {
     this.optimizer = new AdamW({ weightDecay: spec.weightDecay });
     const decay = weightAverageDecay(spec.grades);
     this.weightAverage = decay === undefined ? undefined : new WeightAverage(decay);
+    this.averageFrom =
+      decay === undefined ? Number.POSITIVE_INFINITY : averageStartStep(this.grades.graceSteps, decay);
     this.rng = new Rng(spec.seed ^ 0x5bd1e995);
     const validation = input.validation;
     this.validBatches =
@@ -403,7 +407,7 @@ export class Trainer {
     for (const f of frozen) this.freeze(f.name);
 
     this.step = stepNo;
-    if (this.weightAverage && stepNo >= this.grades.graceSteps)
+    if (this.weightAverage && stepNo >= this.averageFrom)
       this.weightAverage.update(this.trainableVariables());
     this.timeStep((performance.now() - started) / 1000, tokens);
     this.computedMatrixSteps += active.length;

@@ -38,8 +38,8 @@ export interface GradesOptions {
   /**
    * When set (0 <= weightAverage < 1), the run's outputs (and its checkpoints' adapters) hold an exponential
    * moving average of the trained weights, A_t = weightAverage * A_(t-1) + (1 - weightAverage) * W_t, started
-   * at the end of the grace period, instead of the last step's weights (train/weight-average.ts). Training
-   * itself is unchanged. GradES runs only.
+   * about 1 / (1 - weightAverage) steps before the end of the grace period, instead of the last step's weights
+   * (train/weight-average.ts). Training itself is unchanged. GradES runs only.
    */
   weightAverage?: number;
 }

@@ -2,12 +2,20 @@
 // as its outputs instead of its last step's weights (grades.weight_average). A run that GradES stops in the
 // middle of its learning-rate schedule ends on one draw of the step-to-step noise that a high learning rate
 // leaves in the weights (docs/grades.md: 1-3 points of accuracy between checkpoints 60 steps apart); the
-// average takes that noise out, as the schedule's annealing does at the end of a full budget. It starts at the
-// end of the grace period, from the weights of that step, so it never mixes in the weights of the first steps,
-// which are far from where the run ends. Frozen matrices are averaged too: their weights no longer change, and
-// their average goes on moving towards them, as it would for any weight that stopped moving.
+// average takes that noise out, as the schedule's annealing does at the end of a full budget. Frozen matrices
+// are averaged too: their weights no longer change, and their average goes on moving towards them, as it would
+// for any weight that stopped moving.
 import * as tf from "@tensorflow/tfjs-core";
 import type { GradesOptions } from "./types.ts";
+
+/**
+ * The step whose weights the average starts from: its memory, about 1 / (1 - a) steps, before the end of the
+ * grace period, so that a stop at the first step GradES may stop at (every matrix frozen at once) already ends
+ * on a full window, and never mixes in the weights of the first steps, which are far from where the run ends.
+ */
+export function averageStartStep(graceSteps: number, decay: number): number {
+  return Math.max(1, graceSteps - Math.round(1 / (1 - decay)));
+}
 
 /** The average's decay a run keeps, or undefined: it is a GradES option, and a run without GradES keeps none. */
 export function weightAverageDecay(grades: GradesOptions): number | undefined {

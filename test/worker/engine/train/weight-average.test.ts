@@ -8,7 +8,7 @@ import { estimateTrainingMemory } from "../../../../worker/engine/memory/estimat
 import { memoryShapeOf } from "../../../../worker/engine/memory/fit-check.ts";
 import { train } from "../../../../worker/engine/train/train.ts";
 import type { TrainEvent, TrainSpec } from "../../../../worker/engine/train/types.ts";
-import { WeightAverage } from "../../../../worker/engine/train/weight-average.ts";
+import { averageStartStep, WeightAverage } from "../../../../worker/engine/train/weight-average.ts";
 import { makeTempDir } from "../support/tmp-dir.ts";
 import { baseSpec, makeTinyModel, writeCountingData } from "./support/fixtures.ts";
 
@@ -73,6 +73,13 @@ describe("WeightAverage", () => {
     tf.dispose([w, other]);
   });
 
+  it("starts about 1 / (1 - a) steps before the end of the grace period, never before the first step", () => {
+    expect(averageStartStep(480, 0.98)).toBe(430);
+    expect(averageStartStep(480, 0.95)).toBe(460);
+    expect(averageStartStep(480, 0)).toBe(479);
+    expect(averageStartStep(30, 0.98)).toBe(1);
+  });
+
   it("refuses a decay outside [0, 1)", () => {
     expect(() => new WeightAverage(1)).toThrow(/\[0, 1\)/);
     expect(() => new WeightAverage(-0.1)).toThrow(/\[0, 1\)/);
@@ -109,8 +116,9 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe("a run that averages its weights (grades.weight_average)", () => {
-  const decay = 0.7;
-  // GradES measures but never freezes (tau 0), so the run takes all 8 steps; the average starts at step 4.
+  const decay = 0.5;
+  // GradES measures but never freezes (tau 0), so the run takes all 8 steps. The grace period ends at step 4,
+  // and the average starts its memory, 1 / (1 - 0.5) = 2 steps, before: at step 2.
   const averaged = (name: string, over: Partial<TrainSpec> = {}): TrainSpec =>
     baseSpec(root, {
       outputDir: join(root, name),
@@ -143,11 +151,11 @@ describe("a run that averages its weights (grades.weight_average)", () => {
     return out;
   }
 
-  it("writes the average from the end of the grace period as its adapter; checkpoints keep the trained weights", async () => {
+  it("writes the average from before the end of the grace period as its adapter; checkpoints keep the trained weights", async () => {
     const summary = await train(averaged("lora"));
     expect(summary.stepsCompleted).toBe(8);
     const steps = await trainedWeights("lora");
-    const expected = referenceAverage(steps, 4, 8, decay);
+    const expected = referenceAverage(steps, 2, 8, decay);
     const adapter = await readSafetensors(join(root, "lora", "adapter_model.safetensors"));
     expect(expected.size).toBe(adapter.size);
     let fromLast = 0;
@@ -162,18 +170,18 @@ describe("a run that averages its weights (grades.weight_average)", () => {
     // A checkpoint's adapter is what a stop there would write: the trained weights before the average starts,
     // the average after; its trainable tensors are always the trained weights, which a resumed run continues.
     const early = await readSafetensors(
-      join(root, "lora", "checkpoints", "step-3", "adapter_model.safetensors"),
+      join(root, "lora", "checkpoints", "step-1", "adapter_model.safetensors"),
     );
-    for (const [key, t] of steps.get(3)!) expect(maxDiff(early.get(peftName(key))!.data, t.data)).toBe(0);
+    for (const [key, t] of steps.get(1)!) expect(maxDiff(early.get(peftName(key))!.data, t.data)).toBe(0);
     const mid = await readSafetensors(
       join(root, "lora", "checkpoints", "step-6", "adapter_model.safetensors"),
     );
-    for (const [key, ref] of referenceAverage(steps, 4, 6, decay))
+    for (const [key, ref] of referenceAverage(steps, 2, 6, decay))
       expect(maxDiff(mid.get(peftName(key))!.data, ref)).toBeLessThan(1e-6);
     expect(await readdir(join(root, "lora", "checkpoints", "step-6"))).toContain(
       "weight_average.safetensors",
     );
-    expect(await readdir(join(root, "lora", "checkpoints", "step-3"))).not.toContain(
+    expect(await readdir(join(root, "lora", "checkpoints", "step-1"))).not.toContain(
       "weight_average.safetensors",
     );
   });
@@ -201,7 +209,7 @@ describe("a run that averages its weights (grades.weight_average)", () => {
   it("full fine-tuning writes every trained weight's average into its model folder", async () => {
     await train(averaged("full", { trainingType: "full", learningRate: 1e-3 }));
     const steps = await trainedWeights("full");
-    const expected = referenceAverage(steps, 4, 8, decay);
+    const expected = referenceAverage(steps, 2, 8, decay);
     const model = await readSafetensors(join(root, "full", "model.safetensors"));
     expect(expected.has("model.embed_tokens.weight")).toBe(true);
     for (const [key, ref] of expected) expect(maxDiff(model.get(key)!.data, ref)).toBeLessThan(1e-6);
