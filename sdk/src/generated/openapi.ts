@@ -2741,7 +2741,7 @@ export interface components {
       smoothing?: number | null;
       /** @description freeze threshold on G (after normalisation) */
       tau?: number;
-      /** @description write the run's weights as a moving average, A = a * A + (1 - a) * W after each step, started about 1 / (1 - a) steps before the end of the grace period, instead of the last step's */
+      /** @description a run GradES stops writes a moving average of its weights, A = a * A + (1 - a) * W after each step, started about 1 / (1 - a) steps before the end of the grace period, instead of its last step's */
       weight_average?: number | null;
     };
     Health: {

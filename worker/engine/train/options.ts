@@ -62,7 +62,7 @@ export const gradesFields = {
     .lt(1)
     .nullable()
     .describe(
-      "write the run's weights as a moving average, A = a * A + (1 - a) * W after each step, started about 1 / (1 - a) steps before the end of the grace period, instead of the last step's",
+      "a run GradES stops writes a moving average of its weights, A = a * A + (1 - a) * W after each step, started about 1 / (1 - a) steps before the end of the grace period, instead of its last step's",
     ),
 };
 

@@ -44,7 +44,7 @@ import { Rng } from "./rng.ts";
 import { type LrSchedule, learningRateAt, warmupStepsFor } from "./schedule.ts";
 import { makeTrainable, trainableVariables } from "./trainable.ts";
 import type { StopReason, TrainEvent, TrainHooks, TrainSpec, TrainSummary } from "./types.ts";
-import { averageStartStep, WeightAverage, weightAverageDecay } from "./weight-average.ts";
+import { averageStartStep, averagesOutputs, WeightAverage, weightAverageDecay } from "./weight-average.ts";
 
 /** Weights Hugging Face's Trainer exempts from weight decay: norms and biases. */
 const NO_DECAY = /(norm\.weight|\.bias)$/;
@@ -582,14 +582,17 @@ export class Trainer {
     return this.weightAverage ? this.weightAverage.withAverages(this.trainableVariables(), write) : write();
   }
 
-  /** Writes the adapter (LoRA) or model folder (full) into outputDir: the weights' average, where it is kept. */
-  async writeOutputs(): Promise<void> {
+  /**
+   * Writes the adapter (LoRA) or model folder (full) into outputDir. A run GradES stopped (`all_frozen`) writes
+   * the weights' average where it keeps one (averagesOutputs); any other run its last step's weights.
+   */
+  async writeOutputs(stopReason?: StopReason): Promise<void> {
     const lora = this.model.lora;
-    await this.withAverages(() =>
+    const write = () =>
       lora
         ? writePeftAdapter(this.spec.outputDir, this.components, lora, this.baseModelName())
-        : writeHfModel(this.spec.outputDir, this.model, this.spec.modelDir),
-    );
+        : writeHfModel(this.spec.outputDir, this.model, this.spec.modelDir);
+    await (stopReason && averagesOutputs(stopReason) ? this.withAverages(write) : write());
   }
 
   /** Trains until max steps, all frozen, early stopping or abort; writes outputs; returns the summary. */
@@ -652,7 +655,7 @@ export class Trainer {
       await emit({ type: "eval", step: this.step, validLoss });
     }
     this.recordHistory(true);
-    await this.writeOutputs();
+    await this.writeOutputs(reason);
     const summary = this.summary(reason);
     await writeSummary(spec.outputDir, summary);
     await emit({ type: "stop", step: this.step, reason });

@@ -1,12 +1,21 @@
-// An exponential moving average of the trained weights, A_t = a * A_(t-1) + (1 - a) * W_t, which a run writes
-// as its outputs instead of its last step's weights (grades.weight_average). A run that GradES stops in the
-// middle of its learning-rate schedule ends on one draw of the step-to-step noise that a high learning rate
-// leaves in the weights (docs/grades.md: 1-3 points of accuracy between checkpoints 60 steps apart); the
-// average takes that noise out, as the schedule's annealing does at the end of a full budget. Frozen matrices
-// are averaged too: their weights no longer change, and their average goes on moving towards them, as it would
-// for any weight that stopped moving.
+// An exponential moving average of the trained weights, A_t = a * A_(t-1) + (1 - a) * W_t, which a run that
+// GradES stops writes as its outputs instead of its last step's weights (grades.weight_average). Such a run
+// stops in the middle of its learning-rate schedule, on one draw of the step-to-step noise that a high learning
+// rate leaves in the weights (docs/grades.md: 1-3 points of accuracy between checkpoints 60 steps apart); the
+// average takes that noise out, as the schedule's annealing does at the end of a full budget. A run that
+// reaches its budget has been annealed and keeps its last weights: there the average would only lag behind a
+// run still learning (docs/grades.md, 3 epochs). Frozen matrices are averaged too: their weights no longer
+// change, and their average goes on moving towards them, as it would for any weight that stopped moving.
 import * as tf from "@tensorflow/tfjs-core";
-import type { GradesOptions } from "./types.ts";
+import type { GradesOptions, StopReason } from "./types.ts";
+
+/**
+ * Whether a run that stopped for `reason` is written with its average: only a GradES stop, which comes before
+ * the schedule has annealed. A checkpoint's adapter, what a GradES stop at its step would write, always is.
+ */
+export function averagesOutputs(reason: StopReason): boolean {
+  return reason === "all_frozen";
+}
 
 /**
  * The step whose weights the average starts from: its memory, about 1 / (1 - a) steps, before the end of the

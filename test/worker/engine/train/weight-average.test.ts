@@ -117,8 +117,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe("a run that averages its weights (grades.weight_average)", () => {
   const decay = 0.5;
-  // GradES measures but never freezes (tau 0), so the run takes all 8 steps. The grace period ends at step 4,
-  // and the average starts its memory, 1 / (1 - 0.5) = 2 steps, before: at step 2.
+  // The grace period ends at step 4 and the average starts its memory, 1 / (1 - 0.5) = 2 steps, before: at
+  // step 2. With tau 0 GradES measures but never freezes, so the run takes all 8 steps.
   const averaged = (name: string, over: Partial<TrainSpec> = {}): TrainSpec =>
     baseSpec(root, {
       outputDir: join(root, name),
@@ -139,6 +139,11 @@ describe("a run that averages its weights (grades.weight_average)", () => {
       checkpointEvery: 1,
       ...over,
     });
+  /** Every matrix freezes at the end of the grace period: GradES stops the run at step 4. */
+  const stopsAtGraceEnd = (name: string, over: Partial<TrainSpec> = {}): TrainSpec => {
+    const s = averaged(name, over);
+    return { ...s, grades: { ...s.grades, tau: 1e9 } };
+  };
 
   /** The trained weights of every checkpoint of a run, by step. */
   async function trainedWeights(name: string): Promise<Map<number, Map<string, SafetensorsTensor>>> {
@@ -151,77 +156,85 @@ describe("a run that averages its weights (grades.weight_average)", () => {
     return out;
   }
 
-  it("writes the average from before the end of the grace period as its adapter; checkpoints keep the trained weights", async () => {
-    const summary = await train(averaged("lora"));
-    expect(summary.stepsCompleted).toBe(8);
-    const steps = await trainedWeights("lora");
-    const expected = referenceAverage(steps, 2, 8, decay);
-    const adapter = await readSafetensors(join(root, "lora", "adapter_model.safetensors"));
-    expect(expected.size).toBe(adapter.size);
-    let fromLast = 0;
-    for (const [key, ref] of expected) {
-      const written = adapter.get(peftName(key))!;
-      expect(maxDiff(written.data, ref)).toBeLessThan(1e-6);
-      fromLast = Math.max(fromLast, maxDiff(written.data, steps.get(8)!.get(key)!.data));
-    }
-    // The average is not the last step's weights: the test tells the two apart.
-    expect(fromLast).toBeGreaterThan(1e-3);
+  /** The largest difference between a written adapter's tensors and the given ones (by trainable key). */
+  function adapterDiff(adapter: Map<string, SafetensorsTensor>, expected: Map<string, ArrayLike<number>>) {
+    expect(adapter.size).toBe(expected.size);
+    let d = 0;
+    for (const [key, ref] of expected) d = Math.max(d, maxDiff(adapter.get(peftName(key))!.data, ref));
+    return d;
+  }
+  const dataOf = (m: Map<string, SafetensorsTensor>) => new Map([...m].map(([k, t]) => [k, t.data] as const));
+  const readAdapter = (...path: string[]) =>
+    readSafetensors(join(root, ...path, "adapter_model.safetensors"));
 
-    // A checkpoint's adapter is what a stop there would write: the trained weights before the average starts,
-    // the average after; its trainable tensors are always the trained weights, which a resumed run continues.
-    const early = await readSafetensors(
-      join(root, "lora", "checkpoints", "step-1", "adapter_model.safetensors"),
-    );
-    for (const [key, t] of steps.get(1)!) expect(maxDiff(early.get(peftName(key))!.data, t.data)).toBe(0);
-    const mid = await readSafetensors(
-      join(root, "lora", "checkpoints", "step-6", "adapter_model.safetensors"),
-    );
-    for (const [key, ref] of referenceAverage(steps, 2, 6, decay))
-      expect(maxDiff(mid.get(peftName(key))!.data, ref)).toBeLessThan(1e-6);
-    expect(await readdir(join(root, "lora", "checkpoints", "step-6"))).toContain(
+  it("GradES's stop writes the average from before the end of the grace period as its adapter", async () => {
+    const summary = await train(stopsAtGraceEnd("stopped"));
+    expect(summary).toMatchObject({ stopReason: "all_frozen", stepsCompleted: 4 });
+    const steps = await trainedWeights("stopped");
+    const adapter = await readAdapter("stopped");
+    expect(adapterDiff(adapter, referenceAverage(steps, 2, 4, decay))).toBeLessThan(1e-6);
+    // The average is not the last step's weights: the test tells the two apart.
+    expect(adapterDiff(adapter, dataOf(steps.get(4)!))).toBeGreaterThan(1e-3);
+  });
+
+  it("checkpoints' adapters hold the average, their trained tensors the weights; a run to its budget writes its last", async () => {
+    const summary = await train(averaged("budget"));
+    expect(summary).toMatchObject({ stopReason: "max_steps", stepsCompleted: 8 });
+    const steps = await trainedWeights("budget");
+    // A run that reaches its budget has been annealed by its schedule: its last weights, not the average.
+    expect(adapterDiff(await readAdapter("budget"), dataOf(steps.get(8)!))).toBe(0);
+    // A checkpoint's adapter is what a GradES stop there would write: the trained weights before the average
+    // starts, the average after; its trainable tensors are the trained weights, which a resumed run continues.
+    expect(adapterDiff(await readAdapter("budget", "checkpoints", "step-1"), dataOf(steps.get(1)!))).toBe(0);
+    const mid = await readAdapter("budget", "checkpoints", "step-6");
+    expect(adapterDiff(mid, referenceAverage(steps, 2, 6, decay))).toBeLessThan(1e-6);
+    expect(adapterDiff(mid, dataOf(steps.get(6)!))).toBeGreaterThan(1e-3);
+    expect(await readdir(join(root, "budget", "checkpoints", "step-6"))).toContain(
       "weight_average.safetensors",
     );
-    expect(await readdir(join(root, "lora", "checkpoints", "step-1"))).not.toContain(
+    expect(await readdir(join(root, "budget", "checkpoints", "step-1"))).not.toContain(
       "weight_average.safetensors",
     );
   });
 
-  it("resumed from a checkpoint inside the average, writes the uninterrupted run's adapter", async () => {
-    // The uninterrupted run writes a checkpoint every other step: writing one's averaged adapter must not
-    // change the weights training goes on from.
-    const whole = await train(averaged("whole", { checkpointEvery: 2 }));
+  it("resumed from a checkpoint inside the average, goes on as the uninterrupted run", async () => {
+    // Both write a checkpoint every other step: writing one's averaged adapter must not change the weights
+    // training goes on from, and the resumed run's last checkpoint must hold the uninterrupted run's average.
+    await train(averaged("whole", { checkpointEvery: 2 }));
     const controller = new AbortController();
-    await train(averaged("part", { checkpointEvery: 100 }), {
+    await train(averaged("part", { checkpointEvery: 2 }), {
       signal: controller.signal,
       onEvent: (e: TrainEvent) => {
-        if (e.type === "step" && e.step === 6) controller.abort();
+        if (e.type === "step" && e.step === 5) controller.abort();
       },
     });
-    const resumed = await train(
-      averaged("part", { checkpointEvery: 100, resumeFrom: join(root, "part", "checkpoints", "step-6") }),
+    await train(
+      averaged("part", { checkpointEvery: 2, resumeFrom: join(root, "part", "checkpoints", "step-5") }),
     );
-    expect(resumed.stepsCompleted).toBe(whole.stepsCompleted);
-    const a = await readSafetensors(join(root, "whole", "adapter_model.safetensors"));
-    const b = await readSafetensors(join(root, "part", "adapter_model.safetensors"));
-    for (const [name, t] of a) expect(maxDiff(t.data, b.get(name)!.data)).toBeLessThan(1e-5);
+    for (const file of ["adapter_model.safetensors", "trainable.safetensors", "weight_average.safetensors"]) {
+      const a = await readSafetensors(join(root, "whole", "checkpoints", "step-8", file));
+      const b = await readSafetensors(join(root, "part", "checkpoints", "step-8", file));
+      expect(b.size).toBe(a.size);
+      for (const [name, t] of a) expect(maxDiff(t.data, b.get(name)!.data)).toBeLessThan(1e-5);
+    }
   });
 
   it("full fine-tuning writes every trained weight's average into its model folder", async () => {
-    await train(averaged("full", { trainingType: "full", learningRate: 1e-3 }));
+    const summary = await train(stopsAtGraceEnd("full", { trainingType: "full", learningRate: 1e-3 }));
+    expect(summary.stopReason).toBe("all_frozen");
     const steps = await trainedWeights("full");
-    const expected = referenceAverage(steps, 2, 8, decay);
+    const expected = referenceAverage(steps, 2, 4, decay);
     const model = await readSafetensors(join(root, "full", "model.safetensors"));
     expect(expected.has("model.embed_tokens.weight")).toBe(true);
     for (const [key, ref] of expected) expect(maxDiff(model.get(key)!.data, ref)).toBeLessThan(1e-6);
   });
 
-  it("is a GradES option: without GradES the outputs are the last step's weights and no average is held", async () => {
+  it("is a GradES option: without GradES no average is held", async () => {
     const on = averaged("x");
     const off = averaged("off", { grades: { ...on.grades, enabled: false } });
     await train(off);
     const steps = await trainedWeights("off");
-    const adapter = await readSafetensors(join(root, "off", "adapter_model.safetensors"));
-    for (const [key, t] of steps.get(8)!) expect(maxDiff(adapter.get(peftName(key))!.data, t.data)).toBe(0);
+    expect(adapterDiff(await readAdapter("off", "checkpoints", "step-6"), dataOf(steps.get(6)!))).toBe(0);
 
     // The memory estimate holds one more float per trainable parameter, only where the average is kept.
     const config = JSON.parse(await readFile(join(root, "model", "config.json"), "utf8"));
