@@ -124,6 +124,7 @@ describe("POST /v1/fine_tuning/jobs", () => {
     [{ grades: { alpha: 1.5 } }, "grades.alpha"],
     [{ grades: { metric: "loss" } }, "grades.metric"],
     [{ grades: { max_frozen_ratio: 0 } }, "grades.max_frozen_ratio"],
+    [{ grades: { weight_average: 1 } }, "grades.weight_average"],
     [{ training_type: "qlora" }, "training_type"],
     [{ max_steps: 2.5 }, "max_steps"],
     [{ learning_rate: 0 }, "learning_rate"],

@@ -57,7 +57,7 @@ describe("a job and the CLI with the same options", () => {
         gradient_accumulation_steps: 2,
         max_seq_len: 16,
         lora: { r: 2, alpha: 4, dropout: 0.1, target_modules: ["q_proj", "v_proj", "down_proj"] },
-        grades: { alpha: 0.5, relative_tau: 0.5 },
+        grades: { alpha: 0.5, relative_tau: 0.5, weight_average: 0.9 },
       },
       12,
     );
@@ -119,8 +119,11 @@ describe("a job and the CLI with the same options", () => {
         "0.5",
         "--grades-relative-tau",
         "0.5",
+        "--grades-weight-average",
+        "0.9",
       ],
     ]);
+    expect(spec.grades.weightAverage).toBe(0.9);
     expect(jobLosses).toHaveLength(4);
     expect(losses).toEqual(jobLosses);
   });
