@@ -36,10 +36,10 @@ export interface GradesOptions {
   /** Stop training when this fraction of components is frozen. */
   maxFrozenRatio: number;
   /**
-   * When set (0 <= weightAverage < 1), the outputs of a run GradES stops (and its checkpoints' adapters) hold an exponential
-   * moving average of the trained weights, A_t = weightAverage * A_(t-1) + (1 - weightAverage) * W_t, started
-   * about 1 / (1 - weightAverage) steps before the end of the grace period, instead of the last step's weights
-   * (train/weight-average.ts). Training itself is unchanged. GradES runs only.
+   * When set (0 <= weightAverage < 1), the outputs of a run GradES stops (and its checkpoints' adapters)
+   * hold an exponential moving average of the trained weights, A_t = weightAverage * A_(t-1) +
+   * (1 - weightAverage) * W_t, started about 1 / (1 - weightAverage) steps before the end of the grace period,
+   * instead of the last step's weights (train/weight-average.ts). Training itself is unchanged. GradES runs only.
    */
   weightAverage?: number;
 }

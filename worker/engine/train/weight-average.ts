@@ -45,11 +45,6 @@ export class WeightAverage {
       throw new RangeError(`weight average decay must be in [0, 1), got ${decay}`);
   }
 
-  /** Whether the average has started (it holds a value for every variable it was given). */
-  get started(): boolean {
-    return this.averages.size > 0;
-  }
-
   /** Folds the variables' current values in; the first call takes them as they are. */
   update(variables: AveragedVariable[]): void {
     const a = this.decay;
