@@ -177,8 +177,9 @@ export const BASE_LEARNING_RATE = { lora: 2e-4, full: 1e-5 } as const;
  * all 18 runs of its three tasks. LoRA dropout 0, as PEFT's default: dropout's random masks change the gradient
  * from step to step by themselves, which G would measure as noise and which delays freezing. Validation loss
  * every 10 steps: jobs here are often tens of steps long, and with a longer interval early stopping would never
- * act. No weight average: at the defaults' stops, after the training set is memorised, it changed accuracy by
- * less than the seeds' spread; it pays with a shorter grace period (docs/grades.md).
+ * act. No weight average: at the defaults' stops, after the training set is memorised, it moved the accuracy by
+ * less than a point, up on two tasks and down on every seed of the third; it pays with a shorter grace period
+ * (docs/grades.md).
  */
 type TrainDefaults = Omit<TrainOptions, "hyperparameters" | "learning_rate" | "early_stopping" | "grades"> & {
   early_stopping: NonNullable<TrainOptions["early_stopping"]>;
