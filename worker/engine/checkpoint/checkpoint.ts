@@ -7,11 +7,12 @@
 //                           (grades.weight_average; absent otherwise)
 // A LoRA checkpoint also holds a PEFT adapter, so any checkpoint can be used as a model on its own.
 // The folder is written under a temporary name and renamed, so a crash never leaves a half checkpoint.
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { DataPosition } from "../data/batches.ts";
 import { InputError } from "../errors.ts";
+import { pathExists } from "../io/path-exists.ts";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../io/safetensors.ts";
 import type { GradesState } from "../train/grades.ts";
 import type { TrainSummary } from "../train/types.ts";
@@ -59,13 +60,6 @@ export interface LoadedCheckpoint {
 
 export class CheckpointError extends InputError {
   override name = "CheckpointError";
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function toHost(
@@ -120,7 +114,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     trainable: await readSafetensors(join(dir, "trainable.safetensors")),
     optimizer: await readSafetensors(join(dir, "optimizer.safetensors")),
     gradesPrev: await readSafetensors(join(dir, "grades_prev.safetensors")),
-    averages: (await exists(join(dir, AVERAGES_FILE)))
+    averages: (await pathExists(join(dir, AVERAGES_FILE)))
       ? await readSafetensors(join(dir, AVERAGES_FILE))
       : new Map(),
   };
