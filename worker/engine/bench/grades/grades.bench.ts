@@ -10,12 +10,13 @@ import { BACKENDS, threadsOption } from "../../cli/backend-option.ts";
 import { readModelConfig } from "../../model/config.ts";
 import { resolveAuto } from "../../train/options.ts";
 import { train } from "../../train/train.ts";
-import type { BackendName } from "../../train/types.ts";
+import type { BackendName, TrainSpec } from "../../train/types.ts";
 import { writeBenchPlots } from "./plots.ts";
 import { modelFingerprint, type PreparedTask, prepareTask, type Sizes } from "./prepare.ts";
 import {
   ALL_METHODS,
   type BaseMethod,
+  type BenchRun,
   benchSpec,
   type GradesOverrides,
   METHODS,
@@ -91,15 +92,14 @@ async function probeStepSeconds(
   mode: Mode,
   modelDir: string,
   root: string,
-  batchSize: number | undefined,
+  specOf: SpecOf,
 ): Promise<{ wall: number; cpu: number }> {
-  const spec = benchSpec({
+  const spec = specOf({
     mode,
     method: "full_budget",
     examples: p.trainExamples,
     epochs: 1,
     seed: 1,
-    batchSize,
     files: {
       modelDir,
       trainFile: p.trainFile,
@@ -128,6 +128,9 @@ async function probeStepSeconds(
   return { wall: (performance.now() - firstWall) / 1000 / n, cpu: (cpu.user + cpu.system) / 1e6 / n };
 }
 
+/** benchSpec with the settings every run of one invocation shares filled in (epochs, multiplier, batch size). */
+type SpecOf = (r: Omit<BenchRun, "epochs" | "lrMultiplier" | "batchSize"> & { epochs?: number }) => TrainSpec;
+
 async function main(f: Flags): Promise<void> {
   const root = resolve(f.out);
   const modelDir = resolve(f.model);
@@ -143,6 +146,7 @@ async function main(f: Flags): Promise<void> {
   // The multiplier a job on this model gets by default ("auto"), unless --lr-multiplier says otherwise.
   const lrMultiplier =
     f.lrMultiplier ?? resolveAuto(undefined, null, config.grades_finetune).learning_rate_multiplier;
+  const specOf: SpecOf = (r) => benchSpec({ epochs: f.epochs, lrMultiplier, batchSize: f.batchSize, ...r });
   const setup = `${fingerprint}/${sizes.train}-${sizes.validation}-${sizes.test}/e${f.epochs}/lr×${lrMultiplier}${
     f.batchSize ? `/b${f.batchSize}` : ""
   }`;
@@ -161,17 +165,9 @@ async function main(f: Flags): Promise<void> {
   // Options only: benchSpec() needs no real files to resolve them.
   const files = { modelDir, trainFile: "", validationFile: "", outputDir: "" };
   for (const mode of f.modes) {
-    const base = {
-      mode,
-      examples: first.trainExamples,
-      epochs: f.epochs,
-      seed: 1,
-      files,
-      lrMultiplier,
-      batchSize: f.batchSize,
-    };
-    const g = benchSpec({ ...base, method: "grades" });
-    const es = benchSpec({ ...base, method: "early_stopping" });
+    const base = { mode, examples: first.trainExamples, seed: 1, files };
+    const g = specOf({ ...base, method: "grades" });
+    const es = specOf({ ...base, method: "early_stopping" });
     process.stdout.write(
       `${mode}: lr ${g.learningRate}, batch ${g.batchSize}, ${g.lrScheduler} schedule, warmup ${g.warmupRatio}, ` +
         `LoRA ${JSON.stringify(g.lora)}; GradES ${JSON.stringify(g.grades)}; early stopping ${JSON.stringify(es.earlyStopping)}\n`,
@@ -187,15 +183,7 @@ async function main(f: Flags): Promise<void> {
   }
   // The step budget of a task × mode: the same for every method.
   const budgetSteps = (p: PreparedTask, mode: Mode) => {
-    const { batchSize } = benchSpec({
-      mode,
-      method: "full_budget",
-      examples: p.trainExamples,
-      epochs: f.epochs,
-      seed: 1,
-      files,
-      batchSize: f.batchSize,
-    });
+    const { batchSize } = specOf({ mode, method: "full_budget", examples: p.trainExamples, seed: 1, files });
     return f.epochs * Math.ceil(p.trainExamples / batchSize);
   };
   const plan: { p: PreparedTask; key: RunKey }[] = [];
@@ -206,17 +194,7 @@ async function main(f: Flags): Promise<void> {
         for (const method of methods) {
           const overrides = method.startsWith("grades:") ? f.variants[method.slice(7)] : undefined;
           const grades = method.startsWith("grades")
-            ? benchSpec({
-                mode,
-                method,
-                examples: p.trainExamples,
-                epochs: f.epochs,
-                seed,
-                files,
-                lrMultiplier,
-                batchSize: f.batchSize,
-                overrides,
-              }).grades
+            ? specOf({ mode, method, examples: p.trainExamples, seed, files, overrides }).grades
             : undefined;
           const key: RunKey = {
             task: p.task.name,
@@ -237,7 +215,7 @@ async function main(f: Flags): Promise<void> {
     for (const mode of f.modes) {
       const runs = plan.filter((r) => r.p === p && r.key.mode === mode);
       if (runs.length === 0) continue;
-      const sec = await probeStepSeconds(p, mode, modelDir, root, f.batchSize);
+      const sec = await probeStepSeconds(p, mode, modelDir, root, specOf);
       perStep.set(`${p.task.name}|${mode}`, sec);
       const steps = budgetSteps(p, mode);
       const scorings = runs.reduce((n, r) => n + (r.key.method === "trajectory" ? f.trajectoryPoints : 1), 0);
@@ -256,11 +234,10 @@ async function main(f: Flags): Promise<void> {
   for (const { p, key } of plan) {
     i++;
     const dir = runDir(root, key);
-    const spec = benchSpec({
+    const spec = specOf({
       mode: key.mode,
       method: key.method,
       examples: p.trainExamples,
-      epochs: f.epochs,
       seed: key.seed,
       files: {
         modelDir,
@@ -269,8 +246,6 @@ async function main(f: Flags): Promise<void> {
         outputDir: join(dir, "out"),
       },
       overrides: key.overrides,
-      lrMultiplier,
-      batchSize: f.batchSize,
       // A trajectory's checkpoints: about --trajectory-points of them, evenly over the budget.
       checkpoints: {
         dir: join(dir, "checkpoints"),
